@@ -1,0 +1,42 @@
+# The README's two commands are `make dev` and `make test`; everything else is a step of them.
+# Each target installs what it needs: uv from PyPI into .tools/, then the locked environment.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON ?= python3
+export PYTHONPATH := $(CURDIR)
+
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/uv/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: help setup dev test lint test-unit test-integration
+
+help:
+	@echo "make dev    set up and start the whole stack locally (emulator, resources, API, app)"
+	@echo "make test   set up and run every test"
+
+$(UV):
+	python3 -m venv $(TOOLS)/uv
+	$(TOOLS)/uv/bin/pip install --quiet uv==$(UV_VERSION)
+
+setup: $(UV)
+	$(UV) sync --locked --quiet
+
+dev: setup
+	$(PY) -m devstack
+
+lint: setup
+	$(VENV)/bin/ruff check app devstack tests bench
+	$(VENV)/bin/ruff format --check app devstack tests bench
+
+test-unit: setup
+	$(PY) -m pytest tests/unit
+
+test-integration: setup
+	$(PY) -m pytest tests/integration
+
+test: lint test-unit test-integration

@@ -1,0 +1,49 @@
+"""The team task service. `create_app` wires everything together and does nothing else."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.api import init_api
+from app.api.context import Services
+from app.api.pagination import CursorCodec
+from app.auth.verifier import TokenVerifier
+from app.aws.clients import AwsClients
+from app.aws.directory import CognitoDirectory
+from app.aws.signing_keys import SigningKeys
+from app.config import Settings
+from app.domain.audit import AuditLog, AuditRecorder
+from app.domain.workspaces import Workspaces
+from app.observability.logging import configure_logging
+from app.observability.requests import register_request_logging
+from app.observability.tracing import configure_tracing
+from app.storage.table import Store
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    configure_logging(
+        settings.log_level, service=settings.service_name, environment=settings.environment
+    )
+    app = Flask(__name__)
+    clients = AwsClients(settings)
+    store = Store(clients, settings.tasks_table_name)
+    directory = CognitoDirectory(clients, settings.user_pool_id)
+    recorder = AuditRecorder(settings.audit_retention_days)
+    services = Services(
+        settings=settings,
+        verifier=TokenVerifier(settings),
+        cursors=CursorCodec(SigningKeys(clients, settings.cursor_secret_arn)),
+        store=store,
+        workspaces=Workspaces(store, directory, recorder),
+        audit=AuditLog(store),
+    )
+    init_api(app, services)
+    register_request_logging(app, service=settings.service_name, environment=settings.environment)
+    configure_tracing(
+        app,
+        service=settings.service_name,
+        environment=settings.environment,
+        otlp_endpoint=settings.otlp_endpoint,
+    )
+    return app

@@ -1,0 +1,34 @@
+"""The wired services the endpoints use, kept on the Flask app by create_app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, g
+
+from app.api.pagination import CursorCodec
+from app.auth.verifier import Principal, TokenVerifier
+from app.config import Settings
+from app.domain.audit import AuditLog
+from app.domain.workspaces import Workspaces
+from app.storage.table import Store
+
+EXTENSION = "teamtasks"
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    verifier: TokenVerifier
+    cursors: CursorCodec
+    store: Store
+    workspaces: Workspaces
+    audit: AuditLog
+
+
+def services() -> Services:
+    return current_app.extensions[EXTENSION]
+
+
+def principal() -> Principal:
+    return g.principal

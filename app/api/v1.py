@@ -1,0 +1,38 @@
+"""What every /api/v1 blueprint shares: the prefix, authentication, JSON bodies, path ids."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+from werkzeug.routing import BaseConverter
+
+from app.api.http import API_PREFIX, require_json_body
+from app.api.security import authenticate
+
+ULID_PATTERN = r"[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}"
+USER_ID_PATTERN = r"[A-Za-z0-9_-]{1,128}"
+
+
+class UlidConverter(BaseConverter):
+    """Workspace and task ids. Anything else cannot name one, so it is a 404 before any read."""
+
+    regex = ULID_PATTERN
+
+    def to_python(self, value: str) -> str:
+        return value.upper()
+
+
+class UserIdConverter(BaseConverter):
+    regex = USER_ID_PATTERN
+
+
+CONVERTERS = {
+    "ulid": (UlidConverter, {"type": "string", "pattern": f"^{ULID_PATTERN}$"}),
+    "user_id": (UserIdConverter, {"type": "string", "pattern": f"^{USER_ID_PATTERN}$"}),
+}
+
+
+def v1_blueprint(name: str, description: str) -> Blueprint:
+    blueprint = Blueprint(name, __name__, url_prefix=API_PREFIX, description=description)
+    blueprint.before_request(authenticate)
+    blueprint.before_request(require_json_body)
+    return blueprint

@@ -1,0 +1,1 @@
+"""Who is calling: the one JWT verifier and the principal it yields."""

@@ -1,0 +1,195 @@
+"""What the table holds, as plain values, and their item form. The domain works with these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from app.storage import keys
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+@dataclass(frozen=True)
+class Workspace:
+    id: str
+    name: str
+    version: int
+    created_at: str
+    updated_at: str
+    owner_count: int
+    deleted: bool = False
+
+
+@dataclass(frozen=True)
+class Membership:
+    workspace_id: str
+    user_id: str
+    email: str
+    role: str
+    added_at: str
+
+
+@dataclass(frozen=True)
+class Task:
+    id: str
+    workspace_id: str
+    title: str
+    description: str
+    status: str
+    due_date: str | None
+    assignee_id: str | None
+    version: int
+    created_at: str
+    updated_at: str
+    created_by: str
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    id: str
+    workspace_id: str
+    at: str
+    actor_id: str
+    action: str
+    target_type: str
+    target_id: str
+    changes: dict[str, list[Any]] = field(default_factory=dict)
+
+
+Record = Workspace | Membership | Task | AuditEvent
+
+
+def serialize(value: dict[str, Any]) -> dict[str, Any]:
+    return {name: _serializer.serialize(v) for name, v in value.items() if v is not None}
+
+
+def deserialize(item: dict[str, Any]) -> dict[str, Any]:
+    return {name: _plain(_deserializer.deserialize(v)) for name, v in item.items()}
+
+
+def _plain(value: Any) -> Any:
+    """DynamoDB numbers come back as Decimal; the service only stores integers."""
+    if isinstance(value, Decimal):
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def workspace_item(ws: Workspace) -> dict[str, Any]:
+    return {
+        **keys.workspace_key(ws.id),
+        "type": "workspace",
+        "id": ws.id,
+        "name": ws.name,
+        "version": ws.version,
+        "created_at": ws.created_at,
+        "updated_at": ws.updated_at,
+        "owner_count": ws.owner_count,
+        "deleted": ws.deleted,
+    }
+
+
+def membership_item(m: Membership) -> dict[str, Any]:
+    return {
+        **keys.membership_key(m.workspace_id, m.user_id),
+        "UserKey": keys.user_key(m.user_id),
+        "type": "membership",
+        "workspace_id": m.workspace_id,
+        "user_id": m.user_id,
+        "email": m.email,
+        "role": m.role,
+        "added_at": m.added_at,
+    }
+
+
+def task_item(t: Task) -> dict[str, Any]:
+    return {
+        **keys.task_key(t.workspace_id, t.id),
+        **keys.task_index_keys(t.workspace_id, t.status, t.assignee_id),
+        "type": "task",
+        "id": t.id,
+        "workspace_id": t.workspace_id,
+        "title": t.title,
+        "description": t.description,
+        "status": t.status,
+        "due_date": t.due_date,
+        "assignee_id": t.assignee_id,
+        "version": t.version,
+        "created_at": t.created_at,
+        "updated_at": t.updated_at,
+        "created_by": t.created_by,
+    }
+
+
+def audit_item(event: AuditEvent, expires_at: int) -> dict[str, Any]:
+    return {
+        **keys.audit_key(event.workspace_id, event.id),
+        "type": "audit",
+        "id": event.id,
+        "workspace_id": event.workspace_id,
+        "at": event.at,
+        "actor_id": event.actor_id,
+        "action": event.action,
+        "target_type": event.target_type,
+        "target_id": event.target_id,
+        "changes": event.changes,
+        # DynamoDB's TTL deletes the event once its retention has passed.
+        "expires_at": expires_at,
+    }
+
+
+def record_from_item(item: dict[str, Any]) -> Record:
+    data = deserialize(item)
+    kind = data.get("type")
+    if kind == "workspace":
+        return Workspace(
+            id=data["id"],
+            name=data["name"],
+            version=data["version"],
+            created_at=data["created_at"],
+            updated_at=data["updated_at"],
+            owner_count=data.get("owner_count", 0),
+            deleted=bool(data.get("deleted", False)),
+        )
+    if kind == "membership":
+        return Membership(
+            workspace_id=data["workspace_id"],
+            user_id=data["user_id"],
+            email=data.get("email", ""),
+            role=data["role"],
+            added_at=data["added_at"],
+        )
+    if kind == "task":
+        return Task(
+            id=data["id"],
+            workspace_id=data["workspace_id"],
+            title=data["title"],
+            description=data.get("description", ""),
+            status=data["status"],
+            due_date=data.get("due_date"),
+            assignee_id=data.get("assignee_id"),
+            version=data["version"],
+            created_at=data["created_at"],
+            updated_at=data["updated_at"],
+            created_by=data["created_by"],
+        )
+    if kind == "audit":
+        return AuditEvent(
+            id=data["id"],
+            workspace_id=data["workspace_id"],
+            at=data["at"],
+            actor_id=data["actor_id"],
+            action=data["action"],
+            target_type=data["target_type"],
+            target_id=data["target_id"],
+            changes=data.get("changes", {}),
+        )
+    raise ValueError(f"unknown item type {kind!r}")

@@ -1,0 +1,164 @@
+"""The DynamoDB access layer: the only code that calls DynamoDB.
+
+Reads are strongly consistent where DynamoDB allows it (the base table); index reads are
+eventually consistent by nature. Writes are always one TransactWriteItems call. No Scan.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from app.aws.clients import AwsClients, DependencyUnavailable, error_code, is_unavailable
+from app.storage import keys
+from app.storage.records import Record, deserialize, record_from_item, serialize
+from app.storage.writes import Write
+
+# A transaction cancelled only because another one held the same item is retried this often.
+_CONFLICT_RETRIES = 2
+_CONFLICT_BACKOFF_S = 0.02
+
+
+class WriteRejected(Exception):
+    """A transaction was cancelled because some of its conditions failed.
+
+    `failures` maps the tag of each failed part to the item as it was (None if it did not exist),
+    so that the domain can tell "not a member" from "stale version" from "deleted".
+    """
+
+    def __init__(self, failures: dict[str, Record | None]):
+        self.failures = failures
+        super().__init__(f"conditions failed: {', '.join(failures)}")
+
+
+@dataclass(frozen=True)
+class Page:
+    records: list[Record]
+    # DynamoDB's LastEvaluatedKey, or None on the last page.
+    next_key: dict[str, Any] | None
+
+
+class Store:
+    def __init__(self, clients: AwsClients, table_name: str):
+        self._clients = clients
+        self._table = table_name
+
+    @property
+    def _client(self) -> Any:
+        return self._clients.dynamodb
+
+    def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            return getattr(self._client, operation)(TableName=self._table, **kwargs)
+        except (ClientError, BotoCoreError) as error:
+            if is_unavailable(error):
+                raise DependencyUnavailable("DynamoDB", error) from error
+            raise
+
+    def ping(self) -> None:
+        """One cheap read that proves the table answers (for /readyz)."""
+        self._call("get_item", Key=serialize({"PK": "HEALTH", "SK": "HEALTH"}))
+
+    def get_many(self, wanted: Sequence[keys.Key]) -> dict[tuple[str, str], Record]:
+        """Strongly consistent BatchGetItem; the result is keyed by (PK, SK)."""
+        request = {"Keys": [serialize(k) for k in wanted], "ConsistentRead": True}
+        found: dict[tuple[str, str], Record] = {}
+        pending: dict[str, Any] | None = {self._table: request}
+        while pending:
+            try:
+                response = self._client.batch_get_item(RequestItems=pending)
+            except (ClientError, BotoCoreError) as error:
+                if is_unavailable(error):
+                    raise DependencyUnavailable("DynamoDB", error) from error
+                raise
+            for item in response.get("Responses", {}).get(self._table, []):
+                found[(item["PK"]["S"], item["SK"]["S"])] = record_from_item(item)
+            pending = response.get("UnprocessedKeys") or None
+        return found
+
+    def query(
+        self,
+        *,
+        partition: tuple[str, str],
+        index: str | None = None,
+        sort_prefix: str | None = None,
+        limit: int,
+        start_key: dict[str, Any] | None = None,
+        newest_first: bool = False,
+    ) -> Page:
+        attribute, value = partition
+        condition = "#pk = :pk"
+        names = {"#pk": attribute}
+        values: dict[str, Any] = {":pk": value}
+        if sort_prefix is not None:
+            condition += " AND begins_with(#sk, :prefix)"
+            names["#sk"] = "SK"
+            values[":prefix"] = sort_prefix
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": serialize(values),
+            "Limit": limit,
+            "ScanIndexForward": not newest_first,
+        }
+        if index is None:
+            kwargs["ConsistentRead"] = True
+        else:
+            kwargs["IndexName"] = index
+        if start_key:
+            kwargs["ExclusiveStartKey"] = serialize(start_key)
+        response = self._call("query", **kwargs)
+        next_key = response.get("LastEvaluatedKey")
+        return Page(
+            records=[record_from_item(item) for item in response.get("Items", [])],
+            next_key=deserialize(next_key) if next_key else None,
+        )
+
+    def delete_quietly(self, key: keys.Key) -> None:
+        """Best-effort cleanup of an item that no longer means anything (never raises)."""
+        try:
+            self._client.delete_item(TableName=self._table, Key=serialize(key))
+        except (ClientError, BotoCoreError):
+            return
+
+    def transact(self, writes: Sequence[Write]) -> None:
+        items = []
+        for write in writes:
+            request = {"TableName": self._table, **write.request}
+            if "ConditionExpression" in request:
+                request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+            items.append({write.operation: request})
+        for attempt in range(_CONFLICT_RETRIES + 1):
+            try:
+                self._client.transact_write_items(TransactItems=items)
+                return
+            except ClientError as error:
+                if error_code(error) != "TransactionCanceledException":
+                    if is_unavailable(error):
+                        raise DependencyUnavailable("DynamoDB", error) from error
+                    raise
+                reasons = error.response.get("CancellationReasons", [])
+                failures = _condition_failures(writes, reasons)
+                if failures:
+                    raise WriteRejected(failures) from error
+                if attempt == _CONFLICT_RETRIES:
+                    raise DependencyUnavailable("DynamoDB", error) from error
+                # Another transaction held one of the items; ours changed nothing. Try again.
+                time.sleep(_CONFLICT_BACKOFF_S * (attempt + 1))
+            except BotoCoreError as error:
+                raise DependencyUnavailable("DynamoDB", error) from error
+
+
+def _condition_failures(
+    writes: Sequence[Write], reasons: list[dict[str, Any]]
+) -> dict[str, Record | None]:
+    failures: dict[str, Record | None] = {}
+    for write, reason in zip(writes, reasons, strict=False):
+        if reason.get("Code") == "ConditionalCheckFailed":
+            item = reason.get("Item")
+            failures[write.tag] = record_from_item(item) if item else None
+    return failures

@@ -1,0 +1,432 @@
+"""Create, on the emulator, the resources the service needs from the addon templates in addons/:
+the same files Copilot deploys to AWS. The templates are read, never restated here.
+
+Each resource type of the templates is handled in exactly one way (a test keeps this honest):
+- CLOUDFORMATION: deployed as a CloudFormation stack on the emulator, which creates these types.
+- THROUGH_APIS: the emulator's CloudFormation ignores these (moto silently skips Cognito and
+  Secrets Manager), so they are created through the service APIs from the template's properties.
+- NOT_NEEDED_LOCALLY: nothing local uses them; the reason is given.
+Table settings that the emulator's CloudFormation drops (TTL, point-in-time recovery, deletion
+protection) are applied through the DynamoDB API afterwards.
+
+Then the outputs are resolved, the environment's exports feed the service addon's outputs, and
+those become the service's environment variables by Copilot's naming rule, as in AWS.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from devstack import templates
+from devstack.intrinsics import SUB_VARIABLE, Resolver, Unresolvable
+
+CLOUDFORMATION = frozenset({"AWS::KMS::Key", "AWS::KMS::Alias", "AWS::DynamoDB::Table"})
+THROUGH_APIS = frozenset(
+    {"AWS::Cognito::UserPool", "AWS::Cognito::UserPoolClient", "AWS::SecretsManager::Secret"}
+)
+NOT_NEEDED_LOCALLY: dict[str, str] = {
+    "AWS::IAM::ManagedPolicy": "the emulator accepts any credentials; IAM policies are checked "
+    "statically in tests/infra",
+}
+
+
+@dataclass
+class Provisioned:
+    """What the local stack made: physical ids and attributes by logical id, the environment's
+    exports, and the environment variables the service reads."""
+
+    resources: dict[str, dict[str, str]] = field(default_factory=dict)
+    exports: dict[str, str] = field(default_factory=dict)
+    service_environment: dict[str, str] = field(default_factory=dict)
+
+
+Progress = Callable[[str], None]
+
+
+class LocalProvisioner:
+    def __init__(self, session: Any, *, app: str, env: str, progress: Progress = print):
+        self._session = session
+        self._app = app
+        self._env = env
+        self._progress = progress
+        self._region = session.region_name
+        self._account = session.client("sts").get_caller_identity()["Account"]
+
+    def client(self, service: str) -> Any:
+        return self._session.client(service)
+
+    def run(self) -> Provisioned:
+        result = Provisioned()
+        environment = templates.merged(templates.ENVIRONMENT_ADDONS)
+        parameters = {"App": self._app, "Env": self._env}
+        _check_every_type_is_handled(environment)
+
+        stack_name = f"{self._app}-{self._env}-addons"
+        self._progress(f"CloudFormation stack {stack_name} (KMS key, DynamoDB table)")
+        self._deploy_stack(stack_name, environment, parameters, result)
+
+        resolver = self._resolver(environment, parameters, stack_name, result)
+        self._apply_table_settings(environment, resolver, result)
+        for logical_id, resource in _in_dependency_order(environment, THROUGH_APIS):
+            self._progress(f"{resource['Type']} {logical_id} (through its API)")
+            properties = resolver.resolve(resource.get("Properties", {}))
+            create = _API_CREATORS[resource["Type"]]
+            result.resources[logical_id] = create(self, properties)
+            resolver = self._resolver(environment, parameters, stack_name, result)
+
+        for output in (environment.get("Outputs") or {}).values():
+            export = output.get("Export")
+            if export:
+                result.exports[resolver.resolve(export["Name"])] = str(
+                    resolver.resolve(output["Value"])
+                )
+        result.service_environment = self._service_environment(result)
+        return result
+
+    # -- the CloudFormation part ---------------------------------------------------------------
+
+    def _deploy_stack(
+        self,
+        stack_name: str,
+        template: Mapping[str, Any],
+        parameters: Mapping[str, str],
+        result: Provisioned,
+    ) -> None:
+        resolver = self._resolver(template, parameters, stack_name, result)
+        body = {
+            "AWSTemplateFormatVersion": "2010-09-09",
+            "Parameters": template.get("Parameters", {}),
+            "Conditions": template.get("Conditions", {}),
+            "Resources": {
+                logical_id: _for_emulator(resource, resolver)
+                for logical_id, resource in template["Resources"].items()
+                if resource["Type"] in CLOUDFORMATION
+            },
+        }
+        if not body["Conditions"]:
+            del body["Conditions"]
+        cloudformation = self.client("cloudformation")
+        arguments = {
+            "StackName": stack_name,
+            "TemplateBody": json.dumps(body),
+            "Parameters": [{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
+            "Tags": [
+                {"Key": "copilot-application", "Value": self._app},
+                {"Key": "copilot-environment", "Value": self._env},
+            ],
+        }
+        if self._stack_exists(stack_name):
+            try:
+                cloudformation.update_stack(**arguments)
+            except ClientError as error:
+                if "No updates" not in str(error):
+                    raise
+        else:
+            cloudformation.create_stack(**arguments)
+        self._wait_for_stack(stack_name)
+        for resource in cloudformation.describe_stack_resources(StackName=stack_name)[
+            "StackResources"
+        ]:
+            result.resources[resource["LogicalResourceId"]] = self._attributes(
+                resource["ResourceType"], resource["PhysicalResourceId"]
+            )
+
+    def _stack_exists(self, stack_name: str) -> bool:
+        try:
+            stacks = self.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"]
+        except ClientError:
+            return False
+        return bool(stacks) and stacks[0]["StackStatus"] != "DELETE_COMPLETE"
+
+    def _wait_for_stack(self, stack_name: str, timeout_s: float = 120) -> None:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            stack = self.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"][0]
+            status = stack["StackStatus"]
+            if status.endswith("_COMPLETE") and "ROLLBACK" not in status:
+                return
+            if status.endswith("_FAILED") or "ROLLBACK" in status:
+                raise RuntimeError(f"stack {stack_name} is {status}: {stack.get('StackStatusReason')}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"stack {stack_name} still {status}")
+            time.sleep(0.5)
+
+    def _attributes(self, resource_type: str, physical_id: str) -> dict[str, str]:
+        """Ref and GetAtt values, read back from the service (the emulator's stack outputs
+        cannot be relied on)."""
+        if resource_type == "AWS::KMS::Key":
+            key = self.client("kms").describe_key(KeyId=physical_id)["KeyMetadata"]
+            return {"Ref": key["KeyId"], "Arn": key["Arn"], "KeyId": key["KeyId"]}
+        if resource_type == "AWS::DynamoDB::Table":
+            table = self.client("dynamodb").describe_table(TableName=physical_id)["Table"]
+            attributes = {"Ref": table["TableName"], "Arn": table["TableArn"]}
+            if table.get("LatestStreamArn"):
+                attributes["StreamArn"] = table["LatestStreamArn"]
+            return attributes
+        return {"Ref": physical_id}
+
+    def _apply_table_settings(
+        self, template: Mapping[str, Any], resolver: Resolver, result: Provisioned
+    ) -> None:
+        dynamodb = self.client("dynamodb")
+        for logical_id, resource in template["Resources"].items():
+            if resource["Type"] != "AWS::DynamoDB::Table":
+                continue
+            name = result.resources[logical_id]["Ref"]
+            properties = resolver.resolve(resource.get("Properties", {}))
+            ttl = properties.get("TimeToLiveSpecification")
+            if ttl and ttl.get("Enabled"):
+                current = dynamodb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+                if current.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
+                    dynamodb.update_time_to_live(
+                        TableName=name,
+                        TimeToLiveSpecification={
+                            "AttributeName": ttl["AttributeName"],
+                            "Enabled": True,
+                        },
+                    )
+            recovery = properties.get("PointInTimeRecoverySpecification") or {}
+            if recovery.get("PointInTimeRecoveryEnabled"):
+                dynamodb.update_continuous_backups(
+                    TableName=name,
+                    PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
+                )
+            if properties.get("DeletionProtectionEnabled"):
+                dynamodb.update_table(TableName=name, DeletionProtectionEnabled=True)
+
+    # -- the parts created through service APIs --------------------------------------------------
+
+    def create_user_pool(self, properties: dict[str, Any]) -> dict[str, str]:
+        cognito = self.client("cognito-idp")
+        name = properties["UserPoolName"]
+        pool_id = _find_user_pool(cognito, name)
+        if pool_id is None:
+            arguments = {"PoolName": name, **properties}
+            arguments.pop("UserPoolName")
+            enabled_mfas = arguments.pop("EnabledMfas", [])
+            pool_id = cognito.create_user_pool(**_api_arguments(cognito, "CreateUserPool", arguments))[
+                "UserPool"
+            ]["Id"]
+            if "SOFTWARE_TOKEN_MFA" in enabled_mfas:
+                cognito.set_user_pool_mfa_config(
+                    UserPoolId=pool_id,
+                    SoftwareTokenMfaConfiguration={"Enabled": True},
+                    MfaConfiguration=properties.get("MfaConfiguration", "OFF"),
+                )
+        pool = cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"]
+        return {
+            "Ref": pool_id,
+            "Arn": pool["Arn"],
+            "ProviderName": f"cognito-idp.{self._region}.amazonaws.com/{pool_id}",
+            "ProviderURL": f"https://cognito-idp.{self._region}.amazonaws.com/{pool_id}",
+        }
+
+    def create_user_pool_client(self, properties: dict[str, Any]) -> dict[str, str]:
+        cognito = self.client("cognito-idp")
+        pool_id = properties["UserPoolId"]
+        for client in _paged(cognito, "list_user_pool_clients", "UserPoolClients", UserPoolId=pool_id):
+            if client["ClientName"] == properties["ClientName"]:
+                return {"Ref": client["ClientId"], "ClientId": client["ClientId"]}
+        created = cognito.create_user_pool_client(
+            **_api_arguments(cognito, "CreateUserPoolClient", properties)
+        )["UserPoolClient"]
+        return {"Ref": created["ClientId"], "ClientId": created["ClientId"]}
+
+    def create_secret(self, properties: dict[str, Any]) -> dict[str, str]:
+        secrets = self.client("secretsmanager")
+        try:
+            arn = secrets.describe_secret(SecretId=properties["Name"])["ARN"]
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ResourceNotFoundException":
+                raise
+            arguments = {k: v for k, v in properties.items() if k != "GenerateSecretString"}
+            if "SecretString" not in arguments:
+                arguments["SecretString"] = _generated_secret(
+                    secrets, properties.get("GenerateSecretString") or {}
+                )
+            arn = secrets.create_secret(**_api_arguments(secrets, "CreateSecret", arguments))["ARN"]
+        return {"Ref": arn, "Id": arn}
+
+    # -- outputs ------------------------------------------------------------------------------
+
+    def _resolver(
+        self,
+        template: Mapping[str, Any],
+        parameters: Mapping[str, str],
+        stack_name: str,
+        result: Provisioned,
+    ) -> Resolver:
+        return Resolver(
+            template,
+            parameters=parameters,
+            pseudo={
+                "AWS::Region": self._region,
+                "AWS::AccountId": self._account,
+                "AWS::Partition": "aws",
+                "AWS::URLSuffix": "amazonaws.com",
+                "AWS::StackName": stack_name,
+            },
+            resources=result.resources,
+            exports=result.exports,
+        )
+
+    def _service_environment(self, result: Provisioned) -> dict[str, str]:
+        """The service addon's outputs, as Copilot injects them: plain values become variables
+        named by its rule; a !Ref to a managed policy is attached to the task role instead."""
+        service = templates.merged(templates.SERVICE_ADDONS)
+        _check_every_type_is_handled(service)
+        resolver = Resolver(
+            service,
+            parameters={"App": self._app, "Env": self._env, "Name": "api"},
+            pseudo={"AWS::Region": self._region, "AWS::AccountId": self._account, "AWS::Partition": "aws"},
+            resources={},
+            exports=result.exports,
+        )
+        variables = {}
+        for name, output in (service.get("Outputs") or {}).items():
+            if _typed_by_copilot(service, output):
+                continue
+            try:
+                variables[templates.copilot_variable_name(name)] = str(resolver.resolve(output["Value"]))
+            except Unresolvable as error:
+                raise RuntimeError(f"service output {name} cannot be resolved locally: {error}") from error
+        return variables
+
+
+_API_CREATORS: dict[str, Callable[[LocalProvisioner, dict[str, Any]], dict[str, str]]] = {
+    "AWS::Cognito::UserPool": LocalProvisioner.create_user_pool,
+    "AWS::Cognito::UserPoolClient": LocalProvisioner.create_user_pool_client,
+    "AWS::SecretsManager::Secret": LocalProvisioner.create_secret,
+}
+
+# Output values that Copilot gives a special meaning when they are exactly !Ref of these types.
+_COPILOT_TYPED_OUTPUTS = frozenset(
+    {"AWS::IAM::ManagedPolicy", "AWS::SecretsManager::Secret", "AWS::EC2::SecurityGroup"}
+)
+
+
+def _typed_by_copilot(template: Mapping[str, Any], output: Mapping[str, Any]) -> bool:
+    value = output.get("Value")
+    if not (isinstance(value, dict) and set(value) == {"Ref"}):
+        return False
+    resource = (template.get("Resources") or {}).get(value["Ref"])
+    return bool(resource) and resource["Type"] in _COPILOT_TYPED_OUTPUTS
+
+
+def resource_types(template: Mapping[str, Any]) -> set[str]:
+    return {resource["Type"] for resource in (template.get("Resources") or {}).values()}
+
+
+def unhandled_types(template: Mapping[str, Any]) -> set[str]:
+    handled = CLOUDFORMATION | THROUGH_APIS | set(NOT_NEEDED_LOCALLY)
+    return resource_types(template) - handled
+
+
+def _check_every_type_is_handled(template: Mapping[str, Any]) -> None:
+    missing = unhandled_types(template)
+    if missing:
+        raise RuntimeError(
+            "the local stack does not know how to provision "
+            + ", ".join(sorted(missing))
+            + "; add them to devstack/provision.py (created, or not needed locally and why)"
+        )
+
+
+def _for_emulator(resource: Mapping[str, Any], resolver: Resolver) -> dict[str, Any]:
+    """Two quirks of moto's CloudFormation for KMS keys: it wants the key policy as a JSON
+    string (real CloudFormation takes either) and tags in the KMS API's TagKey/TagValue form."""
+    adjusted = json.loads(json.dumps(resource))
+    properties = adjusted.get("Properties", {})
+    if resource["Type"] == "AWS::KMS::Key":
+        if isinstance(properties.get("KeyPolicy"), dict):
+            properties["KeyPolicy"] = json.dumps(resolver.resolve(properties["KeyPolicy"]))
+        properties["Tags"] = [
+            {"TagKey": tag["Key"], "TagValue": tag["Value"]} for tag in properties.get("Tags", [])
+        ]
+    return adjusted
+
+
+def _references(value: Any) -> set[str]:
+    if isinstance(value, list):
+        return set().union(*(_references(v) for v in value)) if value else set()
+    if not isinstance(value, dict):
+        return set()
+    found: set[str] = set()
+    for key, argument in value.items():
+        if key == "Ref" and isinstance(argument, str):
+            found.add(argument)
+        elif key == "Fn::GetAtt":
+            found.add(argument[0] if isinstance(argument, list) else str(argument).split(".")[0])
+        elif key == "Fn::Sub":
+            text = argument[0] if isinstance(argument, list) else argument
+            found |= {name.split(".")[0] for name in _sub_names(text)}
+            if isinstance(argument, list):
+                found |= _references(argument[1])
+        else:
+            found |= _references(argument)
+    return found
+
+
+def _sub_names(text: str) -> set[str]:
+    return set(SUB_VARIABLE.findall(text))
+
+
+def _in_dependency_order(
+    template: Mapping[str, Any], types: frozenset[str]
+) -> list[tuple[str, dict[str, Any]]]:
+    resources = template["Resources"]
+    wanted = {k: v for k, v in resources.items() if v["Type"] in types}
+    ordered: list[tuple[str, dict[str, Any]]] = []
+    while wanted:
+        ready = [
+            k for k, v in wanted.items() if not (_references(v.get("Properties", {})) & set(wanted) - {k})
+        ]
+        if not ready:
+            raise RuntimeError(f"circular references among {sorted(wanted)}")
+        for logical_id in sorted(ready):
+            ordered.append((logical_id, wanted.pop(logical_id)))
+    return ordered
+
+
+def _api_arguments(client: Any, operation: str, properties: Mapping[str, Any]) -> dict[str, Any]:
+    """The template's properties that the API takes under the same name."""
+    accepted = client.meta.service_model.operation_model(operation).input_shape.members
+    return {k: v for k, v in properties.items() if k in accepted}
+
+
+def _paged(client: Any, method: str, key: str, **arguments: Any) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    token = None
+    while True:
+        page = getattr(client, method)(MaxResults=60, **arguments, **({"NextToken": token} if token else {}))
+        items.extend(page.get(key, []))
+        token = page.get("NextToken")
+        if not token:
+            return items
+
+
+def _find_user_pool(cognito: Any, name: str) -> str | None:
+    for pool in _paged(cognito, "list_user_pools", "UserPools"):
+        if pool["Name"] == name:
+            return pool["Id"]
+    return None
+
+
+def _generated_secret(secrets: Any, spec: Mapping[str, Any]) -> str:
+    options = {
+        k: v
+        for k, v in spec.items()
+        if k not in ("SecretStringTemplate", "GenerateStringKey")
+    }
+    value = secrets.get_random_password(**options)["RandomPassword"]
+    if "SecretStringTemplate" in spec:
+        document = json.loads(spec["SecretStringTemplate"])
+        document[spec["GenerateStringKey"]] = value
+        return json.dumps(document)
+    return value

@@ -1,0 +1,83 @@
+"""Reading the addon templates the way Copilot does: CloudFormation YAML with its short-form
+tags, every file of a folder merged into one template, outputs named by Copilot's rule."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+ENVIRONMENT_ADDONS = ROOT / "addons" / "environment"
+SERVICE_ADDONS = ROOT / "addons" / "api"
+
+# Copilot keeps only these sections of an addon template; the rest (Description, Rules,
+# AWSTemplateFormatVersion) is dropped when it merges the files.
+MERGED_SECTIONS = ("Metadata", "Parameters", "Mappings", "Conditions", "Transform", "Resources", "Outputs")
+PARAMETERS_FILE_NAMES = ("addons.parameters.yml", "addons.parameters.yaml")
+
+
+class _CloudFormationLoader(yaml.SafeLoader):
+    """SafeLoader that turns !Ref X into {"Ref": X} and !Fn into {"Fn::Fn": ...}."""
+
+
+def _construct_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    if suffix == "Ref":
+        return {"Ref": value}
+    if suffix == "Condition":
+        return {"Condition": value}
+    if suffix == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    return {f"Fn::{suffix}": value}
+
+
+_CloudFormationLoader.add_multi_constructor("!", _construct_tag)
+
+
+def load(path: Path) -> dict[str, Any]:
+    with path.open() as handle:
+        return yaml.load(handle, Loader=_CloudFormationLoader) or {}  # noqa: S506 -- SafeLoader subclass
+
+
+def template_files(folder: Path) -> list[Path]:
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.suffix in (".yml", ".yaml") and p.name not in PARAMETERS_FILE_NAMES
+    )
+
+
+def merged(folder: Path) -> dict[str, Any]:
+    """All templates of an addons folder as the one nested stack Copilot would deploy."""
+    result: dict[str, dict[str, Any]] = {}
+    for path in template_files(folder):
+        template = load(path)
+        for section in MERGED_SECTIONS:
+            for name, body in (template.get(section) or {}).items():
+                existing = result.setdefault(section, {}).get(name)
+                if existing is not None and existing != body and section != "Parameters":
+                    raise ValueError(f"{path.name}: {section}.{name} differs from another file")
+                result[section][name] = body
+    return result
+
+
+_BOUNDARIES = (
+    re.compile(r"([a-z0-9])([A-Z])"),  # fooBar -> foo_Bar, my2ndX -> my2nd_X
+    re.compile(r"([A-Z]+)([A-Z][a-z])"),  # DDBTable -> DDB_Table
+)
+
+
+def copilot_variable_name(output_name: str) -> str:
+    """Copilot's ToSnakeCaseFunc: the environment variable an addon output becomes."""
+    name = output_name
+    for pattern in _BOUNDARIES:
+        name = pattern.sub(r"\1_\2", name)
+    return name.upper()
