@@ -19,6 +19,12 @@ _USER_POOL_ID = re.compile(r"^(?P<region>[a-z]{2}(-[a-z]+)+-\d)_[0-9A-Za-z]+$")
 _CLIENT_ID = re.compile(r"^[\w+]{1,128}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# boto3's per-service endpoint variables for the services the API calls.
+_SERVICE_ENDPOINT_VARIABLES = {
+    "dynamodb": "AWS_ENDPOINT_URL_DYNAMODB",
+    "cognito-idp": "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
+    "secretsmanager": "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+}
 
 
 class ConfigError(Exception):
@@ -37,8 +43,10 @@ class Settings:
     running_in_aws: bool
     service_name: str
     region: str
-    # Only for local runs: the AWS emulator (moto server or LocalStack).
+    # Only for local runs: the AWS emulator (moto server or LocalStack), for every service or
+    # per service (AWS_ENDPOINT_URL_DYNAMODB and so on, as boto3 names them).
     aws_endpoint_url: str | None
+    endpoint_overrides: dict[str, str]
     tasks_table_name: str
     user_pool_id: str
     user_pool_client_ids: tuple[str, ...]
@@ -56,9 +64,14 @@ class Settings:
         # Cognito's issuer always names the AWS host, the emulator's tokens included.
         return f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
 
+    def endpoint_for(self, service: str) -> str | None:
+        return self.endpoint_overrides.get(service, self.aws_endpoint_url)
+
     @property
     def cognito_endpoint(self) -> str:
-        return self.aws_endpoint_url or f"https://cognito-idp.{self.region}.amazonaws.com"
+        return (
+            self.endpoint_for("cognito-idp") or f"https://cognito-idp.{self.region}.amazonaws.com"
+        )
 
     @property
     def jwks_url(self) -> str:
@@ -92,6 +105,7 @@ class _Reader:
             service_name=self._optional("COPILOT_SERVICE_NAME") or "api",
             region=region,
             aws_endpoint_url=endpoint,
+            endpoint_overrides=self._endpoint_overrides(running_in_aws),
             tasks_table_name=self._required("TASKS_TABLE_NAME"),
             user_pool_id=pool_id,
             user_pool_client_ids=self._client_ids(),
@@ -101,7 +115,7 @@ class _Reader:
             otlp_endpoint=self._url("OTEL_EXPORTER_OTLP_ENDPOINT"),
             frontend_dir=self._directory("FRONTEND_DIR"),
             aws_connect_timeout=self._float("AWS_CONNECT_TIMEOUT", default=0.5, low=0.1, high=10),
-            aws_read_timeout=self._float("AWS_READ_TIMEOUT", default=1.0, low=0.1, high=30),
+            aws_read_timeout=self._float("AWS_READ_TIMEOUT", default=0.6, low=0.1, high=30),
             aws_max_attempts=self._int("AWS_MAX_ATTEMPTS", default=2, low=1, high=5),
         )
         if running_in_aws and pool_id and not self.problems:
@@ -142,6 +156,16 @@ class _Reader:
                 self._problem(name, "must not be set in AWS (COPILOT_ENVIRONMENT_NAME is set)")
             return None
         return self._url("AWS_ENDPOINT_URL")
+
+    def _endpoint_overrides(self, running_in_aws: bool) -> dict[str, str]:
+        if running_in_aws:
+            return {}
+        overrides = {}
+        for service, name in _SERVICE_ENDPOINT_VARIABLES.items():
+            url = self._url(name)
+            if url:
+                overrides[service] = url
+        return overrides
 
     def _url(self, name: str) -> str | None:
         value = self._optional(name)

@@ -7,7 +7,6 @@ import os
 import signal
 import sys
 import time
-from pathlib import Path
 
 from devstack import users
 from devstack.stack import DEMO_EMAIL, DEMO_PASSWORD, LocalStack, StackOptions
@@ -23,7 +22,9 @@ def _options() -> StackOptions:
         emulator_port=int(os.environ.get("AWS_EMULATOR_PORT", "4566")),
         api_port=int(os.environ.get("PORT", "8000")),
         region=os.environ.get("AWS_REGION", "us-east-1"),
-        frontend_dir=None if arguments.no_frontend or not (frontend / "index.html").is_file() else frontend,
+        frontend_dir=None
+        if arguments.no_frontend or not (frontend / "index.html").is_file()
+        else frontend,
     )
 
 

@@ -16,7 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 DUMMY_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105 -- the emulator's placeholder, not a secret
+    "AWS_SECRET_ACCESS_KEY": "testing",
 }
 
 

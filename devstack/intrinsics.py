@@ -51,7 +51,7 @@ class Resolver:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, argument), = value.items()
+            ((key, argument),) = value.items()
             handler = _FUNCTIONS.get(key)
             if handler is not None:
                 return handler(self, argument)

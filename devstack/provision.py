@@ -152,7 +152,9 @@ class LocalProvisioner:
             if status.endswith("_COMPLETE") and "ROLLBACK" not in status:
                 return
             if status.endswith("_FAILED") or "ROLLBACK" in status:
-                raise RuntimeError(f"stack {stack_name} is {status}: {stack.get('StackStatusReason')}")
+                raise RuntimeError(
+                    f"stack {stack_name} is {status}: {stack.get('StackStatusReason')}"
+                )
             if time.monotonic() > deadline:
                 raise TimeoutError(f"stack {stack_name} still {status}")
             time.sleep(0.5)
@@ -210,9 +212,9 @@ class LocalProvisioner:
             arguments = {"PoolName": name, **properties}
             arguments.pop("UserPoolName")
             enabled_mfas = arguments.pop("EnabledMfas", [])
-            pool_id = cognito.create_user_pool(**_api_arguments(cognito, "CreateUserPool", arguments))[
-                "UserPool"
-            ]["Id"]
+            pool_id = cognito.create_user_pool(
+                **_api_arguments(cognito, "CreateUserPool", arguments)
+            )["UserPool"]["Id"]
             if "SOFTWARE_TOKEN_MFA" in enabled_mfas:
                 cognito.set_user_pool_mfa_config(
                     UserPoolId=pool_id,
@@ -230,7 +232,9 @@ class LocalProvisioner:
     def create_user_pool_client(self, properties: dict[str, Any]) -> dict[str, str]:
         cognito = self.client("cognito-idp")
         pool_id = properties["UserPoolId"]
-        for client in _paged(cognito, "list_user_pool_clients", "UserPoolClients", UserPoolId=pool_id):
+        for client in _paged(
+            cognito, "list_user_pool_clients", "UserPoolClients", UserPoolId=pool_id
+        ):
             if client["ClientName"] == properties["ClientName"]:
                 return {"Ref": client["ClientId"], "ClientId": client["ClientId"]}
         created = cognito.create_user_pool_client(
@@ -284,7 +288,11 @@ class LocalProvisioner:
         resolver = Resolver(
             service,
             parameters={"App": self._app, "Env": self._env, "Name": "api"},
-            pseudo={"AWS::Region": self._region, "AWS::AccountId": self._account, "AWS::Partition": "aws"},
+            pseudo={
+                "AWS::Region": self._region,
+                "AWS::AccountId": self._account,
+                "AWS::Partition": "aws",
+            },
             resources={},
             exports=result.exports,
         )
@@ -293,9 +301,13 @@ class LocalProvisioner:
             if _typed_by_copilot(service, output):
                 continue
             try:
-                variables[templates.copilot_variable_name(name)] = str(resolver.resolve(output["Value"]))
+                variables[templates.copilot_variable_name(name)] = str(
+                    resolver.resolve(output["Value"])
+                )
             except Unresolvable as error:
-                raise RuntimeError(f"service output {name} cannot be resolved locally: {error}") from error
+                raise RuntimeError(
+                    f"service output {name} cannot be resolved locally: {error}"
+                ) from error
         return variables
 
 
@@ -385,7 +397,9 @@ def _in_dependency_order(
     ordered: list[tuple[str, dict[str, Any]]] = []
     while wanted:
         ready = [
-            k for k, v in wanted.items() if not (_references(v.get("Properties", {})) & set(wanted) - {k})
+            k
+            for k, v in wanted.items()
+            if not (_references(v.get("Properties", {})) & set(wanted) - {k})
         ]
         if not ready:
             raise RuntimeError(f"circular references among {sorted(wanted)}")
@@ -404,7 +418,9 @@ def _paged(client: Any, method: str, key: str, **arguments: Any) -> list[dict[st
     items: list[dict[str, Any]] = []
     token = None
     while True:
-        page = getattr(client, method)(MaxResults=60, **arguments, **({"NextToken": token} if token else {}))
+        page = getattr(client, method)(
+            MaxResults=60, **arguments, **({"NextToken": token} if token else {})
+        )
         items.extend(page.get(key, []))
         token = page.get("NextToken")
         if not token:
@@ -420,9 +436,7 @@ def _find_user_pool(cognito: Any, name: str) -> str | None:
 
 def _generated_secret(secrets: Any, spec: Mapping[str, Any]) -> str:
     options = {
-        k: v
-        for k, v in spec.items()
-        if k not in ("SecretStringTemplate", "GenerateStringKey")
+        k: v for k, v in spec.items() if k not in ("SecretStringTemplate", "GenerateStringKey")
     }
     value = secrets.get_random_password(**options)["RandomPassword"]
     if "SecretStringTemplate" in spec:

@@ -15,7 +15,15 @@ SERVICE_ADDONS = ROOT / "addons" / "api"
 
 # Copilot keeps only these sections of an addon template; the rest (Description, Rules,
 # AWSTemplateFormatVersion) is dropped when it merges the files.
-MERGED_SECTIONS = ("Metadata", "Parameters", "Mappings", "Conditions", "Transform", "Resources", "Outputs")
+MERGED_SECTIONS = (
+    "Metadata",
+    "Parameters",
+    "Mappings",
+    "Conditions",
+    "Transform",
+    "Resources",
+    "Outputs",
+)
 PARAMETERS_FILE_NAMES = ("addons.parameters.yml", "addons.parameters.yaml")
 
 

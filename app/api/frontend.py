@@ -29,7 +29,7 @@ def runtime_config(settings: Settings) -> dict:
         "region": settings.region,
         "userPoolId": settings.user_pool_id,
         "userPoolClientId": settings.user_pool_client_ids[0],
-        "cognitoEndpoint": settings.aws_endpoint_url,
+        "cognitoEndpoint": settings.endpoint_for("cognito-idp"),
     }
 
 

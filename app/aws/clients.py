@@ -92,7 +92,7 @@ class AwsClients:
                 session = boto3.session.Session(region_name=self._settings.region)
                 self._clients[service] = session.client(
                     service,
-                    endpoint_url=self._settings.aws_endpoint_url,
+                    endpoint_url=self._settings.endpoint_for(service),
                     config=self._config,
                 )
             return self._clients[service]

@@ -27,6 +27,7 @@ class SigningKeys:
         self._lock = threading.Lock()
         self._keys: tuple[bytes, ...] = ()
         self._fetched_at = float("-inf")
+        self._forced_at = float("-inf")
 
     def current(self) -> bytes:
         return self._load(force=False)[0]
@@ -36,10 +37,14 @@ class SigningKeys:
         return self._load(force=False)
 
     def refetch(self) -> tuple[bytes, ...]:
-        """Reload now, unless we did so very recently; for signatures no cached key knows."""
+        """Reload now, for a signature no cached key knows (another process may have the
+        rotated key already), unless such a reload happened very recently."""
         with self._lock:
-            recent = time.monotonic() - self._fetched_at < _MIN_REFETCH_SECONDS
-        return self._load(force=not recent)
+            now = time.monotonic()
+            allowed = now - self._forced_at >= _MIN_REFETCH_SECONDS
+            if allowed:
+                self._forced_at = now
+        return self._load(force=allowed)
 
     def _load(self, *, force: bool) -> tuple[bytes, ...]:
         with self._lock:

@@ -1,0 +1,79 @@
+"""When DynamoDB is dead or hangs, the API answers 503 with Retry-After within 3 seconds."""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from devstack.stack import LocalStack
+from tests.support.http import assert_problem
+from tests.support.stack import free_port
+
+
+@pytest.fixture
+def silent_endpoint() -> Iterator[str]:
+    """A TCP server that accepts connections and never answers: a hung dependency."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    stop.set()
+    thread.join()
+    for connection in held:
+        connection.close()
+    server.close()
+
+
+def api_with_dynamodb_at(stack, endpoint: str) -> LocalStack:
+    options = dataclasses.replace(
+        stack.stack.options,
+        api_port=free_port(),
+        extra_environment={"AWS_ENDPOINT_URL_DYNAMODB": endpoint},
+    )
+    api = LocalStack(options, session=stack.session, progress=lambda _m: None)
+    api.provisioned = stack.stack.provisioned
+    api.start_api()
+    return api
+
+
+@pytest.mark.parametrize("kind", ["hung", "refused"])
+def test_dead_dynamodb_gives_503_with_retry_after_within_3_seconds(
+    stack, user, silent_endpoint, kind
+):
+    endpoint = silent_endpoint if kind == "hung" else f"http://127.0.0.1:{free_port()}"
+    api = api_with_dynamodb_at(stack, endpoint)
+    try:
+        base = api.options.api_url
+        for url, headers in (
+            (f"{base}/readyz", {}),
+            (f"{base}/api/v1/workspaces", {"Authorization": f"Bearer {user.access_token}"}),
+        ):
+            started = time.monotonic()
+            response = requests.get(url, headers=headers, timeout=10)
+            elapsed = time.monotonic() - started
+            body = assert_problem(response, 503)
+            assert int(response.headers["Retry-After"]) > 0
+            assert elapsed < 3.0, f"{url} took {elapsed:.2f}s"
+            assert "DynamoDB" in body["detail"]
+        assert requests.get(f"{base}/healthz", timeout=5).status_code == 200
+    finally:
+        api.stop()

@@ -1,0 +1,76 @@
+"""The local stack reads the templates Copilot deploys, and covers every resource type in them."""
+
+from __future__ import annotations
+
+import pytest
+
+from devstack import templates
+from devstack.provision import unhandled_types
+
+
+@pytest.mark.parametrize(
+    ("output", "variable"),
+    [
+        ("MyTableName", "MY_TABLE_NAME"),
+        ("myDDBTable", "MY_DDB_TABLE"),
+        ("my2ndDDBTable", "MY2ND_DDB_TABLE"),
+        ("myddbtable", "MYDDBTABLE"),
+        ("TasksTableName", "TASKS_TABLE_NAME"),
+        ("UserPoolClientId", "USER_POOL_CLIENT_ID"),
+    ],
+)
+def test_copilots_naming_rule(output, variable):
+    assert templates.copilot_variable_name(output) == variable
+
+
+@pytest.mark.parametrize("folder", [templates.ENVIRONMENT_ADDONS, templates.SERVICE_ADDONS])
+def test_every_resource_type_is_created_locally_or_listed_as_not_needed(folder):
+    assert unhandled_types(templates.merged(folder)) == set()
+
+
+def test_a_new_type_would_be_caught():
+    template = {"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}}
+    assert unhandled_types(template) == {"AWS::SQS::Queue"}
+
+
+def test_provisioning_yields_exactly_the_variables_the_service_reads(aws):
+    assert set(aws) == {
+        "TASKS_TABLE_NAME",
+        "USER_POOL_ID",
+        "USER_POOL_CLIENT_ID",
+        "CURSOR_SECRET_ARN",
+        "AWS_REGION",
+    }
+
+
+def test_the_table_gets_the_settings_the_emulators_cloudformation_drops(clients, settings):
+    dynamodb = clients.dynamodb
+    name = settings.tasks_table_name
+    ttl = dynamodb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+    assert ttl == {"AttributeName": "expires_at", "TimeToLiveStatus": "ENABLED"}
+    backups = dynamodb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]
+    assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+    table = dynamodb.describe_table(TableName=name)["Table"]
+    assert table["DeletionProtectionEnabled"] is True
+    assert {i["IndexName"] for i in table["GlobalSecondaryIndexes"]} == {
+        "ByUser",
+        "ByStatus",
+        "ByAssignee",
+        "ByAssigneeStatus",
+    }
+
+
+def test_provisioning_twice_reuses_what_exists(aws):
+    import boto3  # noqa: PLC0415
+
+    from devstack.provision import LocalProvisioner  # noqa: PLC0415
+
+    again = LocalProvisioner(
+        boto3.session.Session(region_name="us-east-1"),
+        app="unit",
+        env="t",
+        progress=lambda _m: None,
+    ).run()
+    assert again.service_environment["USER_POOL_ID"] == aws["USER_POOL_ID"]
+    assert again.service_environment["CURSOR_SECRET_ARN"] == aws["CURSOR_SECRET_ARN"]
+    assert again.service_environment["TASKS_TABLE_NAME"] == aws["TASKS_TABLE_NAME"]

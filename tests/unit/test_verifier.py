@@ -1,0 +1,170 @@
+"""The verifier against a JWKS served over HTTP from this process: key rotation, refresh on an
+unknown kid, and an unreachable JWKS."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt import PyJWKClient
+
+from app.auth.verifier import InvalidToken, TokenVerifier
+from app.aws.clients import DependencyUnavailable
+from app.config import Settings
+
+POOL = "eu-west-1_Pool1"
+CLIENT = "client1"
+ISSUER = f"https://cognito-idp.eu-west-1.amazonaws.com/{POOL}"
+
+
+class JwksServer:
+    def __init__(self):
+        self.keys: dict[str, rsa.RSAPrivateKey] = {}
+        self.fetches = 0
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                outer.fetches += 1
+                document = {
+                    "keys": [
+                        {
+                            **json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(k.public_key())),
+                            "kid": kid,
+                            "alg": "RS256",
+                            "use": "sig",
+                        }
+                        for kid, k in outer.keys.items()
+                    ]
+                }
+                body = json.dumps(document).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def add_key(self, kid: str) -> rsa.RSAPrivateKey:
+        self.keys[kid] = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        return self.keys[kid]
+
+    def close(self):
+        self.server.shutdown()
+
+
+@pytest.fixture
+def jwks():
+    server = JwksServer()
+    yield server
+    server.close()
+
+
+def verifier_for(endpoint: str, cooldown: float | None = None) -> TokenVerifier:
+    settings = Settings.from_env(
+        {
+            "AWS_REGION": "eu-west-1",
+            "AWS_ENDPOINT_URL": endpoint,
+            "TASKS_TABLE_NAME": "t",
+            "USER_POOL_ID": POOL,
+            "USER_POOL_CLIENT_ID": CLIENT,
+            "CURSOR_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:1:secret:x",
+        }
+    )
+    if cooldown is None:
+        return TokenVerifier(settings)
+    client = PyJWKClient(settings.jwks_url, cache_keys=True, cooldown_duration=cooldown)
+    return TokenVerifier(settings, jwks_client=client)
+
+
+def token(key, kid: str, **overrides) -> str:
+    now = int(time.time())
+    claims = {
+        "iss": ISSUER,
+        "sub": "user-1",
+        "client_id": CLIENT,
+        "token_use": "access",
+        "iat": now,
+        "exp": now + 600,
+        "username": "someone",
+        **overrides,
+    }
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
+
+
+def test_a_valid_token_gives_the_principal(jwks):
+    key = jwks.add_key("k1")
+    principal = verifier_for(jwks.endpoint).verify(token(key, "k1"))
+    assert (principal.user_id, principal.username, principal.client_id) == (
+        "user-1",
+        "someone",
+        CLIENT,
+    )
+
+
+def test_keys_are_cached(jwks):
+    key = jwks.add_key("k1")
+    verifier = verifier_for(jwks.endpoint)
+    for _ in range(5):
+        verifier.verify(token(key, "k1"))
+    assert jwks.fetches == 1
+
+
+def test_an_unknown_kid_refreshes_the_keys_once_the_cooldown_has_passed(jwks):
+    old = jwks.add_key("old")
+    verifier = verifier_for(jwks.endpoint, cooldown=0.2)
+    verifier.verify(token(old, "old"))
+    time.sleep(0.3)
+    new = jwks.add_key("new")  # Cognito published a new key
+    assert verifier.verify(token(new, "new")).user_id == "user-1"
+    assert jwks.fetches == 2
+
+
+def test_made_up_kids_do_not_hammer_the_jwks(jwks):
+    key = jwks.add_key("k1")
+    verifier = verifier_for(jwks.endpoint)
+    verifier.verify(token(key, "k1"))
+    for i in range(10):
+        with pytest.raises(InvalidToken):
+            verifier.verify(token(key, f"made-up-{i}"))
+    assert jwks.fetches <= 2
+
+
+def test_an_unreachable_jwks_is_a_dependency_failure_not_a_bad_token(jwks):
+    key = jwks.add_key("k1")
+    endpoint = jwks.endpoint
+    jwks.close()
+    with pytest.raises(DependencyUnavailable):
+        verifier_for(endpoint).verify(token(key, "k1"))
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"token_use": "id"},
+        {"client_id": "other"},
+        {"iss": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other"},
+        {"exp": int(time.time()) - 120},
+        {"nbf": int(time.time()) + 120},
+        {"sub": ""},
+    ],
+)
+def test_claims_are_checked(jwks, overrides):
+    key = jwks.add_key("k1")
+    with pytest.raises(InvalidToken):
+        verifier_for(jwks.endpoint).verify(token(key, "k1", **overrides))
