@@ -30,8 +30,8 @@ dev: setup
 	$(PY) -m devstack
 
 lint: setup
-	$(VENV)/bin/ruff check app devstack tests bench
-	$(VENV)/bin/ruff format --check app devstack tests bench
+	$(VENV)/bin/ruff check app devstack tests
+	$(VENV)/bin/ruff format --check app devstack tests
 
 test-unit: setup
 	$(PY) -m pytest tests/unit
