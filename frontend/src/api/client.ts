@@ -1,0 +1,247 @@
+// The service's HTTP API (docs: /api/docs; contract: API.md): bearer tokens, problem+json errors,
+// ETag / If-Match on versioned resources and cursor pages.
+
+export type Role = "owner" | "admin" | "member" | "viewer";
+export type Status = "todo" | "in_progress" | "done";
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+export interface Me {
+  id: string;
+  username: string;
+}
+
+export interface Workspace {
+  id: string;
+  name: string;
+  role: Role;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Member {
+  user_id: string;
+  email: string;
+  role: Role;
+  added_at: string;
+}
+
+export interface Task {
+  id: string;
+  workspace_id: string;
+  title: string;
+  description: string;
+  status: Status;
+  due_date: string | null;
+  assignee_id: string | null;
+  version: number;
+  created_at: string;
+  updated_at: string;
+  created_by: string;
+}
+
+export interface TaskInput {
+  title: string;
+  description: string;
+  status: Status;
+  due_date: string | null;
+  assignee_id: string | null;
+}
+
+export interface AuditEvent {
+  id: string;
+  at: string;
+  actor_id: string;
+  action: string;
+  target: { type: "workspace" | "member" | "task"; id: string };
+  changes: Record<string, unknown>;
+}
+
+/** An error response, as RFC 9457 describes it; `detail` is what the user is shown. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail: string,
+    readonly errors: Record<string, string[]> = {},
+    readonly requestId: string | null = null,
+  ) {
+    super(detail);
+    this.name = "ApiError";
+  }
+
+  /** 412: the resource changed since it was read. */
+  get isConflict(): boolean {
+    return this.status === 412;
+  }
+}
+
+/** A representation and its strong ETag (the version the server has). */
+export interface Versioned<T> {
+  data: T;
+  etag: string;
+}
+
+/** The ETag the server sends for a resource at this version. */
+export function etagOf(resource: { version: number }): string {
+  return `"${resource.version}"`;
+}
+
+export interface TokenSource {
+  accessToken(): Promise<string>;
+  /** After a 401: a fresh token, or a rejection that signs the user out. */
+  onUnauthorized(): Promise<string>;
+}
+
+type Query = Record<string, string | number | null | undefined>;
+
+interface RequestOptions {
+  query?: Query;
+  body?: unknown;
+  ifMatch?: string;
+}
+
+async function problemFrom(response: Response): Promise<ApiError> {
+  const requestId = response.headers.get("X-Request-Id");
+  let body: Record<string, unknown> = {};
+  try {
+    const type = response.headers.get("Content-Type") ?? "";
+    if (type.includes("json")) body = await response.json();
+  } catch {
+    body = {};
+  }
+  const title = typeof body.title === "string" ? body.title : response.statusText || `HTTP ${response.status}`;
+  let detail = typeof body.detail === "string" && body.detail ? body.detail : title;
+  const errors = (body.errors && typeof body.errors === "object" ? body.errors : {}) as Record<string, string[]>;
+  const fieldMessages = Object.entries(errors).map(([field, messages]) => `${field}: ${[messages].flat().join(" ")}`);
+  if (fieldMessages.length && !fieldMessages.some((m) => detail.includes(m))) detail = `${detail} (${fieldMessages.join("; ")})`;
+  return new ApiError(response.status, title, detail, errors, requestId ?? (typeof body.request_id === "string" ? body.request_id : null));
+}
+
+export class Api {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly tokens: TokenSource,
+    private readonly fetchImpl: typeof fetch = (...args) => fetch(...args),
+  ) {}
+
+  private url(path: string, query?: Query): string {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query ?? {})) {
+      if (value !== undefined && value !== null && value !== "") params.set(key, String(value));
+    }
+    const search = params.toString();
+    return `${this.baseUrl.replace(/\/$/, "")}${path}${search ? `?${search}` : ""}`;
+  }
+
+  private async send(method: string, path: string, options: RequestOptions, token: string): Promise<Response> {
+    const headers: Record<string, string> = { Accept: "application/json", Authorization: `Bearer ${token}` };
+    if (options.body !== undefined) headers["Content-Type"] = "application/json";
+    if (options.ifMatch) headers["If-Match"] = options.ifMatch;
+    try {
+      return await this.fetchImpl(this.url(path, options.query), {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        cache: "no-store",
+      });
+    } catch {
+      throw new ApiError(0, "Network error", "The service could not be reached. Check your connection and try again.");
+    }
+  }
+
+  /** One call; a 401 gets one retry with a refreshed token. */
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<{ data: T; etag: string | null; status: number }> {
+    let response = await this.send(method, path, options, await this.tokens.accessToken());
+    if (response.status === 401) {
+      response = await this.send(method, path, options, await this.tokens.onUnauthorized());
+    }
+    if (!response.ok) throw await problemFrom(response);
+    const etag = response.headers.get("ETag");
+    const data = response.status === 204 ? (undefined as T) : ((await response.json()) as T);
+    return { data, etag, status: response.status };
+  }
+
+  private async versioned<T extends { version: number }>(method: string, path: string, options: RequestOptions = {}): Promise<Versioned<T>> {
+    const { data, etag } = await this.request<T>(method, path, options);
+    return { data, etag: etag ?? etagOf(data) };
+  }
+
+  async page<T>(path: string, query: Query & { cursor?: string | null; limit?: number } = {}): Promise<Page<T>> {
+    return (await this.request<Page<T>>("GET", path, { query })).data;
+  }
+
+  /** Every item of a list, page after page (for short lists such as members). */
+  async all<T>(path: string, query: Query = {}, maxPages = 20): Promise<T[]> {
+    const items: T[] = [];
+    let cursor: string | null = null;
+    for (let n = 0; n < maxPages; n++) {
+      const page: Page<T> = await this.page<T>(path, { ...query, limit: 100, cursor });
+      items.push(...page.items);
+      cursor = page.next_cursor;
+      if (!cursor) return items;
+    }
+    throw new ApiError(0, "Too many pages", `The list at ${path} is longer than ${maxPages * 100} items.`);
+  }
+
+  // -- resources ------------------------------------------------------------------------------
+
+  me() {
+    return this.request<Me>("GET", "/me").then((r) => r.data);
+  }
+
+  workspaces(cursor: string | null, limit = 25) {
+    return this.page<Workspace>("/workspaces", { cursor, limit });
+  }
+  workspace(id: string) {
+    return this.versioned<Workspace>("GET", `/workspaces/${enc(id)}`);
+  }
+  createWorkspace(name: string) {
+    return this.versioned<Workspace>("POST", "/workspaces", { body: { name } });
+  }
+  renameWorkspace(id: string, name: string, etag: string) {
+    return this.versioned<Workspace>("PATCH", `/workspaces/${enc(id)}`, { body: { name }, ifMatch: etag });
+  }
+  async deleteWorkspace(id: string, etag: string) {
+    await this.request<void>("DELETE", `/workspaces/${enc(id)}`, { ifMatch: etag });
+  }
+
+  members(workspaceId: string) {
+    return this.all<Member>(`/workspaces/${enc(workspaceId)}/members`);
+  }
+  addMember(workspaceId: string, email: string, role: Role) {
+    return this.request<Member>("POST", `/workspaces/${enc(workspaceId)}/members`, { body: { email, role } }).then((r) => r.data);
+  }
+  changeRole(workspaceId: string, userId: string, role: Role) {
+    return this.request<Member>("PATCH", `/workspaces/${enc(workspaceId)}/members/${enc(userId)}`, { body: { role } }).then((r) => r.data);
+  }
+  async removeMember(workspaceId: string, userId: string) {
+    await this.request<void>("DELETE", `/workspaces/${enc(workspaceId)}/members/${enc(userId)}`);
+  }
+
+  tasks(workspaceId: string, filters: { status?: Status | ""; assignee_id?: string }, cursor: string | null, limit = 25) {
+    return this.page<Task>(`/workspaces/${enc(workspaceId)}/tasks`, { ...filters, cursor, limit });
+  }
+  task(workspaceId: string, taskId: string) {
+    return this.versioned<Task>("GET", `/workspaces/${enc(workspaceId)}/tasks/${enc(taskId)}`);
+  }
+  createTask(workspaceId: string, input: TaskInput) {
+    return this.versioned<Task>("POST", `/workspaces/${enc(workspaceId)}/tasks`, { body: input });
+  }
+  updateTask(workspaceId: string, taskId: string, changes: Partial<TaskInput>, etag: string) {
+    return this.versioned<Task>("PATCH", `/workspaces/${enc(workspaceId)}/tasks/${enc(taskId)}`, { body: changes, ifMatch: etag });
+  }
+  async deleteTask(workspaceId: string, taskId: string, etag: string) {
+    await this.request<void>("DELETE", `/workspaces/${enc(workspaceId)}/tasks/${enc(taskId)}`, { ifMatch: etag });
+  }
+
+  audit(workspaceId: string, cursor: string | null, limit = 25) {
+    return this.page<AuditEvent>(`/workspaces/${enc(workspaceId)}/audit`, { cursor, limit });
+  }
+}
+
+const enc = encodeURIComponent;

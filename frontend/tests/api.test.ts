@@ -1,0 +1,162 @@
+import { describe, expect, it, vi } from "vitest";
+import { Api, ApiError, etagOf, type Task } from "../src/api/client";
+import { FakeFetch } from "./fakes";
+
+function setup(tokens = { accessToken: vi.fn(async () => "token-1"), onUnauthorized: vi.fn(async () => "token-2") }) {
+  const fake = new FakeFetch();
+  const api = new Api("/api/v1", tokens, fake.fetch);
+  return { fake, api, tokens };
+}
+
+const problem = (status: number, detail: string, extra: Record<string, unknown> = {}) => ({
+  status,
+  headers: { "Content-Type": "application/problem+json", "X-Request-Id": "req-42" },
+  body: { type: "about:blank", title: "Title " + status, status, detail, request_id: "req-42", ...extra },
+});
+
+const task: Task = {
+  id: "t1",
+  workspace_id: "w1",
+  title: "Write docs",
+  description: "",
+  status: "todo",
+  due_date: null,
+  assignee_id: null,
+  version: 3,
+  created_at: "2026-11-26T08:00:00.000Z",
+  updated_at: "2026-11-26T08:00:00.000Z",
+  created_by: "u1",
+};
+
+describe("problem+json errors", () => {
+  it("carries the status, title, detail and request id", async () => {
+    const { fake, api } = setup();
+    fake.reply(problem(404, "Workspace not found"));
+    const error = await api.workspace("w1").catch((e) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 404, title: "Title 404", detail: "Workspace not found", requestId: "req-42" });
+    expect(error.message).toBe("Workspace not found");
+  });
+
+  it("names every offending field of a 422", async () => {
+    const { fake, api } = setup();
+    fake.reply(problem(422, "The request is invalid", { errors: { title: ["Too long."], due_date: ["Not a date."] } }));
+    const error: ApiError = await api.createTask("w1", { ...task }).catch((e) => e);
+    expect(error.status).toBe(422);
+    expect(error.errors).toEqual({ title: ["Too long."], due_date: ["Not a date."] });
+    expect(error.detail).toBe("The request is invalid (title: Too long.; due_date: Not a date.)");
+  });
+
+  it("falls back to the status text when the body is not JSON", async () => {
+    const { fake, api } = setup();
+    fake.reply({ status: 502, text: "<html>Bad gateway</html>", headers: { "Content-Type": "text/html" } });
+    const error: ApiError = await api.me().catch((e) => e);
+    expect(error.status).toBe(502);
+    expect(error.detail).toMatch(/502|Bad Gateway/);
+  });
+
+  it("turns a network failure into an error the user can read", async () => {
+    const { fake, api } = setup();
+    fake.reply(new TypeError("Failed to fetch"));
+    const error: ApiError = await api.me().catch((e) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error.status).toBe(0);
+    expect(error.detail).toMatch(/could not be reached/);
+  });
+});
+
+describe("ETags", () => {
+  it("returns the ETag of a read and sends it back as If-Match", async () => {
+    const { fake, api } = setup();
+    fake.reply(
+      { headers: { ETag: '"3"' }, body: task },
+      { headers: { ETag: '"4"' }, body: { ...task, status: "done", version: 4 } },
+    );
+    const read = await api.task("w1", "t1");
+    expect(read.etag).toBe('"3"');
+    const saved = await api.updateTask("w1", "t1", { status: "done" }, read.etag);
+    expect(saved).toEqual({ data: { ...task, status: "done", version: 4 }, etag: '"4"' });
+    expect(fake.calls[1]).toMatchObject({
+      method: "PATCH",
+      url: "/api/v1/workspaces/w1/tasks/t1",
+      headers: { "If-Match": '"3"', "Content-Type": "application/json", Authorization: "Bearer token-1" },
+      body: { status: "done" },
+    });
+  });
+
+  it("derives the ETag from the version when the header is missing", async () => {
+    const { fake, api } = setup();
+    fake.reply({ body: task });
+    expect((await api.task("w1", "t1")).etag).toBe('"3"');
+    expect(etagOf({ version: 12 })).toBe('"12"');
+  });
+
+  it("reports 412 as a conflict", async () => {
+    const { fake, api } = setup();
+    fake.reply(problem(412, "The task has changed since you read it"));
+    const error: ApiError = await api.updateTask("w1", "t1", { title: "x" }, '"1"').catch((e) => e);
+    expect(error.isConflict).toBe(true);
+    expect(error.detail).toBe("The task has changed since you read it");
+  });
+
+  it("sends If-Match on deletes and resolves on 204", async () => {
+    const { fake, api } = setup();
+    fake.reply({ status: 204 });
+    await expect(api.deleteWorkspace("w 1", '"7"')).resolves.toBeUndefined();
+    expect(fake.calls[0]).toMatchObject({ method: "DELETE", url: "/api/v1/workspaces/w%201", headers: { "If-Match": '"7"' } });
+    expect(fake.calls[0].headers["Content-Type"]).toBeUndefined();
+  });
+});
+
+describe("paging", () => {
+  it("sends the filters, limit and cursor, and leaves out empty ones", async () => {
+    const { fake, api } = setup();
+    fake.reply({ body: { items: [task], next_cursor: "c2" } }, { body: { items: [], next_cursor: null } });
+    const page = await api.tasks("w1", { status: "todo", assignee_id: "" }, null, 10);
+    expect(page).toEqual({ items: [task], next_cursor: "c2" });
+    expect(fake.calls[0].url).toBe("/api/v1/workspaces/w1/tasks?status=todo&limit=10");
+    await api.tasks("w1", { status: "", assignee_id: "u 1" }, "c2");
+    expect(fake.calls[1].url).toBe("/api/v1/workspaces/w1/tasks?assignee_id=u+1&cursor=c2&limit=25");
+  });
+
+  it("follows next_cursor until it is null", async () => {
+    const { fake, api } = setup();
+    const member = (n: number) => ({ user_id: `u${n}`, email: `u${n}@example.com`, role: "member", added_at: "" });
+    fake.reply(
+      { body: { items: [member(1), member(2)], next_cursor: "a" } },
+      { body: { items: [member(3)], next_cursor: "b" } },
+      { body: { items: [], next_cursor: null } },
+    );
+    const members = await api.members("w1");
+    expect(members.map((m) => m.user_id)).toEqual(["u1", "u2", "u3"]);
+    expect(fake.calls.map((c) => c.url)).toEqual([
+      "/api/v1/workspaces/w1/members?limit=100",
+      "/api/v1/workspaces/w1/members?limit=100&cursor=a",
+      "/api/v1/workspaces/w1/members?limit=100&cursor=b",
+    ]);
+  });
+});
+
+describe("tokens", () => {
+  it("retries a 401 once with a refreshed token", async () => {
+    const { fake, api, tokens } = setup();
+    fake.reply({ status: 401, body: {} }, { body: { id: "u1", username: "u1" } });
+    expect(await api.me()).toEqual({ id: "u1", username: "u1" });
+    expect(tokens.onUnauthorized).toHaveBeenCalledTimes(1);
+    expect(fake.calls.map((c) => c.headers.Authorization)).toEqual(["Bearer token-1", "Bearer token-2"]);
+  });
+
+  it("gives up after the second 401", async () => {
+    const { fake, api } = setup();
+    fake.reply(problem(401, "Invalid token"), problem(401, "Invalid token"));
+    await expect(api.me()).rejects.toMatchObject({ status: 401, detail: "Invalid token" });
+    expect(fake.calls).toHaveLength(2);
+  });
+
+  it("does not call the API when there is no token", async () => {
+    const tokens = { accessToken: vi.fn(async () => Promise.reject(new Error("You are not signed in."))), onUnauthorized: vi.fn() };
+    const { fake, api } = setup(tokens as never);
+    await expect(api.me()).rejects.toThrow("You are not signed in.");
+    expect(fake.calls).toHaveLength(0);
+  });
+});

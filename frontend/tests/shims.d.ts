@@ -1,0 +1,1 @@
+declare module "amazon-cognito-identity-js/lib/BigInteger";
