@@ -13,7 +13,7 @@ UV := $(TOOLS)/uv/bin/uv
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help setup dev test lint test-unit test-integration
+.PHONY: help setup dev test lint test-unit test-integration frontend-build test-frontend test-e2e lighthouse
 
 help:
 	@echo "make dev    set up and start the whole stack locally (emulator, resources, API, app)"
@@ -26,7 +26,7 @@ $(UV):
 setup: $(UV)
 	$(UV) sync --locked --quiet
 
-dev: setup
+dev: setup frontend-build
 	$(PY) -m devstack
 
 lint: setup
@@ -39,4 +39,29 @@ test-unit: setup
 test-integration: setup
 	$(PY) -m pytest tests/integration
 
-test: lint test-unit test-integration
+# The browser app (frontend/): npm ci from the lock file, then vite builds it into frontend/dist.
+FRONTEND := frontend
+NPM_STAMP := $(FRONTEND)/node_modules/.package-lock.json
+# Debian's Chromium: Playwright and Lighthouse drive it (neither may download a browser here).
+export CHROME_PATH ?= /usr/bin/chromium
+
+$(NPM_STAMP): $(FRONTEND)/package.json $(FRONTEND)/package-lock.json
+	cd $(FRONTEND) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+frontend-build: $(NPM_STAMP)
+	cd $(FRONTEND) && npm run --silent build
+
+# vitest (API client, auth state, SRP) and the initial-JavaScript budget.
+test-frontend: frontend-build
+	cd $(FRONTEND) && npm test --silent && npm run --silent size
+
+# Playwright with Debian's Chromium against the local stack serving frontend/dist.
+test-e2e: setup frontend-build
+	$(PY) -m pytest tests/e2e --ignore=tests/e2e/test_lighthouse.py
+
+# Lighthouse on the local stack; prints the scores and the initial JS size, fails below budget.
+lighthouse: setup frontend-build
+	$(PY) -m pytest tests/e2e/test_lighthouse.py
+
+test: lint test-unit test-integration test-frontend test-e2e lighthouse

@@ -66,6 +66,13 @@ describe("the Cognito endpoint", () => {
     expect(error).toMatchObject({ code: "UserNotFoundException", message: "Incorrect email or password." });
   });
 
+  it("explains an error that comes without a message", async () => {
+    const { fake, auth } = setup();
+    fake.reply({ status: 400, body: { __type: "InvalidPasswordException" } }, { status: 500, text: "<html>" });
+    await expect(auth.signUp("a@example.com", "weak")).rejects.toThrow("The password does not meet the password policy.");
+    await expect(auth.signUp("a@example.com", "weak")).rejects.toThrow("Sign-in service error (HTTP500).");
+  });
+
   it("passes on the password policy's own words", async () => {
     const { fake, auth } = setup();
     fake.reply({ status: 400, body: { __type: "InvalidPasswordException", message: "Password did not conform with policy: Password must have symbol characters" } });
@@ -97,9 +104,9 @@ describe("sign-in", () => {
     expect([...store.items.values()].join()).not.toContain(tokens(1).AuthenticationResult.AccessToken);
   });
 
-  it("falls back to the typed email when the ID token has none", async () => {
+  it.each(["", "0f0e4a2c-77b1-4c0e-9d7a-000000000001"])("falls back to the typed email when the ID token's is %j", async (claim) => {
     const { fake, auth } = setup();
-    fake.reply({ body: verifier }, { body: tokens(1, { email: "" }) });
+    fake.reply({ body: verifier }, { body: tokens(1, { email: claim }) });
     await auth.signIn("ann@example.com", "pw");
     expect(auth.current).toMatchObject({ user: { email: "ann@example.com" } });
   });

@@ -63,8 +63,9 @@ export function decodeJwt(token: string): Record<string, unknown> {
 
 export class Auth {
   private tokens: Tokens | null = null;
-  // The address the user signed in with: shown when the ID token carries no email claim (the
-  // emulator's never does; a client without email in its ReadAttributes wouldn't either).
+  // The address the user signed in with: shown when the ID token carries no usable email claim
+  // (a client without email in its ReadAttributes; the emulator, whose SRP path puts the
+  // internal username there).
   private email = "";
   private state: AuthState = { status: "unknown" };
   private listeners = new Set<(state: AuthState) => void>();
@@ -132,7 +133,7 @@ export class Auth {
       refreshToken,
       expiresAt: Math.min(exp, this.now() + result.ExpiresIn * 1000),
     };
-    const email = typeof claims.email === "string" && claims.email ? claims.email : this.email;
+    const email = typeof claims.email === "string" && claims.email.includes("@") ? claims.email : this.email;
     this.email = email;
     this.store.setItem(STORE_KEY, JSON.stringify({ refreshToken, email }));
     this.pending = null;

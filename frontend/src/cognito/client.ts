@@ -28,6 +28,13 @@ const FRIENDLY: Record<string, string> = {
   TooManyFailedAttemptsException: "Too many failed attempts. Wait a while and try again.",
 };
 
+// Used when Cognito's own message is empty.
+const FALLBACK: Record<string, string> = {
+  InvalidPasswordException: "The password does not meet the password policy.",
+  InvalidParameterException: "Some of the details are not valid.",
+  UserNotConfirmedException: "Your account is not confirmed yet.",
+};
+
 export class CognitoClient {
   readonly url: string;
 
@@ -70,7 +77,7 @@ export class CognitoClient {
       // more than "incorrect email or password".
       const friendly =
         FRIENDLY[code] ??
-        (message ? message.replace(/^[^:]*failed to satisfy constraint: /, "") : `Sign-in service error (${response.status}).`);
+        (message ? message.replace(/^[^:]*failed to satisfy constraint: /, "") : FALLBACK[code] ?? `Sign-in service error (${code}).`);
       throw new CognitoError(code, friendly);
     }
     return data as T;

@@ -12,13 +12,21 @@ export interface WorkspaceData {
   workspace: Workspace;
   etag: string;
   members: Member[];
+  /** The members could not be read: the rest of the page still works, and says so. */
+  membersError: unknown;
 }
 
 export function useWorkspace(id: string) {
   const { api } = useServices();
   return useLoad(async (): Promise<WorkspaceData> => {
-    const [{ data, etag }, members] = await Promise.all([api.workspace(id), api.members(id)]);
-    return { workspace: data, etag, members };
+    const [{ data, etag }, members] = await Promise.all([
+      api.workspace(id),
+      api.members(id).then(
+        (list) => ({ list, error: null as unknown }),
+        (error: unknown) => ({ list: [] as Member[], error }),
+      ),
+    ]);
+    return { workspace: data, etag, members: members.list, membersError: members.error };
   }, [id]);
 }
 
@@ -54,6 +62,11 @@ export function WorkspacePage({ id, tab }: { id: string; tab: Tab }) {
           <p class="muted">
             Your role: <strong>{data.workspace.role}</strong>
           </p>
+          {data.membersError !== null && (
+            <ErrorAlert error={data.membersError}>
+              <p>The members of this workspace could not be loaded, so names may be missing.</p>
+            </ErrorAlert>
+          )}
           <nav class="tabs" aria-label="Workspace sections">
             <ul>
               {sections
