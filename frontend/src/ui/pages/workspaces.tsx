@@ -34,14 +34,14 @@ export function Workspaces() {
       <ErrorAlert error={create.error} />
       <Status message={status} />
 
-      <h2>Your workspaces</h2>
+      <h2 id="workspace-list-heading">Your workspaces</h2>
       {list.loading && !list.data && <Loading what="workspaces" />}
       <ErrorAlert error={list.error}>
         <button type="button" onClick={list.reload}>Try again</button>
       </ErrorAlert>
       {list.data && list.data.items.length === 0 && <p>You have no workspaces yet. Create one above.</p>}
       {list.data && list.data.items.length > 0 && (
-        <ul class="cards">
+        <ul class="cards" aria-labelledby="workspace-list-heading">
           {list.data.items.map((workspace) => (
             <WorkspaceRow
               key={workspace.id}
