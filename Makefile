@@ -62,6 +62,6 @@ test-e2e: setup frontend-build
 
 # Lighthouse on the local stack; prints the scores and the initial JS size, fails below budget.
 lighthouse: setup frontend-build
-	$(PY) -m pytest tests/e2e/test_lighthouse.py
+	$(PY) -m pytest -s tests/e2e/test_lighthouse.py
 
 test: lint test-unit test-integration test-frontend test-e2e lighthouse

@@ -1,0 +1,89 @@
+// Lighthouse (mobile, simulated throttling: its defaults) on the running app with Debian's
+// Chromium: the sign-in page, and, given a user, the workspaces page after signing in. Prints
+// performance, accessibility and best practices per page and the initial JavaScript (gzip), and
+// exits non-zero below the budget.
+//
+//   node scripts/lighthouse.mjs --url http://127.0.0.1:8000 [--email E --password P] [--out DIR]
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import lighthouse from "lighthouse";
+import puppeteer from "puppeteer-core";
+import { BUDGET_BYTES, initialJavaScript } from "./size.mjs";
+
+const BUDGET = { performance: 0.95, accessibility: 1.0, "best-practices": 0.95 };
+
+const { values } = parseArgs({
+  options: {
+    url: { type: "string", default: "http://127.0.0.1:8000" },
+    email: { type: "string" },
+    password: { type: "string" },
+    out: { type: "string" },
+  },
+});
+const base = values.url.replace(/\/$/, "");
+
+const browser = await puppeteer.launch({
+  executablePath: process.env.CHROME_PATH || "/usr/bin/chromium",
+  headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+});
+
+async function audit(page, name, url, settings = {}) {
+  const result = await lighthouse(
+    url,
+    { output: "json", logLevel: "error", onlyCategories: Object.keys(BUDGET), ...settings },
+    undefined,
+    page,
+  );
+  const { lhr } = result;
+  if (values.out) {
+    mkdirSync(values.out, { recursive: true });
+    writeFileSync(join(values.out, `${name}.json`), result.report);
+  }
+  if (lhr.runtimeError) throw new Error(`${name}: ${lhr.runtimeError.code} ${lhr.runtimeError.message}`);
+  const failures = [];
+  const line = Object.entries(BUDGET).map(([id, minimum]) => {
+    const score = lhr.categories[id].score;
+    if (score === null || score < minimum) {
+      failures.push(`${id} ${score} < ${minimum}`);
+      for (const ref of lhr.categories[id].auditRefs) {
+        const a = lhr.audits[ref.id];
+        if (ref.weight > 0 && a.score !== null && a.score < 1) failures.push(`    ${a.id}: ${a.title} (${a.displayValue ?? a.score})`);
+      }
+    }
+    return `${lhr.categories[id].title.toLowerCase()} ${score?.toFixed(2)}`;
+  });
+  const metrics = ["first-contentful-paint", "largest-contentful-paint", "total-blocking-time", "cumulative-layout-shift"]
+    .map((id) => `${id.replace(/-/g, " ").replace("largest contentful paint", "LCP").replace("first contentful paint", "FCP")} ${lhr.audits[id].displayValue}`)
+    .join(", ");
+  console.log(`Lighthouse ${name} (${url}): ${line.join(", ")}`);
+  console.log(`  ${metrics}`);
+  return failures.map((f) => `${name}: ${f}`);
+}
+
+let failures = [];
+try {
+  const page = await browser.newPage();
+  failures.push(...(await audit(page, "sign-in", `${base}/signin`)));
+  if (values.email && values.password) {
+    await page.goto(`${base}/signin`, { waitUntil: "networkidle0" });
+    await page.locator("#signin-email").fill(values.email);
+    await page.locator("#signin-password").fill(values.password);
+    await page.locator("button[type=submit]").click();
+    await page.waitForFunction(() => document.querySelector("h1")?.textContent === "Workspaces", { timeout: 20000 });
+    // Same tab, storage kept: the app resumes the session from sessionStorage on load.
+    failures.push(...(await audit(page, "workspaces", `${base}/workspaces`, { disableStorageReset: true })));
+  }
+} finally {
+  await browser.close();
+}
+
+const { gzip } = initialJavaScript();
+console.log(`Initial JavaScript: ${(gzip / 1024).toFixed(1)} KB gzip (budget ${BUDGET_BYTES / 1024} KB)`);
+if (gzip > BUDGET_BYTES) failures.push(`initial JavaScript ${gzip} bytes > ${BUDGET_BYTES}`);
+if (failures.length) {
+  console.error(`Below budget:\n  ${failures.join("\n  ")}`);
+  process.exit(1);
+}
+console.log("Lighthouse budget met.");
