@@ -119,15 +119,18 @@ export function formatTime(value: string): string {
 
 /** Cursor paging: the cursor of each page seen so far, so "Previous" can go back. */
 export function usePager(resetKey: string) {
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  useEffect(() => setCursors([null]), [resetKey]);
-  const cursor = cursors[cursors.length - 1];
+  // The cursors belong to one list: a new key (other filters) starts again at page 1 in the
+  // same render, so a cursor is never sent with filters it does not belong to.
+  const [state, setState] = useState<{ key: string; cursors: (string | null)[] }>({ key: resetKey, cursors: [null] });
+  const cursors = state.key === resetKey ? state.cursors : [null];
+  const update = (change: (list: (string | null)[]) => (string | null)[]) =>
+    setState((previous) => ({ key: resetKey, cursors: change(previous.key === resetKey ? previous.cursors : [null]) }));
   return {
-    cursor,
+    cursor: cursors[cursors.length - 1],
     pageNumber: cursors.length,
-    next: (nextCursor: string) => setCursors((list) => [...list, nextCursor]),
-    previous: () => setCursors((list) => (list.length > 1 ? list.slice(0, -1) : list)),
-    first: () => setCursors([null]),
+    next: (nextCursor: string) => update((list) => [...list, nextCursor]),
+    previous: () => update((list) => (list.length > 1 ? list.slice(0, -1) : list)),
+    first: () => update(() => [null]),
   };
 }
 

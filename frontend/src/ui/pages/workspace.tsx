@@ -1,5 +1,4 @@
 // One workspace: its name, section links, and the section (tasks, members, audit log).
-import { useState } from "preact/hooks";
 import type { Member, Workspace } from "../../api/client";
 import type { Tab } from "../router";
 import { ErrorAlert, Loading, PageTitle, atLeast, useLoad } from "../common";
@@ -37,7 +36,6 @@ export function memberName(members: Member[], userId: string | null): string {
 
 export function WorkspacePage({ id, tab }: { id: string; tab: Tab }) {
   const loaded = useWorkspace(id);
-  const [title] = useState("Workspace");
   const data = loaded.data;
   const base = `/workspaces/${encodeURIComponent(id)}`;
   const canAudit = data ? atLeast(data.workspace.role, "admin") : false;
@@ -52,7 +50,7 @@ export function WorkspacePage({ id, tab }: { id: string; tab: Tab }) {
       <p class="crumbs">
         <a href="/workspaces">Workspaces</a>
       </p>
-      <PageTitle>{data ? data.workspace.name : title}</PageTitle>
+      <PageTitle>{data ? data.workspace.name : "Workspace"}</PageTitle>
       {loaded.loading && !data && <Loading what="the workspace" />}
       <ErrorAlert error={loaded.error}>
         <button type="button" onClick={loaded.reload}>Try again</button>
