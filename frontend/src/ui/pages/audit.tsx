@@ -21,29 +21,56 @@ function show(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
-function Changes({ changes }: { changes: Record<string, unknown> }) {
+/** Names for the ids in a page of events: task titles and member emails, from the events
+ * themselves where the target is gone, else from the current members. */
+interface Names {
+  task: Map<string, string>;
+  member: (id: string | null) => string;
+}
+
+function latest(change: unknown): unknown {
+  return Array.isArray(change) ? (change[1] ?? change[0]) : change;
+}
+
+function names(events: AuditEvent[], data: WorkspaceData): Names {
+  const task = new Map<string, string>();
+  const emails = new Map<string, string>();
+  for (const event of [...events].reverse()) {
+    const changes = (event.changes ?? {}) as Record<string, unknown>;
+    if (event.target.type === "task" && typeof latest(changes.title) === "string") task.set(event.target.id, latest(changes.title) as string);
+    if (event.target.type === "member" && typeof latest(changes.email) === "string") emails.set(event.target.id, latest(changes.email) as string);
+  }
+  return {
+    task,
+    member: (id) => (id && !data.members.some((m) => m.user_id === id) && emails.has(id) ? emails.get(id)! : memberName(data.members, id)),
+  };
+}
+
+const PEOPLE_FIELDS = new Set(["assignee_id", "created_by", "user_id"]);
+
+function Changes({ changes, who }: { changes: Record<string, unknown>; who: Names["member"] }) {
   const entries = Object.entries(changes ?? {});
   if (entries.length === 0) return <span class="muted">—</span>;
+  const value = (field: string, v: unknown) => (PEOPLE_FIELDS.has(field) && typeof v === "string" ? who(v) : show(v));
   return (
     <ul class="changes">
       {entries.map(([field, change]) => (
         <li key={field}>
           <strong>{field}</strong>:{" "}
-          {Array.isArray(change) && change.length === 2 ? `${show(change[0])} → ${show(change[1])}` : show(change)}
+          {Array.isArray(change) && change.length === 2 ? `${value(field, change[0])} → ${value(field, change[1])}` : value(field, change)}
         </li>
       ))}
     </ul>
   );
 }
 
-function target(event: AuditEvent, data: WorkspaceData): string {
+function target(event: AuditEvent, known: Names): string {
   switch (event.target.type) {
     case "member":
-      return `Member ${memberName(data.members, event.target.id)}`;
+      return `Member ${known.member(event.target.id)}`;
     case "task": {
-      const title = (event.changes as Record<string, unknown>).title;
-      const name = Array.isArray(title) ? show(title[1] ?? title[0]) : null;
-      return name && name !== "—" ? `Task “${name}”` : `Task ${event.target.id}`;
+      const title = known.task.get(event.target.id);
+      return title ? `Task “${title}”` : `Task ${event.target.id}`;
     }
     default:
       return "Workspace";
@@ -54,6 +81,7 @@ export function AuditSection({ data }: { data: WorkspaceData }) {
   const { api } = useServices();
   const pager = usePager(data.workspace.id);
   const list = useLoad(() => api.audit(data.workspace.id, pager.cursor), [data.workspace.id, pager.cursor]);
+  const known = list.data ? names(list.data.items, data) : null;
   return (
     <div>
       <h2>Audit log</h2>
@@ -84,9 +112,9 @@ export function AuditSection({ data }: { data: WorkspaceData }) {
                 <td>
                   {ACTION_LABEL[event.action] ?? event.action} <span class="muted small">({event.action})</span>
                 </td>
-                <td>{target(event, data)}</td>
+                <td>{target(event, known!)}</td>
                 <td>
-                  <Changes changes={event.changes} />
+                  <Changes changes={event.changes} who={known!.member} />
                 </td>
               </tr>
             ))}
