@@ -66,6 +66,11 @@ def load_yaml(path: Path) -> Any:
     return yaml.safe_load(path.read_text())
 
 
+def load_yaml_cfn(path: Path) -> Any:
+    """YAML with CloudFormation's short-form tags (!Ref, !If, ...)."""
+    return templates.load(path)
+
+
 def resources_of(template: dict[str, Any], *types: str) -> dict[str, dict[str, Any]]:
     return {k: v for k, v in template["Resources"].items() if v["Type"] in types}
 
