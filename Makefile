@@ -13,7 +13,7 @@ UV := $(TOOLS)/uv/bin/uv
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help setup dev test lint test-unit test-integration
+.PHONY: help setup dev test lint test-unit test-integration test-infra
 
 help:
 	@echo "make dev    set up and start the whole stack locally (emulator, resources, API, app)"
@@ -30,8 +30,8 @@ dev: setup
 	$(PY) -m devstack
 
 lint: setup
-	$(VENV)/bin/ruff check app devstack tests
-	$(VENV)/bin/ruff format --check app devstack tests
+	$(VENV)/bin/ruff check app devstack tests lambdas
+	$(VENV)/bin/ruff format --check app devstack tests lambdas
 
 test-unit: setup
 	$(PY) -m pytest tests/unit
@@ -39,4 +39,16 @@ test-unit: setup
 test-integration: setup
 	$(PY) -m pytest tests/integration
 
-test: lint test-unit test-integration
+# tests/infra: cfn-lint, hadolint (both in the dev group), checkov in its own locked environment
+# (tools/checkov: it pins old boto3, packaging and networkx), assertions on templates and
+# manifests, the rotation function against moto, and the local provisioning in-process.
+CHECKOV := tools/checkov/.venv/bin/checkov
+
+$(CHECKOV): tools/checkov/pyproject.toml tools/checkov/uv.lock $(UV)
+	$(UV) sync --project tools/checkov --locked --quiet
+	touch $(CHECKOV)
+
+test-infra: setup $(CHECKOV)
+	$(PY) -m pytest tests/infra
+
+test: lint test-unit test-integration test-infra
