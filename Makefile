@@ -13,7 +13,7 @@ UV := $(TOOLS)/uv/bin/uv
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help setup dev test lint test-unit test-integration frontend-build test-frontend test-e2e lighthouse
+.PHONY: help setup dev test lint test-unit test-integration test-infra frontend-build test-frontend test-e2e lighthouse
 
 help:
 	@echo "make dev    set up and start the whole stack locally (emulator, resources, API, app)"
@@ -30,14 +30,26 @@ dev: setup frontend-build
 	$(PY) -m devstack
 
 lint: setup
-	$(VENV)/bin/ruff check app devstack tests
-	$(VENV)/bin/ruff format --check app devstack tests
+	$(VENV)/bin/ruff check app devstack tests lambdas
+	$(VENV)/bin/ruff format --check app devstack tests lambdas
 
 test-unit: setup
 	$(PY) -m pytest tests/unit
 
 test-integration: setup
 	$(PY) -m pytest tests/integration
+
+# tests/infra: cfn-lint, hadolint (both in the dev group), checkov in its own locked environment
+# (tools/checkov: it pins old boto3, packaging and networkx), assertions on templates and
+# manifests, the rotation function against moto, and the local provisioning in-process.
+CHECKOV := tools/checkov/.venv/bin/checkov
+
+$(CHECKOV): tools/checkov/pyproject.toml tools/checkov/uv.lock $(UV)
+	$(UV) sync --project tools/checkov --locked --quiet
+	touch $(CHECKOV)
+
+test-infra: setup $(CHECKOV)
+	$(PY) -m pytest tests/infra
 
 # The browser app (frontend/): npm ci from the lock file, then vite builds it into frontend/dist.
 FRONTEND := frontend
@@ -64,4 +76,4 @@ test-e2e: setup frontend-build
 lighthouse: setup frontend-build
 	$(PY) -m pytest -s tests/e2e/test_lighthouse.py
 
-test: lint test-unit test-integration test-frontend test-e2e lighthouse
+test: lint test-unit test-integration test-infra test-frontend test-e2e lighthouse

@@ -53,6 +53,13 @@ logconfig_dict = {
 limit_request_line = 8190
 limit_request_fields = 100
 
+# Container concerns (the image runs with a read-only root file system): gunicorn 25.1+ opens a
+# control socket under $XDG_RUNTIME_DIR or ~/.gunicorn, which nothing here uses; and the
+# workers' heartbeat files go to memory (/dev/shm) rather than to the image's /tmp.
+control_socket_disable = True
+if os.path.isdir("/dev/shm"):
+    worker_tmp_dir = "/dev/shm"
+
 # gunicorn names itself in a Server header and has no setting to stop it; the contract says no
 # response names the server software, so drop that one header line.
 _default_headers = wsgi.Response.default_headers

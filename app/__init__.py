@@ -13,6 +13,8 @@ from app.aws.directory import CognitoDirectory
 from app.aws.signing_keys import SigningKeys
 from app.config import Settings
 from app.domain.audit import AuditLog, AuditRecorder
+from app.domain.members import Members
+from app.domain.tasks import Tasks
 from app.domain.workspaces import Workspaces
 from app.observability.logging import configure_logging
 from app.observability.requests import register_request_logging
@@ -36,6 +38,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         cursors=CursorCodec(SigningKeys(clients, settings.cursor_secret_arn)),
         store=store,
         workspaces=Workspaces(store, directory, recorder),
+        members=Members(store, directory, recorder),
+        tasks=Tasks(store, recorder),
         audit=AuditLog(store),
     )
     init_api(app, services)

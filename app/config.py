@@ -27,6 +27,13 @@ _SERVICE_ENDPOINT_VARIABLES = {
 }
 
 
+# DynamoDB answers in milliseconds; these bound how long a dead or hung dependency can hold a
+# request (connect + read, twice, plus backoff: about 2.5 s) before it becomes a 503.
+DEFAULT_AWS_CONNECT_TIMEOUT = 0.5
+DEFAULT_AWS_READ_TIMEOUT = 0.6
+DEFAULT_AWS_MAX_ATTEMPTS = 2
+
+
 class ConfigError(Exception):
     """The environment does not describe a runnable service; the message names each variable."""
 
@@ -114,9 +121,15 @@ class _Reader:
             log_level=self._log_level(),
             otlp_endpoint=self._url("OTEL_EXPORTER_OTLP_ENDPOINT"),
             frontend_dir=self._directory("FRONTEND_DIR"),
-            aws_connect_timeout=self._float("AWS_CONNECT_TIMEOUT", default=0.5, low=0.1, high=10),
-            aws_read_timeout=self._float("AWS_READ_TIMEOUT", default=0.6, low=0.1, high=30),
-            aws_max_attempts=self._int("AWS_MAX_ATTEMPTS", default=2, low=1, high=5),
+            aws_connect_timeout=self._float(
+                "AWS_CONNECT_TIMEOUT", default=DEFAULT_AWS_CONNECT_TIMEOUT, low=0.1, high=10
+            ),
+            aws_read_timeout=self._float(
+                "AWS_READ_TIMEOUT", default=DEFAULT_AWS_READ_TIMEOUT, low=0.1, high=30
+            ),
+            aws_max_attempts=self._int(
+                "AWS_MAX_ATTEMPTS", default=DEFAULT_AWS_MAX_ATTEMPTS, low=1, high=5
+            ),
         )
         if running_in_aws and pool_id and not self.problems:
             self._require_real_cognito(settings)

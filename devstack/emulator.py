@@ -14,6 +14,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from devstack.templates import ROOT
+
 DUMMY_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -60,9 +62,10 @@ def start_moto(host: str, port: int, log_path: Path, region: str) -> subprocess.
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", host, "-p", str(port)],
+            [sys.executable, "-m", "devstack.moto_server", "-H", host, "-p", str(port)],
             stdout=log,
             stderr=subprocess.STDOUT,
+            cwd=ROOT,
             start_new_session=True,
         )
     endpoint = f"http://{host}:{port}"

@@ -33,6 +33,28 @@ THROUGH_APIS = frozenset(
 NOT_NEEDED_LOCALLY: dict[str, str] = {
     "AWS::IAM::ManagedPolicy": "the emulator accepts any credentials; IAM policies are checked "
     "statically in tests/infra",
+    "AWS::IAM::Role": "the emulator accepts any credentials; the rotation function's role is "
+    "checked statically in tests/infra",
+    "AWS::Lambda::Function": "the emulator cannot invoke Lambdas (no Docker); the rotation "
+    "function's four steps are tested in-process against moto in tests/infra",
+    "AWS::Lambda::Permission": "only lets Secrets Manager invoke the rotation function",
+    "AWS::SecretsManager::RotationSchedule": "rotation needs the Lambda; locally the secret keeps "
+    "its first value",
+    "AWS::Logs::LogGroup": "the addon log groups hold the rotation function's and the WAF's "
+    "logs, neither of which runs locally",
+    "AWS::WAFv2::WebACL": "nothing local sits behind a load balancer; the rules are asserted "
+    "in tests/infra",
+    "AWS::WAFv2::LoggingConfiguration": "belongs to the web ACL",
+    "AWS::WAFv2::WebACLAssociation": "there is no load balancer locally",
+    "AWS::S3::Bucket": "the local stack serves the built frontend from the API process "
+    "(FRONTEND_DIR), not through CloudFront and S3",
+    "AWS::S3::BucketPolicy": "belongs to the frontend bucket",
+    "AWS::SNS::Topic": "alarms are not evaluated locally",
+    "AWS::SNS::TopicPolicy": "belongs to the alarm topic",
+    "AWS::SNS::Subscription": "belongs to the alarm topic",
+    "AWS::CloudWatch::Alarm": "alarms are not evaluated locally; their metrics and thresholds "
+    "are asserted in tests/infra",
+    "AWS::CloudWatch::Dashboard": "a view in the AWS console only",
 }
 
 
@@ -82,7 +104,7 @@ class LocalProvisioner:
 
         for output in (environment.get("Outputs") or {}).values():
             export = output.get("Export")
-            if export:
+            if export and not _refers_to_absent(environment, output["Value"]):
                 result.exports[resolver.resolve(export["Name"])] = str(
                     resolver.resolve(output["Value"])
                 )
@@ -268,7 +290,7 @@ class LocalProvisioner:
     ) -> Resolver:
         return Resolver(
             template,
-            parameters=parameters,
+            parameters=_with_defaults(template, parameters),
             pseudo={
                 "AWS::Region": self._region,
                 "AWS::AccountId": self._account,
@@ -287,7 +309,7 @@ class LocalProvisioner:
         _check_every_type_is_handled(service)
         resolver = Resolver(
             service,
-            parameters={"App": self._app, "Env": self._env, "Name": "api"},
+            parameters=_with_defaults(service, {"App": self._app, "Env": self._env, "Name": "api"}),
             pseudo={
                 "AWS::Region": self._region,
                 "AWS::AccountId": self._account,
@@ -331,6 +353,27 @@ def _typed_by_copilot(template: Mapping[str, Any], output: Mapping[str, Any]) ->
     return bool(resource) and resource["Type"] in _COPILOT_TYPED_OUTPUTS
 
 
+def _refers_to_absent(template: Mapping[str, Any], value: Any) -> bool:
+    """Whether a value needs a resource that the local stack does not create (an export of the
+    alarm topic, say): such an export does not exist locally, as nothing local needs it."""
+    resources = template.get("Resources") or {}
+    return any(
+        resources[name]["Type"] in NOT_NEEDED_LOCALLY
+        for name in _references(value)
+        if name in resources
+    )
+
+
+def _with_defaults(template: Mapping[str, Any], parameters: Mapping[str, str]) -> dict[str, str]:
+    """The values given, and every other parameter's default (as CloudFormation would use)."""
+    defaults = {
+        name: str(spec["Default"])
+        for name, spec in (template.get("Parameters") or {}).items()
+        if "Default" in spec
+    }
+    return {**defaults, **parameters}
+
+
 def resource_types(template: Mapping[str, Any]) -> set[str]:
     return {resource["Type"] for resource in (template.get("Resources") or {}).values()}
 
@@ -352,8 +395,13 @@ def _check_every_type_is_handled(template: Mapping[str, Any]) -> None:
 
 def _for_emulator(resource: Mapping[str, Any], resolver: Resolver) -> dict[str, Any]:
     """Two quirks of moto's CloudFormation for KMS keys: it wants the key policy as a JSON
-    string (real CloudFormation takes either) and tags in the KMS API's TagKey/TagValue form."""
+    string (real CloudFormation takes either) and tags in the KMS API's TagKey/TagValue form.
+    Deletion policies written as intrinsics are resolved first."""
     adjusted = json.loads(json.dumps(resource))
+    # With the AWS::LanguageExtensions transform these may be intrinsics; moto takes strings.
+    for policy in ("DeletionPolicy", "UpdateReplacePolicy"):
+        if isinstance(adjusted.get(policy), dict):
+            adjusted[policy] = resolver.resolve(adjusted[policy])
     properties = adjusted.get("Properties", {})
     if resource["Type"] == "AWS::KMS::Key":
         if isinstance(properties.get("KeyPolicy"), dict):

@@ -100,6 +100,10 @@ class LocalStack:
             "AWS_ENDPOINT_URL": self.options.endpoint,
             "AWS_REGION": self.options.region,
             "AWS_DEFAULT_REGION": self.options.region,
+            # The emulator is far slower than DynamoDB under load, and unlike DynamoDB it does
+            # not honour the idempotency token that makes a retried transaction safe; so give
+            # it time rather than retries.
+            "AWS_READ_TIMEOUT": "5",
             **emulator.DUMMY_CREDENTIALS,
             **self.options.extra_environment,
         }

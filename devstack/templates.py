@@ -65,10 +65,17 @@ def template_files(folder: Path) -> list[Path]:
 
 def merged(folder: Path) -> dict[str, Any]:
     """All templates of an addons folder as the one nested stack Copilot would deploy."""
-    result: dict[str, dict[str, Any]] = {}
+    result: dict[str, Any] = {}
     for path in template_files(folder):
         template = load(path)
         for section in MERGED_SECTIONS:
+            if section == "Transform":
+                # A name or a list of names; Copilot keeps each distinct one once.
+                names = template.get(section) or []
+                for name in [names] if isinstance(names, str) else names:
+                    if name not in result.setdefault(section, []):
+                        result[section].append(name)
+                continue
             for name, body in (template.get(section) or {}).items():
                 existing = result.setdefault(section, {}).get(name)
                 if existing is not None and existing != body and section != "Parameters":

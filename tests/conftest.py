@@ -1,5 +1,5 @@
 """Fixtures shared by the integration and browser tests. The stack starts only when a test asks
-for it, once per session."""
+for it."""
 
 from __future__ import annotations
 
@@ -8,11 +8,19 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support.http import ApiClient
-from tests.support.stack import RunningStack, TestUser, running_stack
+from tests.support.stack import RunningStack, TestUser, running_emulator, running_stack
 
 
 @pytest.fixture(scope="session")
-def stack() -> Iterator[RunningStack]:
+def emulator() -> Iterator[None]:
+    with running_emulator():
+        yield
+
+
+@pytest.fixture(scope="module")
+def stack(emulator) -> Iterator[RunningStack]:
+    """A fresh environment (table, user pool, API process) per test module. moto copies a whole
+    table for every transaction, so small tables keep the emulator fast."""
     with running_stack() as running:
         yield running
 

@@ -10,6 +10,8 @@ from app.api.pagination import CursorCodec
 from app.auth.verifier import Principal, TokenVerifier
 from app.config import Settings
 from app.domain.audit import AuditLog
+from app.domain.members import Members
+from app.domain.tasks import Tasks
 from app.domain.workspaces import Workspaces
 from app.storage.table import Store
 
@@ -23,6 +25,8 @@ class Services:
     cursors: CursorCodec
     store: Store
     workspaces: Workspaces
+    members: Members
+    tasks: Tasks
     audit: AuditLog
 
 

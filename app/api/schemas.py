@@ -48,3 +48,103 @@ class WorkspaceOut(ma.Schema):
 
 
 WorkspacePageOut = page_schema(WorkspaceOut, "WorkspacePage")
+
+
+ROLES = ["owner", "admin", "member", "viewer"]
+STATUSES = ["todo", "in_progress", "done"]
+_USER_ID = validate.Regexp(r"^[A-Za-z0-9_-]{1,128}$", error="Not a user id.")
+
+
+class MemberCreate(ma.Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+
+
+class MemberUpdate(ma.Schema):
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+
+
+class MemberOut(ma.Schema):
+    user_id = fields.String(required=True)
+    email = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    added_at = fields.String(required=True)
+
+
+MemberPageOut = page_schema(MemberOut, "MemberPage")
+
+
+class TaskCreate(ma.Schema):
+    title = fields.String(required=True, validate=[validate.Length(min=1, max=200), _not_blank])
+    description = fields.String(validate=validate.Length(max=10000))
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    due_date = fields.Date(allow_none=True)
+    assignee_id = fields.String(allow_none=True, validate=_USER_ID)
+
+
+class TaskUpdate(ma.Schema):
+    """A partial update: only the fields present change."""
+
+    title = fields.String(validate=[validate.Length(min=1, max=200), _not_blank])
+    description = fields.String(validate=validate.Length(max=10000))
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    due_date = fields.Date(allow_none=True)
+    assignee_id = fields.String(allow_none=True, validate=_USER_ID)
+
+
+class TaskOut(ma.Schema):
+    id = fields.String(required=True)
+    workspace_id = fields.String(required=True)
+    title = fields.String(required=True)
+    description = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    # Stored and served as YYYY-MM-DD text; the input side parses it as a date.
+    due_date = fields.String(required=True, allow_none=True, metadata={"format": "date"})
+    assignee_id = fields.String(required=True, allow_none=True)
+    version = fields.Integer(required=True)
+    created_at = fields.String(required=True)
+    updated_at = fields.String(required=True)
+    created_by = fields.String(required=True)
+
+
+TaskPageOut = page_schema(TaskOut, "TaskPage")
+
+
+class TaskListArgs(ma.Schema):
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    assignee_id = fields.String(validate=_USER_ID)
+
+
+class AuditTargetOut(ma.Schema):
+    type = fields.String(required=True, validate=validate.OneOf(["workspace", "member", "task"]))
+    id = fields.String(required=True)
+
+
+class AuditEventOut(ma.Schema):
+    id = fields.String(required=True)
+    at = fields.String(required=True)
+    actor_id = fields.String(required=True)
+    action = fields.String(required=True)
+    target = fields.Nested(AuditTargetOut, required=True)
+    changes = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.Raw(allow_none=True)),
+        required=True,
+        metadata={
+            "description": 'Each changed field as [old, new], e.g. {"status": ["todo", "done"]}'
+        },
+    )
+
+    @ma.pre_dump
+    def _nest_target(self, event, **_kwargs):
+        return {
+            "id": event.id,
+            "at": event.at,
+            "actor_id": event.actor_id,
+            "action": event.action,
+            "target": {"type": event.target_type, "id": event.target_id},
+            "changes": event.changes,
+        }
+
+
+AuditPageOut = page_schema(AuditEventOut, "AuditPage")

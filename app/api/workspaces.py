@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import request, url_for
+from flask import url_for
 from flask.views import MethodView
 
 from app.api.context import principal, services
 from app.api.etags import etag, not_modified, required_if_match
+from app.api.listing import list_page
 from app.api.pagination import PageArgs
 from app.api.schemas import WorkspaceCreate, WorkspaceOut, WorkspacePageOut, WorkspaceUpdate
 from app.api.v1 import v1_blueprint
@@ -32,18 +33,12 @@ class WorkspaceCollection(MethodView):
     @blp.response(200, WorkspacePageOut)
     def get(self, args):
         """The caller's workspaces, newest first, each with the caller's role."""
-        caller = principal().user_id
-        cursors = services().cursors
-        scope = request.path
-        page = services().workspaces.list_for(
-            caller,
-            limit=args["limit"],
-            start_key=cursors.decode(args["cursor"], scope=scope, caller=caller),
+        return list_page(
+            args,
+            lambda start: services().workspaces.list_for(
+                principal().user_id, limit=args["limit"], start_key=start
+            ),
         )
-        return {
-            "items": page.items,
-            "next_cursor": cursors.encode(page.next_key, scope=scope, caller=caller),
-        }
 
     @blp.arguments(WorkspaceCreate)
     @blp.response(

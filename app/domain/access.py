@@ -19,22 +19,25 @@ WORKSPACE_NOT_FOUND = "Workspace not found"
 class Access:
     membership: Membership
     workspace: Workspace
-    others: dict[tuple[str, str], Record]
+    # Everything the BatchGetItem returned, keyed by (PK, SK).
+    found: dict[tuple[str, str], Record]
 
     @property
     def role(self) -> str:
         return self.membership.role
 
     def get(self, key: keys.Key) -> Record | None:
-        return self.others.get((key["PK"], key["SK"]))
+        return self.found.get((key["PK"], key["SK"]))
 
 
 def load(store: Store, workspace_id: str, actor_id: str, *extra: keys.Key) -> Access:
     member_key = keys.membership_key(workspace_id, actor_id)
     workspace_key = keys.workspace_key(workspace_id)
-    found = store.get_many([member_key, workspace_key, *extra])
-    membership = found.pop((member_key["PK"], member_key["SK"]), None)
-    workspace = found.pop((workspace_key["PK"], workspace_key["SK"]), None)
+    # BatchGetItem refuses duplicate keys (the caller may also be the member asked about).
+    wanted = {(k["PK"], k["SK"]): k for k in (member_key, workspace_key, *extra)}
+    found = store.get_many(list(wanted.values()))
+    membership = found.get((member_key["PK"], member_key["SK"]))
+    workspace = found.get((workspace_key["PK"], workspace_key["SK"]))
     if not isinstance(membership, Membership) or not isinstance(workspace, Workspace):
         raise NotFound(WORKSPACE_NOT_FOUND)
     if workspace.deleted:

@@ -35,7 +35,7 @@ class WorkspaceView:
 
 @dataclass(frozen=True)
 class WorkspacePage:
-    items: list[WorkspaceView]
+    records: list[WorkspaceView]
     next_key: dict | None
 
 

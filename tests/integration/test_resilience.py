@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
+from app import config
 from devstack.stack import LocalStack
 from tests.support.http import assert_problem
 from tests.support.stack import free_port
@@ -47,7 +48,13 @@ def api_with_dynamodb_at(stack, endpoint: str) -> LocalStack:
     options = dataclasses.replace(
         stack.stack.options,
         api_port=free_port(),
-        extra_environment={"AWS_ENDPOINT_URL_DYNAMODB": endpoint},
+        # The production timeouts, not the local stack's patient ones: they are what is tested.
+        extra_environment={
+            "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
+            "AWS_CONNECT_TIMEOUT": str(config.DEFAULT_AWS_CONNECT_TIMEOUT),
+            "AWS_READ_TIMEOUT": str(config.DEFAULT_AWS_READ_TIMEOUT),
+            "AWS_MAX_ATTEMPTS": str(config.DEFAULT_AWS_MAX_ATTEMPTS),
+        },
     )
     api = LocalStack(options, session=stack.session, progress=lambda _m: None)
     api.provisioned = stack.stack.provisioned

@@ -37,6 +37,33 @@ class ApiClient:
         assert response.status_code == 201, response.text
         return response.json()
 
+    def add_member(self, workspace_id: str, email: str, role: str) -> dict[str, Any]:
+        response = self.post(
+            f"/workspaces/{workspace_id}/members", json={"email": email, "role": role}
+        )
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def create_task(self, workspace_id: str, **fields: Any) -> dict[str, Any]:
+        response = self.post(f"/workspaces/{workspace_id}/tasks", json={"title": "Task", **fields})
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def all_items(self, path: str, limit: int = 100) -> list[dict[str, Any]]:
+        """Every item of a list, following cursors."""
+        items: list[dict[str, Any]] = []
+        cursor = None
+        separator = "&" if "?" in path else "?"
+        while True:
+            query = f"{path}{separator}limit={limit}" + (f"&cursor={cursor}" if cursor else "")
+            response = self.get(query)
+            assert response.status_code == 200, response.text
+            page = response.json()
+            items.extend(page["items"])
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return items
+
 
 def assert_problem(response: requests.Response, status: int) -> dict[str, Any]:
     """The response is an RFC 9457 problem with this status; returns its body."""

@@ -92,6 +92,23 @@ class RunningStack:
 
 
 @contextmanager
+def running_emulator() -> Iterator[None]:
+    """The AWS emulator for a whole test session: the one at LOCALSTACK_HOST if it answers,
+    else a moto server started here and stopped at the end."""
+    host, port = localstack_host()
+    stack = LocalStack(
+        StackOptions(host=host, emulator_port=port, region=REGION, state_dir=ARTIFACTS),
+        session=aws_session(),
+        progress=lambda _message: None,
+    )
+    try:
+        stack.start_emulator()
+        yield
+    finally:
+        stack.stop()
+
+
+@contextmanager
 def running_stack(
     *, frontend_dir: Path | None = None, extra_environment: dict[str, str] | None = None
 ) -> Iterator[RunningStack]:

@@ -132,6 +132,6 @@ def test_listing_skips_deleted_workspaces_and_fills_the_page(workspaces, store):
     workspaces.delete("alice", ids[3], if_match=None)
     workspaces.delete("alice", ids[4], if_match=None)
     page = workspaces.list_for("alice", limit=3, start_key=None)
-    assert [v.workspace.id for v in page.items] == [ids[2], ids[1], ids[0]]
+    assert [v.workspace.id for v in page.records] == [ids[2], ids[1], ids[0]]
     stale = store.get_many([keys.membership_key(ids[4], "alice")])
     assert stale == {}

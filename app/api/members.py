@@ -1,0 +1,58 @@
+"""Members of a workspace: list, add by email, change role, remove."""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask.views import MethodView
+
+from app.api.context import principal, services
+from app.api.listing import list_page
+from app.api.pagination import PageArgs
+from app.api.schemas import MemberCreate, MemberOut, MemberPageOut, MemberUpdate
+from app.api.v1 import v1_blueprint
+
+blp = v1_blueprint("members", "Members of a workspace and their roles")
+
+
+@blp.route("/workspaces/<ulid:workspace_id>/members")
+class MemberCollection(MethodView):
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, MemberPageOut)
+    def get(self, args, workspace_id):
+        """The workspace's members, in user id order. Any member may read them."""
+        return list_page(
+            args,
+            lambda start: services().members.page(
+                principal().user_id, workspace_id, limit=args["limit"], start_key=start
+            ),
+        )
+
+    @blp.arguments(MemberCreate)
+    @blp.response(201, MemberOut, headers={"Location": {"schema": {"type": "string"}}})
+    def post(self, body, workspace_id):
+        """Add a confirmed user of the user pool by email. Admins add members and viewers;
+        only owners add admins and owners."""
+        member = services().members.add(
+            principal().user_id, workspace_id, email=body["email"].lower(), role=body["role"]
+        )
+        location = url_for("members.Member", workspace_id=workspace_id, user_id=member.user_id)
+        return member, 201, {"Location": location}
+
+
+@blp.route("/workspaces/<ulid:workspace_id>/members/<user_id:user_id>", endpoint="Member")
+class Member(MethodView):
+    @blp.arguments(MemberUpdate)
+    @blp.response(200, MemberOut)
+    def patch(self, body, workspace_id, user_id):
+        """Change a member's role. Admins change between member and viewer; owners change
+        anyone's. A workspace keeps at least one owner (409)."""
+        return services().members.change_role(
+            principal().user_id, workspace_id, user_id, role=body["role"]
+        )
+
+    @blp.response(204)
+    def delete(self, workspace_id, user_id):
+        """Remove a member, or leave (any member may remove themself, the last owner
+        excepted)."""
+        services().members.remove(principal().user_id, workspace_id, user_id)
+        return ""

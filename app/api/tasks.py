@@ -1,0 +1,89 @@
+"""Tasks of a workspace: create, list with filters, read, partial update, delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+from flask.views import MethodView
+
+from app.api.context import principal, services
+from app.api.etags import etag, not_modified, required_if_match
+from app.api.listing import list_page
+from app.api.pagination import PageArgs
+from app.api.schemas import TaskCreate, TaskListArgs, TaskOut, TaskPageOut, TaskUpdate
+from app.api.v1 import v1_blueprint
+from app.api.workspaces import ETAG_HEADER, IF_MATCH, IF_NONE_MATCH
+
+blp = v1_blueprint("tasks", "Tasks of a workspace")
+
+
+def _fields(body: dict[str, Any]) -> dict[str, Any]:
+    """Dates travel as YYYY-MM-DD text past the HTTP layer."""
+    if body.get("due_date") is not None:
+        body = {**body, "due_date": body["due_date"].isoformat()}
+    return body
+
+
+@blp.route("/workspaces/<ulid:workspace_id>/tasks")
+class TaskCollection(MethodView):
+    @blp.arguments(TaskListArgs, location="query", as_kwargs=True)
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, TaskPageOut)
+    def get(self, page_args, workspace_id, status=None, assignee_id=None):
+        """The workspace's tasks, newest first, optionally only those with a status and/or an
+        assignee (each filter is served by an index)."""
+        args = {**page_args, "status": status, "assignee_id": assignee_id}
+        return list_page(
+            args,
+            lambda start: services().tasks.page(
+                principal().user_id,
+                workspace_id,
+                status=status,
+                assignee_id=assignee_id,
+                limit=page_args["limit"],
+                start_key=start,
+            ),
+        )
+
+    @blp.arguments(TaskCreate)
+    @blp.response(201, TaskOut, headers={**ETAG_HEADER, "Location": {"schema": {"type": "string"}}})
+    def post(self, body, workspace_id):
+        """Create a task (member, admin or owner). The assignee must be a member (422)."""
+        task = services().tasks.create(principal().user_id, workspace_id, _fields(body))
+        location = url_for("tasks.Task", workspace_id=workspace_id, task_id=task.id)
+        return task, 201, {"ETag": etag(task.version), "Location": location}
+
+
+@blp.route("/workspaces/<ulid:workspace_id>/tasks/<ulid:task_id>", endpoint="Task")
+class Task(MethodView):
+    @blp.doc(parameters=[IF_NONE_MATCH])
+    @blp.response(200, TaskOut, headers=ETAG_HEADER)
+    @blp.alt_response(304, description="Not modified: If-None-Match names the current version")
+    def get(self, workspace_id, task_id):
+        """One task."""
+        task = services().tasks.get(principal().user_id, workspace_id, task_id)
+        return not_modified(task.version) or (task, 200, {"ETag": etag(task.version)})
+
+    @blp.doc(parameters=[IF_MATCH])
+    @blp.arguments(TaskUpdate)
+    @blp.response(200, TaskOut, headers=ETAG_HEADER)
+    def patch(self, body, workspace_id, task_id):
+        """Change some of a task's fields (member, admin or owner). Needs If-Match."""
+        task = services().tasks.update(
+            principal().user_id,
+            workspace_id,
+            task_id,
+            _fields(body),
+            if_match=required_if_match(),
+        )
+        return task, 200, {"ETag": etag(task.version)}
+
+    @blp.doc(parameters=[IF_MATCH])
+    @blp.response(204)
+    def delete(self, workspace_id, task_id):
+        """Delete a task (member, admin or owner). Needs If-Match."""
+        services().tasks.delete(
+            principal().user_id, workspace_id, task_id, if_match=required_if_match()
+        )
+        return ""

@@ -1,0 +1,203 @@
+"""Tasks: create, list (newest first, filtered through an index), read, update, delete."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from app.domain.access import authorize, check_version, explain_rejected_access, load
+from app.domain.audit import AuditRecorder, changes_between
+from app.domain.clock import new_id, rfc3339, utc_now
+from app.domain.errors import InvalidInput, NotFound, PreconditionFailed
+from app.domain.roles import Action, Role, allowed_roles
+from app.storage import keys, writes
+from app.storage.records import Task
+from app.storage.table import Page, Store, WriteRejected
+from app.storage.writes import Write
+
+TASK_NOT_FOUND = "Task not found"
+EDITABLE_FIELDS = ("title", "description", "status", "due_date", "assignee_id")
+_NOT_A_MEMBER = {"assignee_id": ["Must be the user_id of a member of this workspace"]}
+_ANY_ROLE = frozenset(Role)
+
+
+class Tasks:
+    def __init__(self, store: Store, audit: AuditRecorder):
+        self._store = store
+        self._audit = audit
+
+    def create(self, actor_id: str, workspace_id: str, fields: dict[str, Any]) -> Task:
+        """One call: the caller's role, the live workspace, the assignee's membership, the task
+        and its audit event are one transaction; nothing is read first."""
+        now = utc_now()
+        at = rfc3339(now)
+        task = Task(
+            id=new_id(),
+            workspace_id=workspace_id,
+            title=fields["title"],
+            description=fields.get("description", ""),
+            status=fields.get("status", "todo"),
+            due_date=fields.get("due_date"),
+            assignee_id=fields.get("assignee_id"),
+            version=1,
+            created_at=at,
+            updated_at=at,
+            created_by=actor_id,
+        )
+        created = {
+            name: [None, getattr(task, name)]
+            for name in EDITABLE_FIELDS
+            if getattr(task, name) not in (None, "")
+        }
+        parts = [
+            writes.require_member(
+                workspace_id, actor_id, allowed_roles(Action.EDIT_TASKS), "caller"
+            ),
+            writes.require_live_workspace(workspace_id),
+            self._assignee_is_member(task, actor_id),
+            writes.put_task(task),
+            self._audit.event(
+                workspace_id=workspace_id,
+                actor_id=actor_id,
+                action="task.created",
+                target=("task", task.id),
+                changes=created,
+                at=now,
+            ),
+        ]
+        try:
+            self._store.transact([p for p in parts if p is not None])
+        except WriteRejected as rejected:
+            explain_rejected_access(rejected.failures)
+            if "assignee" in rejected.failures:
+                raise InvalidInput(_NOT_A_MEMBER) from rejected
+            raise
+        return task
+
+    def get(self, actor_id: str, workspace_id: str, task_id: str) -> Task:
+        key = keys.task_key(workspace_id, task_id)
+        task = load(self._store, workspace_id, actor_id, key).get(key)
+        if not isinstance(task, Task):
+            raise NotFound(TASK_NOT_FOUND)
+        return task
+
+    def page(
+        self,
+        actor_id: str,
+        workspace_id: str,
+        *,
+        status: str | None,
+        assignee_id: str | None,
+        limit: int,
+        start_key: dict | None,
+    ) -> Page:
+        load(self._store, workspace_id, actor_id)
+        if status and assignee_id:
+            partition = (
+                "AssigneeStatusKey",
+                keys.assignee_status_key(workspace_id, assignee_id, status),
+            )
+            index: str | None = keys.BY_ASSIGNEE_STATUS
+        elif status:
+            partition, index = ("StatusKey", keys.status_key(workspace_id, status)), keys.BY_STATUS
+        elif assignee_id:
+            partition = ("AssigneeKey", keys.assignee_key(workspace_id, assignee_id))
+            index = keys.BY_ASSIGNEE
+        else:
+            partition, index = ("PK", keys.workspace_pk(workspace_id)), None
+        return self._store.query(
+            partition=partition,
+            index=index,
+            sort_prefix=keys.TASK_PREFIX,
+            limit=limit,
+            start_key=start_key,
+            newest_first=True,
+        )
+
+    def update(
+        self,
+        actor_id: str,
+        workspace_id: str,
+        task_id: str,
+        changes: dict[str, Any],
+        *,
+        if_match: frozenset[int] | None,
+    ) -> Task:
+        key = keys.task_key(workspace_id, task_id)
+        access = load(self._store, workspace_id, actor_id, key)
+        authorize(access, Action.EDIT_TASKS)
+        current = access.get(key)
+        if not isinstance(current, Task):
+            raise NotFound(TASK_NOT_FOUND)
+        check_version(current.version, if_match, "task")
+        now = utc_now()
+        updated = dataclasses.replace(
+            current,
+            **{name: value for name, value in changes.items() if name in EDITABLE_FIELDS},
+            version=current.version + 1,
+            updated_at=rfc3339(now),
+        )
+        diff = changes_between(current, updated, EDITABLE_FIELDS)
+        if not diff:
+            return current
+        assignee_changed = "assignee_id" in diff
+        parts = [
+            writes.require_member(
+                workspace_id, actor_id, allowed_roles(Action.EDIT_TASKS), "caller"
+            ),
+            writes.require_live_workspace(workspace_id),
+            self._assignee_is_member(updated, actor_id) if assignee_changed else None,
+            writes.replace_task(updated, expected_version=current.version),
+            self._audit.event(
+                workspace_id=workspace_id,
+                actor_id=actor_id,
+                action="task.updated",
+                target=("task", task_id),
+                changes=diff,
+                at=now,
+            ),
+        ]
+        try:
+            self._store.transact([p for p in parts if p is not None])
+        except WriteRejected as rejected:
+            explain_rejected_access(rejected.failures)
+            if "assignee" in rejected.failures:
+                raise InvalidInput(_NOT_A_MEMBER) from rejected
+            if rejected.failures.get("task", current) is None:
+                raise NotFound(TASK_NOT_FOUND) from rejected
+            raise PreconditionFailed("The task was changed by someone else") from rejected
+        return updated
+
+    def delete(
+        self, actor_id: str, workspace_id: str, task_id: str, *, if_match: frozenset[int] | None
+    ) -> None:
+        now = utc_now()
+        parts = [
+            writes.require_member(
+                workspace_id, actor_id, allowed_roles(Action.EDIT_TASKS), "caller"
+            ),
+            writes.require_live_workspace(workspace_id),
+            writes.delete_task(workspace_id, task_id, expected_versions=if_match),
+            self._audit.event(
+                workspace_id=workspace_id,
+                actor_id=actor_id,
+                action="task.deleted",
+                target=("task", task_id),
+                changes={},
+                at=now,
+            ),
+        ]
+        try:
+            self._store.transact(parts)
+        except WriteRejected as rejected:
+            explain_rejected_access(rejected.failures)
+            if rejected.failures.get("task") is None:
+                raise NotFound(TASK_NOT_FOUND) from rejected
+            raise PreconditionFailed("The task was changed by someone else") from rejected
+
+    @staticmethod
+    def _assignee_is_member(task: Task, actor_id: str) -> Write | None:
+        if task.assignee_id is None or task.assignee_id == actor_id:
+            # Unassigned, or assigned to the caller, whose membership is checked already.
+            return None
+        return writes.require_member(task.workspace_id, task.assignee_id, _ANY_ROLE, "assignee")

@@ -1,0 +1,118 @@
+"""Reading the deployment as Copilot would, for the infrastructure tests: the addon folders
+merged into the one nested stack Copilot deploys, with local Lambda code paths replaced by S3
+locations (what `copilot svc|env package --upload-assets` does), and the manifests."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from devstack import templates
+from devstack.intrinsics import Resolver
+
+ROOT = templates.ROOT
+ENVIRONMENT_ADDONS = templates.ENVIRONMENT_ADDONS
+SERVICE_ADDONS = templates.SERVICE_ADDONS
+ADDON_FOLDERS = {"environment": ENVIRONMENT_ADDONS, "api": SERVICE_ADDONS}
+ENVIRONMENTS = ("dev", "staging", "prod")
+COPILOT = ROOT / "copilot"
+SERVICE_MANIFEST = COPILOT / "api" / "manifest.yml"
+PIPELINE = COPILOT / "pipelines" / "teamtasks-main"
+
+# Properties whose local path Copilot zips and uploads, rewriting them to an S3 location.
+_PACKAGED = {
+    "AWS::Lambda::Function": ("Code", {"S3Bucket": "S3Bucket", "S3Key": "S3Key"}),
+    "AWS::Lambda::LayerVersion": ("Content", {"S3Bucket": "S3Bucket", "S3Key": "S3Key"}),
+    "AWS::Serverless::Function": ("CodeUri", None),
+}
+
+
+def merged(folder: Path) -> dict[str, Any]:
+    return templates.merged(folder)
+
+
+def local_assets(template: dict[str, Any]) -> dict[str, str]:
+    """Logical id -> the local path Copilot would upload for it."""
+    found = {}
+    for logical_id, resource in template["Resources"].items():
+        spec = _PACKAGED.get(resource["Type"])
+        if spec and isinstance(resource.get("Properties", {}).get(spec[0]), str):
+            found[logical_id] = resource["Properties"][spec[0]]
+    return found
+
+
+def packaged(folder: Path) -> dict[str, Any]:
+    """The merged template as CloudFormation receives it from Copilot."""
+    template = copy.deepcopy(merged(folder))
+    for logical_id, path in local_assets(template).items():
+        resource = template["Resources"][logical_id]
+        prop, _ = _PACKAGED[resource["Type"]]
+        key = "assets/" + path.strip("/").replace("/", "-") + ".zip"
+        resource["Properties"][prop] = {"S3Bucket": "copilot-app-assets", "S3Key": key}
+    template["AWSTemplateFormatVersion"] = "2010-09-09"
+    return template
+
+
+def write_json(template: dict[str, Any], path: Path) -> Path:
+    path.write_text(json.dumps(template, indent=1))
+    return path
+
+
+def load_yaml(path: Path) -> Any:
+    return yaml.safe_load(path.read_text())
+
+
+def load_yaml_cfn(path: Path) -> Any:
+    """YAML with CloudFormation's short-form tags (!Ref, !If, ...)."""
+    return templates.load(path)
+
+
+def resources_of(template: dict[str, Any], *types: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] in types}
+
+
+def resolver(template: dict[str, Any], env: str, **parameters: str) -> Resolver:
+    """Evaluates the template's intrinsics as CloudFormation would in environment `env`."""
+    values = {
+        name: str(spec["Default"])
+        for name, spec in (template.get("Parameters") or {}).items()
+        if "Default" in spec
+    }
+    values.update({"App": "teamtasks", "Env": env, "Name": "api", **parameters})
+    return Resolver(
+        template,
+        parameters=values,
+        pseudo={
+            "AWS::Region": "eu-west-1",
+            "AWS::AccountId": "111122223333",
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::StackName": f"teamtasks-{env}-AddonsStack",
+        },
+        resources=_placeholder_resources(template),
+        exports=_AnyExport(),
+    )
+
+
+class _AnyExport(dict):
+    def __contains__(self, key: object) -> bool:
+        return True
+
+    def __missing__(self, key: str) -> str:
+        return f"import:{key}"
+
+
+def _placeholder_resources(template: dict[str, Any]) -> dict[str, Any]:
+    class Attributes(dict):
+        def __init__(self, logical_id: str):
+            super().__init__(Ref=f"ref:{logical_id}")
+            self.logical_id = logical_id
+
+        def __missing__(self, attribute: str) -> str:
+            return f"getatt:{self.logical_id}.{attribute}"
+
+    return {logical_id: Attributes(logical_id) for logical_id in template["Resources"]}

@@ -1,0 +1,174 @@
+"""The role table of docs/api.md as a test: every action, for every role and for a non-member.
+
+Allowed -> the action's success status; a member whose role does not allow it -> 403; a
+non-member -> 404, whatever the action."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+
+from tests.support.http import ApiClient
+
+ROLES = ["owner", "admin", "member", "viewer", None]
+
+
+@dataclass
+class Scene:
+    """A workspace owned by someone else, the actor in it with a role (or not in it), and
+    targets for the action: a viewer, an admin, a task."""
+
+    owner: ApiClient
+    actor: ApiClient
+    workspace_id: str
+    viewer_id: str
+    admin_id: str
+    task_id: str
+    newcomer_email: str
+
+
+def scene(stack, role: str | None) -> Scene:
+    owner = ApiClient(stack.api, stack.new_user("owner").access_token)
+    workspace_id = owner.create_workspace("Roles")["id"]
+    actor_user = stack.new_user("actor")
+    if role is not None:
+        owner.add_member(workspace_id, actor_user.email, role)
+    viewer = stack.new_user("viewer")
+    admin = stack.new_user("admin")
+    owner.add_member(workspace_id, viewer.email, "viewer")
+    owner.add_member(workspace_id, admin.email, "admin")
+    task_id = owner.create_task(workspace_id, title="Existing")["id"]
+    return Scene(
+        owner=owner,
+        actor=ApiClient(stack.api, actor_user.access_token),
+        workspace_id=workspace_id,
+        viewer_id=viewer.user_id,
+        admin_id=admin.user_id,
+        task_id=task_id,
+        newcomer_email=stack.new_user("newcomer").email,
+    )
+
+
+def ws(s: Scene) -> str:
+    return f"/workspaces/{s.workspace_id}"
+
+
+ANY = '"*"'
+ACTIONS: dict[str, tuple[Callable[[Scene], object], int, set[str]]] = {
+    "read workspace": (lambda s: s.actor.get(ws(s)), 200, {"owner", "admin", "member", "viewer"}),
+    "list members": (
+        lambda s: s.actor.get(f"{ws(s)}/members"),
+        200,
+        {"owner", "admin", "member", "viewer"},
+    ),
+    "list tasks": (
+        lambda s: s.actor.get(f"{ws(s)}/tasks"),
+        200,
+        {"owner", "admin", "member", "viewer"},
+    ),
+    "read task": (
+        lambda s: s.actor.get(f"{ws(s)}/tasks/{s.task_id}"),
+        200,
+        {"owner", "admin", "member", "viewer"},
+    ),
+    "create task": (
+        lambda s: s.actor.post(f"{ws(s)}/tasks", json={"title": "New"}),
+        201,
+        {"owner", "admin", "member"},
+    ),
+    "update task": (
+        lambda s: s.actor.patch(
+            f"{ws(s)}/tasks/{s.task_id}", json={"status": "done"}, headers={"If-Match": "*"}
+        ),
+        200,
+        {"owner", "admin", "member"},
+    ),
+    "delete task": (
+        lambda s: s.actor.delete(f"{ws(s)}/tasks/{s.task_id}", headers={"If-Match": "*"}),
+        204,
+        {"owner", "admin", "member"},
+    ),
+    "rename workspace": (
+        lambda s: s.actor.patch(ws(s), json={"name": "Renamed"}, headers={"If-Match": "*"}),
+        200,
+        {"owner", "admin"},
+    ),
+    "add a member": (
+        lambda s: s.actor.post(
+            f"{ws(s)}/members", json={"email": s.newcomer_email, "role": "member"}
+        ),
+        201,
+        {"owner", "admin"},
+    ),
+    "add a viewer": (
+        lambda s: s.actor.post(
+            f"{ws(s)}/members", json={"email": s.newcomer_email, "role": "viewer"}
+        ),
+        201,
+        {"owner", "admin"},
+    ),
+    "change viewer to member": (
+        lambda s: s.actor.patch(f"{ws(s)}/members/{s.viewer_id}", json={"role": "member"}),
+        200,
+        {"owner", "admin"},
+    ),
+    "remove a viewer": (
+        lambda s: s.actor.delete(f"{ws(s)}/members/{s.viewer_id}"),
+        204,
+        {"owner", "admin"},
+    ),
+    "add an admin": (
+        lambda s: s.actor.post(
+            f"{ws(s)}/members", json={"email": s.newcomer_email, "role": "admin"}
+        ),
+        201,
+        {"owner"},
+    ),
+    "add an owner": (
+        lambda s: s.actor.post(
+            f"{ws(s)}/members", json={"email": s.newcomer_email, "role": "owner"}
+        ),
+        201,
+        {"owner"},
+    ),
+    "promote viewer to admin": (
+        lambda s: s.actor.patch(f"{ws(s)}/members/{s.viewer_id}", json={"role": "admin"}),
+        200,
+        {"owner"},
+    ),
+    "demote an admin": (
+        lambda s: s.actor.patch(f"{ws(s)}/members/{s.admin_id}", json={"role": "member"}),
+        200,
+        {"owner"},
+    ),
+    "remove an admin": (lambda s: s.actor.delete(f"{ws(s)}/members/{s.admin_id}"), 204, {"owner"}),
+    "read audit log": (lambda s: s.actor.get(f"{ws(s)}/audit"), 200, {"owner", "admin"}),
+    "delete workspace": (
+        lambda s: s.actor.delete(ws(s), headers={"If-Match": "*"}),
+        204,
+        {"owner"},
+    ),
+}
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda r: r or "non-member")
+@pytest.mark.parametrize("action", list(ACTIONS))
+def test_role_table(stack, action, role):
+    perform, success, allowed = ACTIONS[action]
+    current = scene(stack, role)
+    response = perform(current)
+    if role is None:
+        expected = 404
+    elif role in allowed:
+        expected = success
+    else:
+        expected = 403
+    assert response.status_code == expected, (action, role, response.text)
+    if expected >= 400:
+        assert response.headers["Content-Type"].startswith("application/problem+json")
+        if expected == 403:
+            # Refused means nothing happened: the owner still sees the same state and events.
+            events = current.owner.all_items(f"{ws(current)}/audit")
+            assert all(e["actor_id"] != current.actor.get("/me").json()["id"] for e in events)
