@@ -1,0 +1,288 @@
+"""A team in one workspace, as people would use it: an owner signs up, plans work in tasks,
+invites a viewer who can read but not change anything, removes them again, resolves an edit
+conflict, and the audit log shows every step."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from playwright.sync_api import Page, expect
+
+from devstack import users
+from tests.e2e.conftest import sign_in, sign_up
+from tests.support.http import ApiClient
+from tests.support.stack import PASSWORD
+
+
+def add_task(page: Page, title: str, *, status: str = "To do", assignee: str | None = None):
+    form = page.get_by_role("form", name="New task")
+    form.get_by_label("Title").fill(title)
+    form.get_by_label("Description").fill(f"About {title.lower()}.")
+    form.get_by_label("Status", exact=True).select_option(label=status)
+    form.get_by_label("Due date").fill("2027-03-01")
+    if assignee:
+        form.get_by_label("Assignee").select_option(label=assignee)
+    form.get_by_role("button", name="Add task").click()
+    expect(page.get_by_role("status")).to_have_text(f"Added “{title}”.")
+
+
+def expect_titles(page: Page, titles: list[str]) -> None:
+    """The task list shows exactly these tasks, in this order (waits for it to settle)."""
+    links = page.get_by_role("table", name="Tasks").get_by_role("row").get_by_role("link")
+    expect(links).to_have_text(titles)
+
+
+def test_a_team_works_in_a_workspace(new_tab, app_stack):
+    owner_email = f"owner-{secrets.token_hex(4)}@example.com"
+    owner = new_tab()
+    page = sign_up(owner, owner_email, PASSWORD)
+    heading = page.get_by_role("heading", level=1)
+    owner_api = ApiClient(
+        app_stack.api,
+        users.sign_in(app_stack.cognito, app_stack.stack.client_id, owner_email, PASSWORD)[
+            "access_token"
+        ],
+    )
+
+    # A workspace and its tasks.
+    page.get_by_label("New workspace name").fill("Launch plan")
+    page.get_by_role("button", name="Create workspace").click()
+    expect(heading).to_have_text("Launch plan")
+    expect(heading).to_be_focused()
+    expect(page.get_by_text("No tasks yet.")).to_be_visible()
+    add_task(page, "Write the brief", assignee=owner_email)
+    add_task(page, "Book the venue", status="In progress")
+    add_task(page, "Send the invites")
+    expect_titles(page, ["Send the invites", "Book the venue", "Write the brief"])
+
+    # Filters.
+    page.get_by_label("Filter by status").select_option(label="In progress")
+    expect(page.get_by_role("table", name="Tasks").get_by_role("row")).to_have_count(2)
+    expect_titles(page, ["Book the venue"])
+    page.get_by_label("Filter by status").select_option(label="Any status")
+    page.get_by_label("Filter by assignee").select_option(label=owner_email)
+    expect(page.get_by_role("table", name="Tasks").get_by_role("row")).to_have_count(2)
+    expect_titles(page, ["Write the brief"])
+    page.get_by_label("Filter by assignee").select_option(label="Anyone")
+    expect(page.get_by_role("table", name="Tasks").get_by_role("row")).to_have_count(4)
+
+    # A status change from the list.
+    page.get_by_label("Status of Write the brief").select_option(label="Done")
+    expect(page.get_by_role("status")).to_have_text("“Write the brief” is now Done.")
+    [workspace] = owner_api.get("/workspaces").json()["items"]
+    tasks_url = f"/workspaces/{workspace['id']}/tasks"
+    statuses = {t["title"]: t["status"] for t in owner_api.get(tasks_url).json()["items"]}
+    assert statuses == {
+        "Write the brief": "done",
+        "Book the venue": "in_progress",
+        "Send the invites": "todo",
+    }
+    owner.screenshot("04-tasks")
+
+    # A viewer joins.
+    viewer = app_stack.new_user("viewer")
+    page.get_by_role("link", name="Members").click()
+    expect(heading).to_be_focused()
+    page.get_by_label("Email of the person to add").fill(viewer.email)
+    page.get_by_label("Role", exact=True).select_option(label="Viewer")
+    page.get_by_role("button", name="Add member").click()
+    expect(page.get_by_role("status")).to_have_text(f"Added {viewer.email} as viewer.")
+    members = page.get_by_role("table", name="Members")
+    expect(members.get_by_role("row", name=re.compile(re.escape(viewer.email)))).to_contain_text(
+        "Viewer"
+    )
+    owner.screenshot("05-members")
+
+    # The viewer reads, and cannot change anything.
+    reader = new_tab()
+    reader_page = sign_in(reader, viewer.email, viewer.password)
+    reader_page.get_by_role("link", name="Launch plan").click()
+    expect(reader_page.get_by_role("heading", level=1)).to_have_text("Launch plan")
+    expect(reader_page.get_by_text("as a viewer you cannot change them")).to_be_visible()
+    expect_titles(reader_page, ["Send the invites", "Book the venue", "Write the brief"])
+    expect(reader_page.get_by_role("form", name="New task")).to_have_count(0)
+    expect(reader_page.get_by_label("Status of Write the brief")).to_have_count(0)
+    expect(reader_page.get_by_role("button", name=re.compile("^Delete"))).to_have_count(0)
+    expect(reader_page.get_by_role("link", name="Audit log")).to_have_count(0)
+    reader_page.get_by_role("link", name="Members").click()
+    expect(reader_page.get_by_role("form", name="Add a member")).to_have_count(0)
+    expect(reader_page.get_by_role("button", name=f"Remove {owner_email}")).to_have_count(0)
+    reader_page.get_by_role("link", name="Tasks", exact=True).click()
+    reader_page.get_by_role("link", name="Book the venue").click()
+    expect(reader_page.get_by_role("heading", level=1)).to_have_text("Book the venue")
+    expect(reader_page.get_by_label("Title")).to_be_disabled()
+    expect(reader_page.get_by_role("button", name="Save changes")).to_have_count(0)
+    reader.screenshot("06-viewer-task")
+    # The API agrees: a viewer's change is refused.
+    viewer_api = ApiClient(app_stack.api, viewer.access_token)
+    refused = viewer_api.post(tasks_url, json={"title": "Sneaky"})
+    assert refused.status_code == 403
+
+    # The owner removes the viewer, who loses access.
+    page.get_by_role("button", name=f"Remove {viewer.email}").click()
+    page.get_by_role("button", name="Confirm removal").click()
+    expect(page.get_by_role("status")).to_have_text(f"Removed {viewer.email}.")
+    expect(members.get_by_text(viewer.email)).to_have_count(0)
+    reader_page.reload()
+    expect(reader_page.get_by_role("alert")).to_contain_text(re.compile("not found", re.I))
+
+    # Two edits of one task: the later save is refused and the user is told.
+    page.get_by_role("link", name="Tasks", exact=True).click()
+    page.get_by_role("link", name="Send the invites").click()
+    expect(heading).to_have_text("Send the invites")
+    invites = next(
+        t for t in owner_api.get(tasks_url).json()["items"] if t["title"] == "Send the invites"
+    )
+    changed = owner_api.patch(
+        f"{tasks_url}/{invites['id']}",
+        json={"title": "Send the invitations"},
+        headers={"If-Match": f'"{invites["version"]}"'},
+    )
+    assert changed.status_code == 200
+    page.get_by_label("Description").fill("With the agenda attached.")
+    page.get_by_role("button", name="Save changes").click()
+    conflict = page.get_by_role("alert")
+    expect(conflict).to_contain_text("Someone else changed the task")
+    expect(page.get_by_label("Description")).to_have_value("With the agenda attached.")
+    owner.screenshot("07-conflict")
+    conflict.get_by_role("button", name="Reload the task").click()
+    expect(heading).to_have_text("Send the invitations")
+    page.get_by_label("Description").fill("With the agenda attached.")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("status")).to_have_text("Saved.")
+
+    # A task is deleted.
+    page.get_by_role("link", name="Launch plan").click()
+    page.get_by_role("button", name="Delete Book the venue").click()
+    page.get_by_role("button", name="Confirm delete").click()
+    expect(page.get_by_role("status")).to_have_text("Deleted “Book the venue”.")
+    expect_titles(page, ["Send the invitations", "Write the brief"])
+
+    # The audit log has every step, newest first.
+    page.get_by_role("link", name="Audit log").click()
+    expect(heading).to_be_focused()
+    rows = page.get_by_role("table", name="Audit events, newest first").get_by_role("row")
+    expect(rows).to_have_count(11)
+    actions = [re.search(r"\(([a-z_.]+)\)", text).group(1) for text in rows.all_inner_texts()[1:]]
+    assert actions == [
+        "task.deleted",
+        "task.updated",  # the description, after the reload
+        "task.updated",  # the title, by the other edit
+        "member.removed",
+        "member.added",
+        "task.updated",  # the status, from the list
+        "task.created",
+        "task.created",
+        "task.created",
+        "workspace.created",
+    ]
+    expect(rows.nth(6)).to_contain_text("status: todo → done")
+    expect(rows.nth(4)).to_contain_text(owner_email)
+    owner.screenshot("08-audit-log")
+
+
+def owner_with_workspace(app_stack, name: str = "Team"):
+    user = app_stack.new_user("owner")
+    api = ApiClient(app_stack.api, user.access_token)
+    workspace = api.create_workspace(name)
+    return user, api, workspace
+
+
+def test_tasks_are_paged(tab, app_stack):
+    user, api, workspace = owner_with_workspace(app_stack, "Backlog")
+    for n in range(27):
+        created = api.post(f"/workspaces/{workspace['id']}/tasks", json={"title": f"Task {n:02d}"})
+        assert created.status_code == 201, created.text
+    page = sign_in(tab, user.email, user.password)
+    page.get_by_role("link", name="Backlog").click()
+    rows = page.get_by_role("table", name="Tasks").get_by_role("row")
+    expect(rows).to_have_count(26)
+    expect(page.get_by_role("table", name="Tasks").get_by_role("link").first).to_have_text(
+        "Task 26"
+    )  # newest first
+    page.get_by_role("button", name="Next page").click()
+    expect(page.get_by_text("Page 2")).to_be_visible()
+    expect(rows).to_have_count(3)
+    expect_titles(page, ["Task 01", "Task 00"])
+    # A filter starts again at page 1.
+    page.get_by_label("Filter by status").select_option(label="To do")
+    expect(page.get_by_text("Page 1")).to_be_visible()
+    expect(rows).to_have_count(26)
+
+
+def test_every_field_of_a_task_can_be_edited(tab, app_stack):
+    user, api, workspace = owner_with_workspace(app_stack, "Edits")
+    tasks_url = f"/workspaces/{workspace['id']}/tasks"
+    task = api.post(tasks_url, json={"title": "Draft"}).json()
+    page = sign_in(tab, user.email, user.password)
+    tab.goto(f"/workspaces/{workspace['id']}/tasks/{task['id']}")
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_have_text("Draft")
+    page.get_by_label("Title").fill("Final")
+    page.get_by_label("Description").fill("All of it.")
+    page.get_by_label("Status", exact=True).select_option(label="In progress")
+    page.get_by_label("Due date").fill("2027-05-17")
+    page.get_by_label("Assignee").select_option(label=user.email)
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("status")).to_have_text("Saved.")
+    expect(heading).to_have_text("Final")
+    tab.screenshot("09-task")
+    saved = api.get(f"{tasks_url}/{task['id']}").json()
+    assert {k: saved[k] for k in ("title", "description", "status", "due_date", "assignee_id")} == {
+        "title": "Final",
+        "description": "All of it.",
+        "status": "in_progress",
+        "due_date": "2027-05-17",
+        "assignee_id": user.user_id,
+    }
+    assert saved["version"] == 2
+    [event] = [
+        e
+        for e in api.get(f"/workspaces/{workspace['id']}/audit").json()["items"]
+        if e["action"] == "task.updated"
+    ]
+    assert set(event["changes"]) == {"title", "description", "status", "due_date", "assignee_id"}
+
+    page.get_by_role("button", name="Delete task").click()
+    page.get_by_role("button", name="Confirm delete").click()
+    expect(heading).to_have_text("Edits")
+    expect(page.get_by_text("No tasks yet.")).to_be_visible()
+
+
+def test_an_admin_manages_members_within_the_admin_role(new_tab, app_stack):
+    owner, api, workspace = owner_with_workspace(app_stack, "Shared")
+    admin = app_stack.new_user("admin")
+    newcomer = app_stack.new_user("newcomer")
+    members_url = f"/workspaces/{workspace['id']}/members"
+    assert api.post(members_url, json={"email": admin.email, "role": "admin"}).status_code == 201
+    tab = new_tab()
+    page = sign_in(tab, admin.email, admin.password)
+    tab.goto(f"/workspaces/{workspace['id']}/members")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Shared")
+    expect(page.get_by_role("link", name="Audit log")).to_be_visible()
+    # An admin offers only the roles an admin may give, and cannot touch the owner.
+    role = page.get_by_label("Role", exact=True)
+    assert role.locator("option").all_inner_texts() == ["Member", "Viewer"]
+    expect(page.get_by_role("button", name=f"Remove {owner.email}")).to_have_count(0)
+    expect(page.get_by_label(f"Role of {owner.email}")).to_have_count(0)
+
+    page.get_by_label("Email of the person to add").fill(newcomer.email)
+    role.select_option(label="Member")
+    page.get_by_role("button", name="Add member").click()
+    expect(page.get_by_role("status")).to_have_text(f"Added {newcomer.email} as member.")
+    page.get_by_label(f"Role of {newcomer.email}").select_option(label="Viewer")
+    expect(page.get_by_role("status")).to_have_text(f"{newcomer.email} is now viewer.")
+    roles = {m["email"]: m["role"] for m in api.get(members_url).json()["items"]}
+    assert roles == {owner.email: "owner", admin.email: "admin", newcomer.email: "viewer"}
+
+    # Adding someone twice shows the API's reason.
+    page.get_by_label("Email of the person to add").fill(newcomer.email)
+    page.get_by_role("button", name="Add member").click()
+    expect(page.get_by_role("form", name="Add a member").get_by_role("alert")).to_be_visible()
+
+    # And the admin can leave.
+    page.get_by_role("button", name="Leave this workspace").click()
+    page.get_by_role("button", name="Confirm leaving").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Workspaces")
+    expect(page.get_by_role("link", name="Shared")).to_have_count(0)
