@@ -110,10 +110,11 @@ export function assignableRoles(caller: Role | undefined): Role[] {
   return [];
 }
 
-const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+let dateTime: Intl.DateTimeFormat | null = null; // made on first use: not at start-up
 
 export function formatTime(value: string): string {
   const date = new Date(value);
+  dateTime ??= new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
   return Number.isNaN(date.getTime()) ? value : dateTime.format(date);
 }
 
