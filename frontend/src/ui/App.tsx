@@ -52,10 +52,12 @@ export function App({ api, auth }: { api: Api; auth: Auth }) {
 
   const services: AppServices = { api, auth, user: signedIn ? state.user : null, flash };
 
+  // Nothing until the session is known (a moment, while a saved session resumes): the header is
+  // taller when signed in (it wraps on a phone), and anything shown before would jump.
+  if (state.status === "unknown") return null;
+
   let page;
-  if (state.status === "unknown") {
-    page = <p class="muted">Signing in…</p>;
-  } else if (!signedIn) {
+  if (!signedIn) {
     switch (route.name) {
       case "signup":
         page = <SignUp />;

@@ -145,7 +145,7 @@ export function TasksSection({ data }: { data: WorkspaceData }) {
       )}
       <Pager label="Tasks" pageNumber={pager.pageNumber} nextCursor={list.data?.next_cursor} onNext={pager.next} onPrevious={pager.previous} />
 
-      {canEdit && (
+      {canEdit && list.data && (
         <form
           class="panel"
           aria-labelledby="new-task-heading"
