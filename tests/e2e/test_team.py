@@ -286,3 +286,24 @@ def test_an_admin_manages_members_within_the_admin_role(new_tab, app_stack):
     page.get_by_role("button", name="Confirm leaving").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Workspaces")
     expect(page.get_by_role("link", name="Shared")).to_have_count(0)
+
+
+def test_a_status_change_that_lost_a_race_says_so_and_reloads(tab, app_stack):
+    user, api, workspace = owner_with_workspace(app_stack, "Race")
+    tasks_url = f"/workspaces/{workspace['id']}/tasks"
+    task = api.post(tasks_url, json={"title": "Contested"}).json()
+    page = sign_in(tab, user.email, user.password)
+    page.get_by_role("link", name="Race").click()
+    expect_titles(page, ["Contested"])
+
+    # Someone else finishes it after this page loaded the list.
+    done = api.patch(
+        f"{tasks_url}/{task['id']}", json={"status": "done"}, headers={"If-Match": '"1"'}
+    )
+    assert done.status_code == 200
+    page.get_by_label("Status of Contested").select_option(label="In progress")
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("Someone else changed this task")
+    alert.get_by_role("button", name="Reload this task").click()
+    expect(page.get_by_label("Status of Contested")).to_have_value("done")
+    assert api.get(f"{tasks_url}/{task['id']}").json()["status"] == "done"
