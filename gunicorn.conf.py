@@ -50,7 +50,10 @@ logconfig_dict = {
         "gunicorn.error": {"handlers": ["console"], "level": loglevel.upper(), "propagate": False}
     },
 }
-limit_request_line = 8190
+# gunicorn would answer an over-long request line or header itself, in HTML. Let them through
+# to the app, which refuses them as problem+json (app/api/http.py); the ALB caps both anyway.
+limit_request_line = 0
+limit_request_field_size = 0
 limit_request_fields = 100
 
 # Container concerns (the image runs with a read-only root file system): gunicorn 25.1+ opens a

@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     recorder = AuditRecorder(settings.audit_retention_days)
     services = Services(
         settings=settings,
+        clients=clients,
         verifier=TokenVerifier(settings),
         cursors=CursorCodec(SigningKeys(clients, settings.cursor_secret_arn)),
         store=store,

@@ -8,6 +8,7 @@ from flask import current_app, g
 
 from app.api.pagination import CursorCodec
 from app.auth.verifier import Principal, TokenVerifier
+from app.aws.clients import AwsClients
 from app.config import Settings
 from app.domain.audit import AuditLog
 from app.domain.members import Members
@@ -21,6 +22,7 @@ EXTENSION = "teamtasks"
 @dataclass(frozen=True)
 class Services:
     settings: Settings
+    clients: AwsClients
     verifier: TokenVerifier
     cursors: CursorCodec
     store: Store

@@ -13,6 +13,8 @@ from app.domain.clock import new_id
 from app.observability import context
 
 MAX_BODY_BYTES = 64 * 1024
+MAX_URL_BYTES = 8 * 1024
+MAX_HEADER_BYTES = 8 * 1024
 API_PREFIX = "/api/v1"
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -40,6 +42,13 @@ def require_json_body() -> None:
         raise ApiProblem(415, "The request body must be application/json")
 
 
+def refuse_oversized_request() -> None:
+    if len(request.full_path) > MAX_URL_BYTES:
+        raise ApiProblem(414, "The URL is longer than 8 KiB")
+    if any(len(value) > MAX_HEADER_BYTES for value in request.headers.values()):
+        raise ApiProblem(431, "A request header is longer than 8 KiB")
+
+
 def register_http_hooks(app: Flask, *, csp: str, strict_transport: bool) -> None:
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
 
@@ -50,6 +59,7 @@ def register_http_hooks(app: Flask, *, csp: str, strict_transport: bool) -> None
         g.started = time.perf_counter()
         context.request_id.set(g.request_id)
         context.user_id.set(None)
+        refuse_oversized_request()
 
     @app.after_request
     def finish_response(response: Response) -> Response:

@@ -6,7 +6,7 @@ from flask.views import MethodView
 
 from app.api.context import principal
 from app.api.schemas import MeOut
-from app.api.v1 import v1_blueprint
+from app.api.v1 import errors, v1_blueprint
 
 blp = v1_blueprint("me", "The signed-in user")
 
@@ -14,6 +14,7 @@ blp = v1_blueprint("me", "The signed-in user")
 @blp.route("/me")
 class Me(MethodView):
     @blp.response(200, MeOut)
+    @errors(blp)
     def get(self):
         """Who the bearer token belongs to."""
         caller = principal()

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from flask import url_for
 from flask.views import MethodView
+from marshmallow import RAISE
 
 from app.api.context import principal, services
 from app.api.listing import list_page
 from app.api.pagination import PageArgs
 from app.api.schemas import MemberCreate, MemberOut, MemberPageOut, MemberUpdate
-from app.api.v1 import v1_blueprint
+from app.api.v1 import errors, v1_blueprint
 
 blp = v1_blueprint("members", "Members of a workspace and their roles")
 
 
 @blp.route("/workspaces/<ulid:workspace_id>/members")
 class MemberCollection(MethodView):
-    @blp.arguments(PageArgs, location="query")
+    @blp.arguments(PageArgs, location="query", unknown=RAISE)
     @blp.response(200, MemberPageOut)
+    @errors(blp, 400, 404)
     def get(self, args, workspace_id):
         """The workspace's members, in user id order. Any member may read them."""
         return list_page(
@@ -29,6 +31,7 @@ class MemberCollection(MethodView):
 
     @blp.arguments(MemberCreate)
     @blp.response(201, MemberOut, headers={"Location": {"schema": {"type": "string"}}})
+    @errors(blp, 400, 403, 404, 409, 413, 415)
     def post(self, body, workspace_id):
         """Add a confirmed user of the user pool by email. Admins add members and viewers;
         only owners add admins and owners."""
@@ -43,6 +46,7 @@ class MemberCollection(MethodView):
 class Member(MethodView):
     @blp.arguments(MemberUpdate)
     @blp.response(200, MemberOut)
+    @errors(blp, 400, 403, 404, 409, 413, 415)
     def patch(self, body, workspace_id, user_id):
         """Change a member's role. Admins change between member and viewer; owners change
         anyone's. A workspace keeps at least one owner (409)."""
@@ -51,6 +55,7 @@ class Member(MethodView):
         )
 
     @blp.response(204)
+    @errors(blp, 403, 404, 409)
     def delete(self, workspace_id, user_id):
         """Remove a member, or leave (any member may remove themself, the last owner
         excepted)."""

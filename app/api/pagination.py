@@ -5,6 +5,9 @@ Manager. The signature also covers the list it belongs to (path and filters) and
 so a cursor that was altered, or that comes from another list or another caller, is refused.
 Either the current or the previous version of the key verifies, so that a rotation never breaks
 a client half-way through a listing.
+
+List endpoints read their query with `unknown=RAISE`: an unknown query parameter is a 422, as an
+unknown body field is (webargs would otherwise ignore it).
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ _MAX_CURSOR_CHARS = 2048
 
 
 class PageArgs(ma.Schema):
+    """A page of a list."""
+
     limit = ma.fields.Integer(
         load_default=DEFAULT_LIMIT,
         validate=ma.validate.Range(min=1, max=MAX_LIMIT),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from app.api.pagination import page_schema
+from app.api.pagination import PageArgs, page_schema
 
 
 def _not_blank(value: str) -> None:
@@ -110,7 +110,7 @@ class TaskOut(ma.Schema):
 TaskPageOut = page_schema(TaskOut, "TaskPage")
 
 
-class TaskListArgs(ma.Schema):
+class TaskListArgs(PageArgs):
     status = fields.String(validate=validate.OneOf(STATUSES))
     assignee_id = fields.String(validate=_USER_ID)
 

@@ -6,13 +6,13 @@ from typing import Any
 
 from flask import url_for
 from flask.views import MethodView
+from marshmallow import RAISE
 
 from app.api.context import principal, services
 from app.api.etags import etag, not_modified, required_if_match
 from app.api.listing import list_page
-from app.api.pagination import PageArgs
 from app.api.schemas import TaskCreate, TaskListArgs, TaskOut, TaskPageOut, TaskUpdate
-from app.api.v1 import v1_blueprint
+from app.api.v1 import errors, v1_blueprint
 from app.api.workspaces import ETAG_HEADER, IF_MATCH, IF_NONE_MATCH
 
 blp = v1_blueprint("tasks", "Tasks of a workspace")
@@ -27,27 +27,27 @@ def _fields(body: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("/workspaces/<ulid:workspace_id>/tasks")
 class TaskCollection(MethodView):
-    @blp.arguments(TaskListArgs, location="query", as_kwargs=True)
-    @blp.arguments(PageArgs, location="query")
+    @blp.arguments(TaskListArgs, location="query", unknown=RAISE)
     @blp.response(200, TaskPageOut)
-    def get(self, page_args, workspace_id, status=None, assignee_id=None):
+    @errors(blp, 400, 404)
+    def get(self, args, workspace_id):
         """The workspace's tasks, newest first, optionally only those with a status and/or an
         assignee (each filter is served by an index)."""
-        args = {**page_args, "status": status, "assignee_id": assignee_id}
         return list_page(
             args,
             lambda start: services().tasks.page(
                 principal().user_id,
                 workspace_id,
-                status=status,
-                assignee_id=assignee_id,
-                limit=page_args["limit"],
+                status=args.get("status"),
+                assignee_id=args.get("assignee_id"),
+                limit=args["limit"],
                 start_key=start,
             ),
         )
 
     @blp.arguments(TaskCreate)
     @blp.response(201, TaskOut, headers={**ETAG_HEADER, "Location": {"schema": {"type": "string"}}})
+    @errors(blp, 400, 403, 404, 413, 415)
     def post(self, body, workspace_id):
         """Create a task (member, admin or owner). The assignee must be a member (422)."""
         task = services().tasks.create(principal().user_id, workspace_id, _fields(body))
@@ -60,6 +60,7 @@ class Task(MethodView):
     @blp.doc(parameters=[IF_NONE_MATCH])
     @blp.response(200, TaskOut, headers=ETAG_HEADER)
     @blp.alt_response(304, description="Not modified: If-None-Match names the current version")
+    @errors(blp, 404)
     def get(self, workspace_id, task_id):
         """One task."""
         task = services().tasks.get(principal().user_id, workspace_id, task_id)
@@ -68,6 +69,7 @@ class Task(MethodView):
     @blp.doc(parameters=[IF_MATCH])
     @blp.arguments(TaskUpdate)
     @blp.response(200, TaskOut, headers=ETAG_HEADER)
+    @errors(blp, 400, 403, 404, 412, 413, 415, 428)
     def patch(self, body, workspace_id, task_id):
         """Change some of a task's fields (member, admin or owner). Needs If-Match."""
         task = services().tasks.update(
@@ -81,6 +83,7 @@ class Task(MethodView):
 
     @blp.doc(parameters=[IF_MATCH])
     @blp.response(204)
+    @errors(blp, 403, 404, 412, 428)
     def delete(self, workspace_id, task_id):
         """Delete a task (member, admin or owner). Needs If-Match."""
         services().tasks.delete(

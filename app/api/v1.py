@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 from flask_smorest import Blueprint
 from werkzeug.routing import BaseConverter
 
@@ -36,3 +38,15 @@ def v1_blueprint(name: str, description: str) -> Blueprint:
     blueprint.before_request(authenticate)
     blueprint.before_request(require_json_body)
     return blueprint
+
+
+def errors(blueprint: Blueprint, *statuses: int):
+    """Document the problem responses an operation can give (besides 401 and 503, which every
+    /api/v1 operation can, and 422, which flask-smorest adds for validated input)."""
+
+    def decorate(view):
+        for status in sorted({401, 503, *statuses}, reverse=True):
+            view = blueprint.alt_response(status, response=HTTPStatus(status).name)(view)
+        return view
+
+    return decorate

@@ -6,6 +6,7 @@ import requests
 
 from tests.support.http import assert_problem
 
+# Every operation of docs/api.md, with its path parameter names; nothing else.
 CONTRACT_OPERATIONS = {
     ("get", "/healthz"),
     ("get", "/readyz"),
@@ -15,7 +16,18 @@ CONTRACT_OPERATIONS = {
     ("get", "/api/v1/workspaces/{workspace_id}"),
     ("patch", "/api/v1/workspaces/{workspace_id}"),
     ("delete", "/api/v1/workspaces/{workspace_id}"),
+    ("get", "/api/v1/workspaces/{workspace_id}/members"),
+    ("post", "/api/v1/workspaces/{workspace_id}/members"),
+    ("patch", "/api/v1/workspaces/{workspace_id}/members/{user_id}"),
+    ("delete", "/api/v1/workspaces/{workspace_id}/members/{user_id}"),
+    ("get", "/api/v1/workspaces/{workspace_id}/tasks"),
+    ("post", "/api/v1/workspaces/{workspace_id}/tasks"),
+    ("get", "/api/v1/workspaces/{workspace_id}/tasks/{task_id}"),
+    ("patch", "/api/v1/workspaces/{workspace_id}/tasks/{task_id}"),
+    ("delete", "/api/v1/workspaces/{workspace_id}/tasks/{task_id}"),
+    ("get", "/api/v1/workspaces/{workspace_id}/audit"),
 }
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 def test_healthz_checks_only_the_process(stack):
