@@ -3,6 +3,7 @@ built app with the right headers, writes config.json and invalidates CloudFront.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import secrets
@@ -92,6 +93,14 @@ def environment(app_stack):
     }
 
 
+def load_script():
+    spec = importlib.util.spec_from_file_location("frontend_deploy", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look themselves up there
+    spec.loader.exec_module(module)
+    return module
+
+
 def deploy(environment, *extra: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, str(SCRIPT), "--env", environment["env"], *extra],
@@ -155,3 +164,37 @@ def test_an_environment_without_its_exports_is_refused(environment):
     result = deploy({**environment, "env": "nosuchenv"}, "--skip-build")
     assert result.returncode == 1
     assert "does not export teamtasks-nosuchenv-UserPoolId" in result.stderr
+
+
+def test_assets_go_up_first_and_index_html_last(environment):
+    """A visitor must never get an index.html that names assets not uploaded yet."""
+    script = load_script()
+    region = environment["run_env"]["AWS_REGION"]
+    session = boto3.session.Session(
+        region_name=region, aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+    endpoint = environment["run_env"]["AWS_ENDPOINT_URL"]
+    uploaded: list[str] = []
+
+    class Recording:
+        region_name = region
+
+        def client(self, service):
+            client = session.client(service, endpoint_url=endpoint)
+            if service == "s3":
+                client.meta.events.register(
+                    "before-parameter-build.s3.PutObject",
+                    lambda params, **_: uploaded.append(params["Key"]),
+                )
+            return client
+
+    result = script.deploy(
+        Recording(), "teamtasks", environment["env"], dist=DIST, log=lambda _: None
+    )
+    assert result["distribution"] == environment["distribution"]
+    assets = [key for key in uploaded if key.startswith("assets/")]
+    assert uploaded[: len(assets)] == assets
+    assert uploaded[-2:] == ["config.json", "index.html"]
+    assert sorted(uploaded) == sorted(
+        [*(p.relative_to(DIST).as_posix() for p in DIST.rglob("*") if p.is_file()), "config.json"]
+    )
