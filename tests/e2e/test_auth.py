@@ -233,3 +233,25 @@ def test_sign_in_by_keyboard_alone(tab, app_stack):
     page.keyboard.press("Enter")
     expect(heading).to_have_text("Typed workspace")
     expect(heading).to_be_focused()
+
+
+def test_the_access_token_is_refreshed_silently_before_it_expires(tab, app_stack):
+    user = app_stack.new_user("long-session")
+    page = tab.page
+    page.clock.install()
+    sign_in(tab, user.email, user.password)
+
+    # 58.5 minutes later the hour-long access token has under two minutes left: the next API
+    # call first gets a new one from Cognito, without asking the user anything.
+    page.clock.fast_forward("58:30")
+    with page.expect_request(
+        lambda request: (
+            request.url.startswith(app_stack.stack.options.endpoint)
+            and (request.headers.get("x-amz-target") or "").endswith(".InitiateAuth")
+            and request.method == "POST"
+        )
+    ) as refresh:
+        page.get_by_label("New workspace name").fill("After a long lunch")
+        page.get_by_role("button", name="Create workspace").click()
+    assert refresh.value.post_data_json["AuthFlow"] == "REFRESH_TOKEN_AUTH"
+    expect(page.get_by_role("heading", level=1)).to_have_text("After a long lunch")
