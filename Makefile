@@ -13,7 +13,7 @@ UV := $(TOOLS)/uv/bin/uv
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help setup dev test lint test-unit test-integration test-infra frontend-build test-frontend test-e2e lighthouse
+.PHONY: help setup dev test lint test-unit test-integration test-infra bench frontend-build test-frontend test-e2e lighthouse
 
 help:
 	@echo "make dev    set up and start the whole stack locally (emulator, resources, API, app)"
@@ -30,8 +30,8 @@ dev: setup frontend-build
 	$(PY) -m devstack
 
 lint: setup
-	$(VENV)/bin/ruff check app devstack tests lambdas
-	$(VENV)/bin/ruff format --check app devstack tests lambdas
+	$(VENV)/bin/ruff check app devstack tests lambdas bench
+	$(VENV)/bin/ruff format --check app devstack tests lambdas bench
 
 test-unit: setup
 	$(PY) -m pytest tests/unit
@@ -77,3 +77,8 @@ lighthouse: setup frontend-build
 	$(PY) -m pytest -s tests/e2e/test_lighthouse.py
 
 test: lint test-unit test-integration test-infra test-frontend test-e2e lighthouse
+
+# Not part of `make test`: figures, printed as ratios to a baseline measured in the same run.
+bench: setup
+	$(PY) -m bench.emulator_transactions
+	$(PY) -m bench.api_latency

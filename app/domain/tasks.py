@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 from typing import Any
 
 from app.domain.access import authorize, check_version, explain_rejected_access, load
@@ -49,29 +50,15 @@ class Tasks:
             for name in EDITABLE_FIELDS
             if getattr(task, name) not in (None, "")
         }
-        parts = [
-            writes.require_member(
-                workspace_id, actor_id, allowed_roles(Action.EDIT_TASKS), "caller"
-            ),
-            writes.require_live_workspace(workspace_id),
-            self._assignee_is_member(task, actor_id),
-            writes.put_task(task),
-            self._audit.event(
-                workspace_id=workspace_id,
-                actor_id=actor_id,
-                action="task.created",
-                target=("task", task.id),
-                changes=created,
-                at=now,
-            ),
-        ]
-        try:
-            self._store.transact([p for p in parts if p is not None])
-        except WriteRejected as rejected:
-            explain_rejected_access(rejected.failures)
-            if "assignee" in rejected.failures:
-                raise InvalidInput(_NOT_A_MEMBER) from rejected
-            raise
+        self._commit(
+            actor_id,
+            workspace_id,
+            task.id,
+            action="task.created",
+            changes=created,
+            now=now,
+            task_writes=[self._assignee_is_member(task, actor_id), writes.put_task(task)],
+        )
         return task
 
     def get(self, actor_id: str, workspace_id: str, task_id: str) -> Task:
@@ -140,20 +127,58 @@ class Tasks:
         diff = changes_between(current, updated, EDITABLE_FIELDS)
         if not diff:
             return current
-        assignee_changed = "assignee_id" in diff
+        self._commit(
+            actor_id,
+            workspace_id,
+            task_id,
+            action="task.updated",
+            changes=diff,
+            now=now,
+            task_writes=[
+                self._assignee_is_member(updated, actor_id) if "assignee_id" in diff else None,
+                writes.replace_task(updated, expected_version=current.version),
+            ],
+        )
+        return updated
+
+    def delete(
+        self, actor_id: str, workspace_id: str, task_id: str, *, if_match: frozenset[int] | None
+    ) -> None:
+        self._commit(
+            actor_id,
+            workspace_id,
+            task_id,
+            action="task.deleted",
+            changes={},
+            now=utc_now(),
+            task_writes=[writes.delete_task(workspace_id, task_id, expected_versions=if_match)],
+        )
+
+    def _commit(
+        self,
+        actor_id: str,
+        workspace_id: str,
+        task_id: str,
+        *,
+        action: str,
+        changes: dict[str, list[Any]],
+        now: datetime,
+        task_writes: list[Write | None],
+    ) -> None:
+        """One transaction: the caller may edit tasks, the workspace is live, the task's own
+        writes, and the audit event. A cancelled one is explained in the caller's terms."""
         parts = [
             writes.require_member(
                 workspace_id, actor_id, allowed_roles(Action.EDIT_TASKS), "caller"
             ),
             writes.require_live_workspace(workspace_id),
-            self._assignee_is_member(updated, actor_id) if assignee_changed else None,
-            writes.replace_task(updated, expected_version=current.version),
+            *task_writes,
             self._audit.event(
                 workspace_id=workspace_id,
                 actor_id=actor_id,
-                action="task.updated",
+                action=action,
                 target=("task", task_id),
-                changes=diff,
+                changes=changes,
                 at=now,
             ),
         ]
@@ -163,34 +188,6 @@ class Tasks:
             explain_rejected_access(rejected.failures)
             if "assignee" in rejected.failures:
                 raise InvalidInput(_NOT_A_MEMBER) from rejected
-            if rejected.failures.get("task", current) is None:
-                raise NotFound(TASK_NOT_FOUND) from rejected
-            raise PreconditionFailed("The task was changed by someone else") from rejected
-        return updated
-
-    def delete(
-        self, actor_id: str, workspace_id: str, task_id: str, *, if_match: frozenset[int] | None
-    ) -> None:
-        now = utc_now()
-        parts = [
-            writes.require_member(
-                workspace_id, actor_id, allowed_roles(Action.EDIT_TASKS), "caller"
-            ),
-            writes.require_live_workspace(workspace_id),
-            writes.delete_task(workspace_id, task_id, expected_versions=if_match),
-            self._audit.event(
-                workspace_id=workspace_id,
-                actor_id=actor_id,
-                action="task.deleted",
-                target=("task", task_id),
-                changes={},
-                at=now,
-            ),
-        ]
-        try:
-            self._store.transact(parts)
-        except WriteRejected as rejected:
-            explain_rejected_access(rejected.failures)
             if rejected.failures.get("task") is None:
                 raise NotFound(TASK_NOT_FOUND) from rejected
             raise PreconditionFailed("The task was changed by someone else") from rejected

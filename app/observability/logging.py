@@ -8,17 +8,28 @@ import sys
 from pythonjsonlogger.json import JsonFormatter
 
 from app.observability import context
+from app.observability.metrics import METADATA_FIELD
 from app.observability.tracing import current_xray_trace_id
 
 _configured = False
 
 
-class _RequestContext(logging.Filter):
+class RequestContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = context.request_id.get()
         record.user_id = context.user_id.get()
         record.trace_id = current_xray_trace_id()
         return True
+
+
+def json_formatter(*, service: str, environment: str) -> JsonFormatter:
+    return JsonFormatter(
+        "%(levelname)s %(name)s %(message)s",
+        rename_fields={"levelname": "level", "name": "logger", METADATA_FIELD: "_aws"},
+        static_fields={"service": service, "environment": environment},
+        # ISO 8601 in UTC, under "timestamp".
+        timestamp=True,
+    )
 
 
 def configure_logging(level: str, *, service: str, environment: str) -> None:
@@ -29,15 +40,8 @@ def configure_logging(level: str, *, service: str, environment: str) -> None:
     if _configured:
         return
     handler = logging.StreamHandler(sys.stdout)
-    handler.addFilter(_RequestContext())
-    handler.setFormatter(
-        JsonFormatter(
-            "%(asctime)s %(levelname)s %(name)s %(message)s",
-            rename_fields={"asctime": "timestamp", "levelname": "level", "name": "logger"},
-            static_fields={"service": service, "environment": environment},
-            timestamp=False,
-        )
-    )
+    handler.addFilter(RequestContextFilter())
+    handler.setFormatter(json_formatter(service=service, environment=environment))
     root.handlers[:] = [handler]
     # botocore logs credentials-related noise at INFO; keep it to warnings.
     logging.getLogger("botocore").setLevel(logging.WARNING)

@@ -11,12 +11,15 @@ import time
 from typing import Any
 
 NAMESPACE = "TeamTasks"
+# The EMF metadata must appear as "_aws" in the line; the JSON formatter drops attributes that
+# start with an underscore, so it travels under this name and the formatter renames it.
+METADATA_FIELD = "emf_metadata"
 
 
 def emf(*, dimensions: dict[str, str], metrics: dict[str, tuple[float, str]]) -> dict[str, Any]:
     """The fields that make a log line carry `metrics` ({name: (value, unit)})."""
     return {
-        "_aws": {
+        METADATA_FIELD: {
             "Timestamp": int(time.time() * 1000),
             "CloudWatchMetrics": [
                 {

@@ -74,3 +74,42 @@ def test_provisioning_twice_reuses_what_exists(aws):
     assert again.service_environment["USER_POOL_ID"] == aws["USER_POOL_ID"]
     assert again.service_environment["CURSOR_SECRET_ARN"] == aws["CURSOR_SECRET_ARN"]
     assert again.service_environment["TASKS_TABLE_NAME"] == aws["TASKS_TABLE_NAME"]
+
+
+def test_the_emulator_launcher_checks_every_condition_before_writing(aws):
+    """devstack/moto_server.py: a transaction whose later condition fails writes nothing, and the
+    reasons name each part, as DynamoDB's do."""
+    import boto3  # noqa: PLC0415
+    from moto.dynamodb.exceptions import TransactionCanceledException  # noqa: PLC0415
+    from moto.dynamodb.models import dynamodb_backends  # noqa: PLC0415
+
+    from devstack.moto_server import _conditions_first  # noqa: PLC0415
+
+    table = aws["TASKS_TABLE_NAME"]
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    client.put_item(TableName=table, Item={"PK": {"S": "A"}, "SK": {"S": "1"}, "v": {"N": "1"}})
+    backend = dynamodb_backends["123456789012"]["us-east-1"]
+
+    def put(pk: str, condition: str) -> dict:
+        return {
+            "Put": {
+                "TableName": table,
+                "Item": {"PK": {"S": pk}, "SK": {"S": "1"}, "v": {"N": "2"}},
+                "ConditionExpression": condition,
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
+
+    with pytest.raises(TransactionCanceledException) as cancelled:
+        _conditions_first(
+            backend, [put("B", "attribute_not_exists(PK)"), put("A", "attribute_not_exists(PK)")]
+        )
+    assert "[None, ConditionalCheckFailed]" in cancelled.value.message
+    assert "Item" not in client.get_item(TableName=table, Key={"PK": {"S": "B"}, "SK": {"S": "1"}})
+
+    _conditions_first(
+        backend, [put("B", "attribute_not_exists(PK)"), put("C", "attribute_not_exists(PK)")]
+    )
+    for pk in ("B", "C"):
+        item = client.get_item(TableName=table, Key={"PK": {"S": pk}, "SK": {"S": "1"}})["Item"]
+        assert item["v"] == {"N": "2"}
