@@ -61,8 +61,14 @@ $(NPM_STAMP): $(FRONTEND)/package.json $(FRONTEND)/package-lock.json
 	cd $(FRONTEND) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-frontend-build: $(NPM_STAMP)
+FRONTEND_SOURCES := $(shell find $(FRONTEND)/src $(FRONTEND)/public -type f 2>/dev/null) \
+	$(FRONTEND)/index.html $(FRONTEND)/vite.config.ts $(FRONTEND)/tsconfig.json
+
+# Rebuilt only when a source changed, so a second `make dev` starts at once.
+$(FRONTEND)/dist/index.html: $(NPM_STAMP) $(FRONTEND_SOURCES)
 	cd $(FRONTEND) && npm run --silent build
+
+frontend-build: $(FRONTEND)/dist/index.html
 
 # vitest (API client, auth state, SRP) and the initial-JavaScript budget.
 test-frontend: frontend-build
