@@ -169,32 +169,18 @@ def deploy(
     config = json.dumps(environment.runtime_config(), indent=2).encode()
     # config.json before index.html: the new index may rely on new configuration.
     index = plan.pop()
-    for path, key, cache in plan:
+
+    def upload(key: str, body: bytes, content: str, cache: str) -> None:
         s3.put_object(
-            Bucket=environment.bucket,
-            Key=key,
-            Body=path.read_bytes(),
-            ContentType=content_type(path),
-            CacheControl=cache,
+            Bucket=environment.bucket, Key=key, Body=body, ContentType=content, CacheControl=cache
         )
         log(f"  s3://{environment.bucket}/{key}  ({cache})")
-    s3.put_object(
-        Bucket=environment.bucket,
-        Key="config.json",
-        Body=config,
-        ContentType="application/json",
-        CacheControl=REVALIDATE,
-    )
-    log(f"  s3://{environment.bucket}/config.json  ({REVALIDATE})")
+
+    for path, key, cache in plan:
+        upload(key, path.read_bytes(), content_type(path), cache)
+    upload("config.json", config, "application/json", REVALIDATE)
     path, key, cache = index
-    s3.put_object(
-        Bucket=environment.bucket,
-        Key=key,
-        Body=path.read_bytes(),
-        ContentType=content_type(path),
-        CacheControl=cache,
-    )
-    log(f"  s3://{environment.bucket}/{key}  ({cache})")
+    upload(key, path.read_bytes(), content_type(path), cache)
     invalidation = cloudfront.create_invalidation(
         DistributionId=distribution,
         InvalidationBatch={

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
-from tests.support.http import ApiClient, assert_problem
+from tests.support.http import assert_problem, patch_at_once
 
 TASK_FIELDS = {
     "id",
@@ -115,22 +113,8 @@ def test_if_none_match_gives_304(client, workspace):
 def test_two_concurrent_updates_with_the_same_version_one_wins(stack, client, workspace):
     task = client.create_task(workspace["id"])
     path = f"{tasks_path(workspace)}/{task['id']}"
-    results: list[int] = []
-    barrier = threading.Barrier(2)
-
-    def update(status: str) -> None:
-        own = ApiClient(client.base_url, client.token)
-        barrier.wait()
-        results.append(
-            own.patch(path, json={"status": status}, headers={"If-Match": '"1"'}).status_code
-        )
-
-    threads = [threading.Thread(target=update, args=(s,)) for s in ("in_progress", "done")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(results) == [200, 412]
+    results = patch_at_once(client, path, [{"status": "in_progress"}, {"status": "done"}], '"1"')
+    assert results == [200, 412]
     events = client.all_items(f"/workspaces/{workspace['id']}/audit")
     assert [e["action"] for e in events].count("task.updated") == 1
     assert client.get(path).json()["version"] == 2

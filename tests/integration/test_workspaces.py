@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
-from tests.support.http import ApiClient, assert_problem
+from tests.support.http import ApiClient, assert_problem, patch_at_once
 
 WORKSPACE_FIELDS = {"id", "name", "role", "version", "created_at", "updated_at"}
 
@@ -64,22 +62,8 @@ def test_rename_needs_if_match_and_bumps_the_version(client):
 def test_two_concurrent_renames_with_the_same_version_one_wins(client):
     workspace = client.create_workspace()
     path = f"/workspaces/{workspace['id']}"
-    statuses: list[int] = []
-    barrier = threading.Barrier(2)
-
-    def rename(name: str) -> None:
-        own = ApiClient(client.base_url, client.token)
-        barrier.wait()
-        statuses.append(
-            own.patch(path, json={"name": name}, headers={"If-Match": '"1"'}).status_code
-        )
-
-    threads = [threading.Thread(target=rename, args=(n,)) for n in ("left", "right")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(statuses) == [200, 412]
+    statuses = patch_at_once(client, path, [{"name": "left"}, {"name": "right"}], '"1"')
+    assert statuses == [200, 412]
     assert client.get(path).json()["version"] == 2
 
 

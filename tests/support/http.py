@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import requests
@@ -63,6 +64,27 @@ class ApiClient:
             cursor = page["next_cursor"]
             if cursor is None:
                 return items
+
+
+def patch_at_once(
+    client: ApiClient, path: str, bodies: list[dict[str, Any]], if_match: str
+) -> list[int]:
+    """Send one PATCH per body, all released together, each on its own connection; the statuses
+    come back sorted."""
+    statuses: list[int] = []
+    barrier = threading.Barrier(len(bodies))
+
+    def send(body: dict[str, Any]) -> None:
+        own = ApiClient(client.base_url, client.token)
+        barrier.wait()
+        statuses.append(own.patch(path, json=body, headers={"If-Match": if_match}).status_code)
+
+    threads = [threading.Thread(target=send, args=(body,)) for body in bodies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(statuses)
 
 
 def assert_problem(response: requests.Response, status: int) -> dict[str, Any]:
