@@ -1,5 +1,5 @@
-"""moto's server, with two changes that make it behave more like DynamoDB (and fast enough
-for the test suite).
+"""moto's server, with changes that make it behave more like DynamoDB and Cognito (and fast
+enough for the test suite).
 
 1. One request at a time. DynamoDB applies each request, a transaction included, atomically.
    moto's threaded server does not lock its backends, so two concurrent conditional writes can
@@ -10,6 +10,12 @@ for the test suite).
    costs time in proportion to everything in the table (about a second per transaction at a few
    thousand items). With the conditions checked up front there is nothing to roll back, so the
    copies are skipped.
+3. Email changes in Cognito take effect as in AWS. moto applies a new email at once and leaves
+   `email_verified` as it was, so anyone could take over an address by setting it on their own
+   account. AWS marks a changed email unverified, and in a pool whose
+   UserAttributeUpdateSettings name `email` it keeps the old address until the new one is
+   verified (VerifyUserAttribute, which moto lacks; like moto's ConfirmSignUp, it accepts any
+   code). Confirming a sign-up verifies the email when the pool auto-verifies it, as in AWS.
 """
 
 from __future__ import annotations
@@ -20,6 +26,9 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUser, CognitoIdpUserPool
+from moto.cognitoidp.responses import CognitoIdpResponse
+from moto.core.responses import EmptyResult
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.comparisons import get_filter_expression
 from moto.dynamodb.exceptions import TransactionCanceledException
@@ -98,12 +107,100 @@ def _conditions_first(self: Any, transact_items: list[dict[str, Any]]) -> None:
         dynamodb_models.copy = copy
 
 
+def _email_change_as_in_aws(
+    pool: CognitoIdpUserPool, user: CognitoIdpUser, attributes: list[dict[str, str]], *, admin: bool
+) -> list[dict[str, str]]:
+    """The attributes of an update as AWS applies them: a new email is unverified, or, where
+    the pool requires verification first, not applied until verified. Only an administrator
+    may set email_verified, and one who sets it true with the email applies both at once."""
+    named = {a["Name"]: a["Value"] for a in attributes}
+    email = named.get("email")
+    if email is None or email == user.attribute_lookup.get("email"):
+        return attributes
+    if admin and named.get("email_verified") == "true":
+        return attributes
+    others = [a for a in attributes if a["Name"] not in ("email", "email_verified")]
+    settings = pool.extended_config.get("UserAttributeUpdateSettings") or {}
+    if "email" in settings.get("AttributesRequireVerificationBeforeUpdate", []):
+        user.pending_email = email  # type: ignore[attr-defined]
+        return others
+    return [
+        *others,
+        {"Name": "email", "Value": email},
+        {"Name": "email_verified", "Value": "false"},
+    ]
+
+
+def _user_of_token(backend: Any, access_token: str) -> tuple[Any, Any] | None:
+    for pool in backend.user_pools.values():
+        if access_token in pool.access_tokens:
+            _, username = pool.access_tokens[access_token]
+            return pool, backend.admin_get_user(pool.id, username)
+    return None
+
+
+_moto_update_user_attributes = CognitoIdpBackend.update_user_attributes
+_moto_admin_update_user_attributes = CognitoIdpBackend.admin_update_user_attributes
+_moto_confirm_sign_up = CognitoIdpBackend.confirm_sign_up
+
+
+def _update_user_attributes(self: Any, access_token: str, attributes: list[dict[str, str]]):
+    found = _user_of_token(self, access_token)
+    if found is not None:
+        attributes = _email_change_as_in_aws(*found, attributes, admin=False)
+    return _moto_update_user_attributes(self, access_token, attributes)
+
+
+def _admin_update_user_attributes(
+    self: Any, user_pool_id: str, username: str, attributes: list[dict[str, str]]
+):
+    pool = self.describe_user_pool(user_pool_id)
+    user = self.admin_get_user(user_pool_id, username)
+    attributes = _email_change_as_in_aws(pool, user, attributes, admin=True)
+    return _moto_admin_update_user_attributes(self, user_pool_id, username, attributes)
+
+
+def _confirm_sign_up(self: Any, client_id: str, username: str) -> str:
+    result = _moto_confirm_sign_up(self, client_id, username)
+    for pool in self.user_pools.values():
+        if client_id in pool.clients:
+            user = self.admin_get_user(pool.id, username)
+            auto_verified = pool.extended_config.get("AutoVerifiedAttributes") or []
+            if "email" in auto_verified and "email" in user.attribute_lookup:
+                user.update_attributes([{"Name": "email_verified", "Value": "true"}])
+    return result
+
+
+def _verify_user_attribute(self: Any) -> EmptyResult:
+    """VerifyUserAttribute for email: the pending address (or the current one) is verified."""
+    name = self._get_param("AttributeName")
+    token = self._get_param("AccessToken")
+    backend = self._get_region_agnostic_backend()._find_backend_by_access_token(token)
+    found = _user_of_token(backend, token)
+    if found is not None and name == "email":
+        _, user = found
+        email = getattr(user, "pending_email", None) or user.attribute_lookup.get("email")
+        user.pending_email = None
+        user.update_attributes(
+            [{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}]
+        )
+    return EmptyResult()
+
+
+def _behave_as_aws() -> None:
+    dynamodb_models.DynamoDBBackend.transact_write_items = _conditions_first
+    CognitoIdpBackend.update_user_attributes = _update_user_attributes
+    CognitoIdpBackend.admin_update_user_attributes = _admin_update_user_attributes
+    CognitoIdpBackend.confirm_sign_up = _confirm_sign_up
+    CognitoIdpResponse.verify_user_attribute = _verify_user_attribute
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-H", "--host", default="127.0.0.1")
     parser.add_argument("-p", "--port", type=int, default=4566)
     arguments = parser.parse_args()
-    dynamodb_models.DynamoDBBackend.transact_write_items = _conditions_first
+    _behave_as_aws()
     app = DomainDispatcherApplication(create_backend_app)
     run_simple(
         arguments.host,

@@ -1,4 +1,9 @@
-"""The Cognito user pool as a directory: find a confirmed user by email, a user's email by id."""
+"""The Cognito user pool as a directory: find a confirmed user by email, a user's email by id.
+
+A user is found by email only when Cognito says they proved they receive mail there
+(`email_verified`). Anyone may sign up and set an address on their own account; an unverified
+address names nobody, or it would let them be added to a workspace in its owner's place.
+"""
 
 from __future__ import annotations
 
@@ -52,11 +57,14 @@ class CognitoDirectory:
         return response.get("Users", [])
 
     def find_confirmed(self, email: str) -> DirectoryUser | None:
+        """The confirmed, enabled user whose verified email this is, if any."""
         for user in self._list_users(f'email = "{_quoted(email)}"'):
-            if user.get("UserStatus") == "CONFIRMED" and user.get("Enabled", True):
-                sub = _attribute(user, "sub")
-                if sub:
-                    return DirectoryUser(user_id=sub, email=_attribute(user, "email") or email)
+            usable = user.get("UserStatus") == "CONFIRMED" and user.get("Enabled") is True
+            verified = _attribute(user, "email_verified") == "true"
+            sub = _attribute(user, "sub")
+            address = _attribute(user, "email") or ""
+            if usable and verified and sub and address.lower() == email.lower():
+                return DirectoryUser(user_id=sub, email=address)
         return None
 
     def email_of(self, user_id: str) -> str:

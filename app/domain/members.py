@@ -44,7 +44,7 @@ class Members:
         # Only after the caller proved a right to manage members: no probing who has an account.
         user = self._directory.find_confirmed(email)
         if user is None:
-            raise NotFound("No confirmed user has this email address")
+            raise NotFound("No confirmed user has verified this email address")
         now = utc_now()
         member = Membership(
             workspace_id=workspace_id,

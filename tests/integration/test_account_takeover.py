@@ -1,0 +1,97 @@
+"""Adding a member by email adds the person who receives mail there, never someone who only
+typed that address into their own account (issue 9, item 1).
+
+The attack: sign up (anyone may), set a colleague's address on your own account, and wait for
+an owner to add that address. Two defences, each tested alone: the pool keeps a changed email
+from taking effect until it is verified (UserAttributeUpdateSettings in
+addons/environment/cognito.yml, which the emulator honours as AWS does), and the service finds
+members only by a verified email (app/aws/directory.py).
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+
+from devstack import users
+from tests.support.http import assert_problem
+from tests.support.stack import PASSWORD
+
+
+def _address(name: str) -> str:
+    return f"{name}-{secrets.token_hex(4)}@example.com"
+
+
+@pytest.fixture
+def self_signed_up(stack):
+    """A user who signed up on their own, with their own address, and confirmed it."""
+    cognito, client_id = stack.cognito, stack.stack.client_id
+    email = _address("mallory")
+    cognito.sign_up(ClientId=client_id, Username=email, Password=PASSWORD)
+    cognito.confirm_sign_up(ClientId=client_id, Username=email, ConfirmationCode="123456")
+    tokens = users.sign_in(cognito, client_id, email, PASSWORD)
+    return email, tokens["access_token"]
+
+
+def _attributes(stack, email: str) -> dict[str, str]:
+    user = stack.cognito.admin_get_user(UserPoolId=stack.stack.user_pool_id, Username=email)
+    return {a["Name"]: a["Value"] for a in user["UserAttributes"]}
+
+
+def test_the_pool_requires_a_changed_email_to_be_verified_first(stack):
+    pool = stack.cognito.describe_user_pool(UserPoolId=stack.stack.user_pool_id)["UserPool"]
+    settings = pool["UserAttributeUpdateSettings"]
+    assert settings["AttributesRequireVerificationBeforeUpdate"] == ["email"]
+
+
+def test_setting_a_colleagues_address_on_your_account_does_not_get_you_added(
+    stack, user, client, self_signed_up
+):
+    attacker_email, attacker_token = self_signed_up
+    colleague = _address("new-hire")
+    stack.cognito.update_user_attributes(
+        AccessToken=attacker_token, UserAttributes=[{"Name": "email", "Value": colleague}]
+    )
+    # Cognito keeps the verified address until the new one is verified.
+    assert _attributes(stack, attacker_email)["email"] == attacker_email
+    workspace = client.create_workspace()
+    members = f"/workspaces/{workspace['id']}/members"
+    assert_problem(client.post(members, json={"email": colleague, "role": "admin"}), 404)
+    assert [m["email"] for m in client.all_items(members)] == [user.email]
+
+
+def test_a_verified_change_of_address_is_found_by_the_new_address(stack, client, self_signed_up):
+    old_email, token = self_signed_up
+    new_email = _address("moved")
+    stack.cognito.update_user_attributes(
+        AccessToken=token, UserAttributes=[{"Name": "email", "Value": new_email}]
+    )
+    stack.cognito.verify_user_attribute(AccessToken=token, AttributeName="email", Code="123456")
+    workspace = client.create_workspace()
+    members = f"/workspaces/{workspace['id']}/members"
+    assert_problem(client.post(members, json={"email": old_email, "role": "viewer"}), 404)
+    added = client.add_member(workspace["id"], new_email, "viewer")
+    assert added["email"] == new_email
+
+
+def test_a_user_whose_email_is_not_verified_is_not_found(stack, client):
+    """The service's own check, whatever the pool's settings: an unverified address (a pool
+    without the setting marks a changed email so) names nobody."""
+    person = stack.new_user("unverified")
+    pool_id = stack.stack.user_pool_id
+    stack.cognito.admin_update_user_attributes(
+        UserPoolId=pool_id,
+        Username=person.email,
+        UserAttributes=[{"Name": "email_verified", "Value": "false"}],
+    )
+    workspace = client.create_workspace()
+    members = f"/workspaces/{workspace['id']}/members"
+    body = assert_problem(client.post(members, json={"email": person.email, "role": "member"}), 404)
+    assert "verified" in body["detail"]
+    stack.cognito.admin_update_user_attributes(
+        UserPoolId=pool_id,
+        Username=person.email,
+        UserAttributes=[{"Name": "email_verified", "Value": "true"}],
+    )
+    assert client.add_member(workspace["id"], person.email, "member")["user_id"] == person.user_id
