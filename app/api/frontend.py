@@ -8,13 +8,22 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from flask import Blueprint, Flask, abort, jsonify, send_from_directory
+from flask import Blueprint, Flask, jsonify, send_from_directory
 from werkzeug.exceptions import NotFound
+from werkzeug.routing import PathConverter
 
 from app.config import Settings
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
+
+
+class BrowserPathConverter(PathConverter):
+    """Any path outside /api: the browser app's own routes. Under /api nothing may fall through
+    to the app's catch-all, so an unknown API path is a 404 for every method, never a 405 that
+    names the catch-all's GET."""
+
+    regex = r"(?!api(?:/|$))[^/].*?"
 
 
 def cognito_origin(settings: Settings) -> str | None:
@@ -44,6 +53,7 @@ def register(app: Flask, settings: Settings) -> None:
 
     if settings.frontend_dir is not None:
         root = settings.frontend_dir.resolve()
+        app.url_map.converters["browser_path"] = BrowserPathConverter
 
         @blueprint.get("/")
         def index():
@@ -51,10 +61,8 @@ def register(app: Flask, settings: Settings) -> None:
             response.headers["Cache-Control"] = REVALIDATE
             return response
 
-        @blueprint.get("/<path:path>")
+        @blueprint.get("/<browser_path:path>")
         def asset(path: str):
-            if path.startswith("api/") or path == "api":
-                abort(404)
             try:
                 response = send_from_directory(root, path)
             except NotFound:

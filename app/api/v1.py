@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from http import HTTPStatus
+from typing import Any
 
+import flask
 from flask_smorest import Blueprint
+from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.routing import BaseConverter
 
+from app.api import json_body
 from app.api.http import API_PREFIX, require_json_body
 from app.api.security import authenticate
 
-ULID_PATTERN = r"[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}"
+# A ULID is 128 bits in 26 Crockford base-32 digits, so its first digit is at most 7.
+ULID_PATTERN = r"[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}"
 USER_ID_PATTERN = r"[A-Za-z0-9_-]{1,128}"
 
 
@@ -33,8 +38,22 @@ CONVERTERS = {
 }
 
 
+class _StrictJsonParser(FlaskParser):
+    """webargs' parser, reading bodies with the strict parser of json_body (webargs' own lets
+    `NaN`, deep nesting and huge numbers through, and reads an empty body as no body)."""
+
+    def _raw_load_json(self, req: flask.Request) -> Any:
+        if not is_json_request(req):
+            return super()._raw_load_json(req)
+        return json_body.parse(req.get_data(cache=True))
+
+
+class V1Blueprint(Blueprint):
+    ARGUMENTS_PARSER = _StrictJsonParser()
+
+
 def v1_blueprint(name: str, description: str) -> Blueprint:
-    blueprint = Blueprint(name, __name__, url_prefix=API_PREFIX, description=description)
+    blueprint = V1Blueprint(name, __name__, url_prefix=API_PREFIX, description=description)
     blueprint.before_request(authenticate)
     blueprint.before_request(require_json_body)
     return blueprint
