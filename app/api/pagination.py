@@ -1,9 +1,10 @@
 """Cursor pagination: `limit` and `cursor` in, `{"items", "next_cursor"}` out.
 
-A cursor is DynamoDB's LastEvaluatedKey, signed with HMAC-SHA256 under the key from Secrets
-Manager. The signature also covers the list it belongs to (path and filters) and the caller,
-so a cursor that was altered, or that comes from another list or another caller, is refused.
-Either the current or the previous version of the key verifies, so that a rotation never breaks
+A cursor is DynamoDB's LastEvaluatedKey sealed with AES-256-GCM under a key derived (HKDF) from
+the secret in Secrets Manager: clients can neither read the table's keys in it nor alter it.
+The associated data is the list it belongs to (path and filters) and the caller, so a cursor
+that was altered, or that comes from another list or another caller, is refused. Either the
+current or the previous version of the secret opens a cursor, so that a rotation never breaks
 a client half-way through a listing.
 
 List endpoints read their query with `unknown=RAISE`: an unknown query parameter is a 422, as an
@@ -14,12 +15,17 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import hmac
 import json
+import os
+import re
+from functools import lru_cache
 from typing import Any
 
 import marshmallow as ma
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from app.api.problems import ApiProblem
 from app.aws.signing_keys import SigningKeys
@@ -27,12 +33,25 @@ from app.aws.signing_keys import SigningKeys
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
 _MAX_CURSOR_CHARS = 2048
+_NONCE_BYTES = 12
+_KEY_INFO = b"teamtasks pagination cursor v1"
+_ASCII_DIGITS = re.compile(r"[0-9]{1,9}")
+
+
+class QueryInteger(ma.fields.Integer):
+    """An integer in a query string: ASCII digits only. Python's int() would also take `+5`,
+    ` 5`, and the digits of other scripts (fullwidth, Arabic-Indic)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and not _ASCII_DIGITS.fullmatch(value):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class PageArgs(ma.Schema):
     """A page of a list."""
 
-    limit = ma.fields.Integer(
+    limit = QueryInteger(
         load_default=DEFAULT_LIMIT,
         validate=ma.validate.Range(min=1, max=MAX_LIMIT),
         metadata={"description": "Items per page, 1..100"},
@@ -66,46 +85,60 @@ def _b64decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+@lru_cache(maxsize=8)
+def _cipher(secret: bytes) -> AESGCM:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_KEY_INFO).derive(secret)
+    return AESGCM(key)
+
+
+def _associated_data(scope: str, caller: str) -> bytes:
+    return json.dumps([scope, caller]).encode()
+
+
 class CursorCodec:
     def __init__(self, keys: SigningKeys):
         self._keys = keys
-
-    @staticmethod
-    def _mac(key: bytes, scope: str, caller: str, payload: bytes) -> bytes:
-        message = b"\n".join([scope.encode(), caller.encode(), payload])
-        return hmac.new(key, message, hashlib.sha256).digest()
 
     def encode(self, start_key: dict[str, Any] | None, *, scope: str, caller: str) -> str | None:
         if start_key is None:
             return None
         payload = json.dumps(start_key, separators=(",", ":"), sort_keys=True).encode()
-        mac = self._mac(self._keys.current(), scope, caller, payload)
-        return f"{_b64encode(payload)}.{_b64encode(mac)}"
+        nonce = os.urandom(_NONCE_BYTES)
+        sealed = _cipher(self._keys.current()).encrypt(
+            nonce, payload, _associated_data(scope, caller)
+        )
+        return _b64encode(nonce + sealed)
 
     def decode(self, cursor: str | None, *, scope: str, caller: str) -> dict[str, Any] | None:
         if cursor is None:
             return None
         invalid = ApiProblem(400, "The cursor is not valid for this list")
         try:
-            payload_text, mac_text = cursor.split(".")
-            payload, mac = _b64decode(payload_text), _b64decode(mac_text)
+            raw = _b64decode(cursor)
         except (ValueError, binascii.Error):
             raise invalid from None
-        if not self._verifies(payload, mac, scope, caller):
+        payload = self._open(raw, _associated_data(scope, caller))
+        if payload is None:
             raise invalid
-        try:
-            start_key = json.loads(payload)
-        except ValueError:
-            raise invalid from None
+        start_key = json.loads(payload)
         if not isinstance(start_key, dict) or not all(
             isinstance(v, str) for v in start_key.values()
         ):
             raise invalid
         return start_key
 
-    def _verifies(self, payload: bytes, mac: bytes, scope: str, caller: str) -> bool:
-        def any_key(keys: tuple[bytes, ...]) -> bool:
-            return any(hmac.compare_digest(self._mac(k, scope, caller, payload), mac) for k in keys)
+    def _open(self, raw: bytes, associated: bytes) -> bytes | None:
+        nonce, sealed = raw[:_NONCE_BYTES], raw[_NONCE_BYTES:]
+        if len(nonce) < _NONCE_BYTES or not sealed:
+            return None
+
+        def with_any(keys: tuple[bytes, ...]) -> bytes | None:
+            for key in keys:
+                try:
+                    return _cipher(key).decrypt(nonce, sealed, associated)
+                except InvalidTag:
+                    continue
+            return None
 
         # A key this process has not seen yet (a rotation elsewhere) earns one refetch.
-        return any_key(self._keys.accepted()) or any_key(self._keys.refetch())
+        return with_any(self._keys.accepted()) or with_any(self._keys.refetch())

@@ -1,6 +1,9 @@
-"""Cursors: signed with the Secrets Manager key, verifiable across a rotation."""
+"""Cursors: sealed (encrypted and authenticated) with a key derived from the Secrets Manager
+secret, opaque to clients, still valid across a rotation."""
 
 from __future__ import annotations
+
+import base64
 
 import pytest
 
@@ -39,6 +42,31 @@ def test_a_cursor_round_trips_for_its_list_and_caller(codec):
     assert codec.decode(cursor, scope="/a", caller="u1") == START
     assert codec.encode(None, scope="/a", caller="u1") is None
     assert codec.decode(None, scope="/a", caller="u1") is None
+
+
+def _raw(cursor: str) -> bytes:
+    return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+
+
+def test_a_cursor_does_not_reveal_the_tables_keys(codec):
+    cursor = codec.encode(START, scope="/a", caller="u1")
+    raw = _raw(cursor)
+    for secret in (b"WS#1", b"TASK#2", b'"PK"', b'"SK"'):
+        assert secret not in raw
+    assert codec.encode(START, scope="/a", caller="u1") != cursor  # a fresh nonce each time
+
+
+def test_an_altered_cursor_or_garbage_is_refused(codec):
+    cursor = codec.encode(START, scope="/a", caller="u1")
+    altered = []
+    for position in (0, 11, 12, -1):  # the nonce, the sealed payload, the tag
+        raw = bytearray(_raw(cursor))
+        raw[position] ^= 0x01
+        altered.append(base64.urlsafe_b64encode(bytes(raw)).rstrip(b"=").decode())
+    for bad in [*altered, "", "x", "!!!", "\u00e9", "a" * 40, cursor[:-2]]:
+        with pytest.raises(ApiProblem) as refused:
+            codec.decode(bad, scope="/a", caller="u1")
+        assert refused.value.status == 400, bad
 
 
 @pytest.mark.parametrize(("scope", "caller"), [("/b", "u1"), ("/a", "u2")])
