@@ -27,8 +27,9 @@ _SERVICE_ENDPOINT_VARIABLES = {
 }
 
 
-# DynamoDB answers in milliseconds; these bound how long a dead or hung dependency can hold a
-# request (connect + read, twice, plus backoff: about 2.5 s) before it becomes a 503.
+# AWS answers in milliseconds; these bound how long a dead or hung dependency can hold a
+# request before it becomes a 503: two attempts (the first included) of connect plus read, and
+# at most 50 ms of backoff, 2 x (0.5 + 0.6) + 0.05 = 2.25 s (app/aws/clients.py, docs/api.md).
 DEFAULT_AWS_CONNECT_TIMEOUT = 0.5
 DEFAULT_AWS_READ_TIMEOUT = 0.6
 DEFAULT_AWS_MAX_ATTEMPTS = 2

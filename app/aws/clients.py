@@ -1,7 +1,9 @@
-"""boto3 clients, made once per process with the timeouts and retry mode every call relies on.
+"""boto3 clients, made once per process with the timeouts, retry mode and circuit breaker every
+call relies on.
 
-Timeouts are short on purpose: a dead or throttling dependency must turn into a 503 with
-Retry-After within about three seconds, not into a hung worker.
+Timeouts are short on purpose: a dead, hung or throttling dependency must turn into a 503 with
+Retry-After within three seconds, not into a hung worker (the arithmetic is in docs/api.md,
+"Dependencies"); the circuit breaker (circuit.py) keeps that bound when every thread is busy.
 """
 
 from __future__ import annotations
@@ -13,15 +15,24 @@ from typing import Any
 import boto3
 from botocore.config import Config
 from botocore.exceptions import (
-    BotoCoreError,
     ClientError,
+    CredentialRetrievalError,
     HTTPClientError,
+    NoCredentialsError,
 )
 from botocore.exceptions import (
     ConnectionError as BotoConnectionError,
 )
 
+from app.aws.circuit import CircuitBreaker, CircuitOpen
 from app.config import Settings
+
+# How long a service that did not answer is left alone before one call probes it again.
+CIRCUIT_COOLDOWN_S = 1.0
+# The longest botocore's standard retry mode waits before a retry when the service did not
+# answer: a random fraction of 50 ms x 2^(attempt-1) (25 ms for DynamoDB). Only throttling,
+# which is an answer, backs off by up to 1 s x 2^(attempt-1).
+MAX_RETRY_BACKOFF_S = 0.05
 
 # Errors that say "try again later" rather than "your request is wrong".
 _RETRYABLE_CODES = frozenset(
@@ -49,13 +60,28 @@ class DependencyUnavailable(Exception):
 
 
 def is_unavailable(error: Exception) -> bool:
-    if isinstance(error, BotoConnectionError | HTTPClientError):
+    """Whether the error says "the dependency is down, slow or throttling" (a 503), rather
+    than "our request was wrong" (a bug: a 500, never a false outage that invites retries)."""
+    if isinstance(error, BotoConnectionError | HTTPClientError | CircuitOpen):
+        return True
+    if isinstance(error, CredentialRetrievalError | NoCredentialsError):
+        # In AWS the task's credentials come from the container credentials endpoint.
         return True
     if isinstance(error, ClientError):
         code = error.response.get("Error", {}).get("Code", "")
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
         return code in _RETRYABLE_CODES or status >= 500
-    return isinstance(error, BotoCoreError)
+    return False
+
+
+def worst_call_seconds(settings: Settings) -> float:
+    """The longest one AWS call to a service that does not answer can take before it fails:
+    every attempt connects and reads to its timeouts, with the longest backoff between them.
+    With the defaults: 2 x (0.5 + 0.6) + 0.05 = 2.25 s."""
+    attempts = settings.aws_max_attempts
+    per_attempt = settings.aws_connect_timeout + settings.aws_read_timeout
+    backoff = sum(MAX_RETRY_BACKOFF_S * 2**retry for retry in range(attempts - 1))
+    return attempts * per_attempt + backoff
 
 
 def error_code(error: ClientError) -> str:
@@ -73,29 +99,44 @@ class AwsClients:
         self._settings = settings
         self._lock = threading.Lock()
         self._clients: dict[str, Any] = {}
+        self._breakers: dict[str, CircuitBreaker] = {}
         self._pid = os.getpid()
         self._config = Config(
             connect_timeout=settings.aws_connect_timeout,
             read_timeout=settings.aws_read_timeout,
-            retries={"mode": "standard", "max_attempts": settings.aws_max_attempts},
+            # total_max_attempts counts the first attempt; botocore's max_attempts would not
+            # (AWS_MAX_ATTEMPTS=2 meant three attempts, and 50% more time on a hung service).
+            retries={"mode": "standard", "total_max_attempts": settings.aws_max_attempts},
             tcp_keepalive=True,
         )
 
     def get(self, service: str) -> Any:
         if self._pid != os.getpid():
-            self._clients, self._lock, self._pid = {}, threading.Lock(), os.getpid()
+            self._clients, self._breakers = {}, {}
+            self._lock, self._pid = threading.Lock(), os.getpid()
         client = self._clients.get(service)
         if client is not None:
             return client
         with self._lock:
             if service not in self._clients:
                 session = boto3.session.Session(region_name=self._settings.region)
-                self._clients[service] = session.client(
+                client = session.client(
                     service,
                     endpoint_url=self._settings.endpoint_for(service),
                     config=self._config,
                 )
+                self.breaker(service).attach(client)
+                self._clients[service] = client
             return self._clients[service]
+
+    def breaker(self, service: str) -> CircuitBreaker:
+        if service not in self._breakers:
+            self._breakers[service] = CircuitBreaker(
+                service,
+                cooldown_s=CIRCUIT_COOLDOWN_S,
+                probe_timeout_s=worst_call_seconds(self._settings),
+            )
+        return self._breakers[service]
 
     @property
     def dynamodb(self) -> Any:

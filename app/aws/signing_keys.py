@@ -72,5 +72,7 @@ class SigningKeys:
                 raise DependencyUnavailable("Secrets Manager", error) from error
             raise
         except BotoCoreError as error:
-            raise DependencyUnavailable("Secrets Manager", error) from error
+            if is_unavailable(error):
+                raise DependencyUnavailable("Secrets Manager", error) from error
+            raise
         return response["SecretString"].encode()
