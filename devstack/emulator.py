@@ -58,11 +58,18 @@ def port_in_use(host: str, port: int) -> bool:
         return probe.connect_ex((host, port)) == 0
 
 
-def start_moto(host: str, port: int, log_path: Path, region: str) -> subprocess.Popen[bytes]:
+def start_moto(
+    host: str, port: int, log_path: Path, region: str, *, state_file: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """moto's server as devstack/moto_server.py runs it; with `state_file`, restored from it
+    and able to crash into it (see that module)."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "devstack.moto_server", "-H", host, "-p", str(port)]
+    if state_file is not None:
+        command += ["--state-file", str(state_file)]
     with log_path.open("ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "devstack.moto_server", "-H", host, "-p", str(port)],
+            command,
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd=ROOT,

@@ -16,14 +16,22 @@ enough for the test suite).
    UserAttributeUpdateSettings name `email` it keeps the old address until the new one is
    verified (VerifyUserAttribute, which moto lacks; like moto's ConfirmSignUp, it accepts any
    code). Confirming a sign-up verifies the email when the pool auto-verifies it, as in AWS.
+
+With `--state-file`, it can also crash the way the fault tests need (emulator_state.py): a POST
+to /_devstack/crash saves the state, as of the last request it completed, and kills the
+process with SIGKILL, requests in flight and all; started again with the same file, it comes
+back with that state, as an AWS service comes back with what it had acknowledged.
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import os
+import signal
 import threading
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUser, CognitoIdpUserPool
@@ -40,12 +48,23 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import run_simple
 
+from devstack import emulator_state
 
-def one_at_a_time(app: Callable[..., Iterable[bytes]]) -> Callable[..., list[bytes]]:
+CRASH_PATH = "/_devstack/crash"
+
+
+def one_at_a_time(
+    app: Callable[..., Iterable[bytes]], *, state_file: Path | None = None
+) -> Callable[..., list[bytes]]:
     lock = threading.Lock()
 
     def serialised(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         with lock:
+            if environ.get("PATH_INFO") == CRASH_PATH and environ.get("REQUEST_METHOD") == "POST":
+                # Under the lock: nothing else runs between the save and the kill.
+                if state_file is not None:
+                    emulator_state.save(state_file)
+                os.kill(os.getpid(), signal.SIGKILL)
             return list(app(environ, start_response))
 
     return serialised
@@ -199,13 +218,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-H", "--host", default="127.0.0.1")
     parser.add_argument("-p", "--port", type=int, default=4566)
+    parser.add_argument(
+        "--state-file", type=Path, help="restore from it at start, save to it on a crash"
+    )
     arguments = parser.parse_args()
     _behave_as_aws()
+    if arguments.state_file is not None and arguments.state_file.is_file():
+        services = emulator_state.restore(arguments.state_file)
+        print(f"restored {services} services from {arguments.state_file}", flush=True)
     app = DomainDispatcherApplication(create_backend_app)
     run_simple(
         arguments.host,
         arguments.port,
-        one_at_a_time(app),
+        one_at_a_time(app, state_file=arguments.state_file),
         threaded=True,
         request_handler=MotoRequestHandler,
     )

@@ -36,9 +36,9 @@ def localstack_host() -> tuple[str, int]:
     return host or "127.0.0.1", int(port or 4566)
 
 
-def aws_session() -> Any:
+def aws_session(emulator_at: tuple[str, int] | None = None) -> Any:
     """Test-side AWS clients come from localstack-client, pointed by LOCALSTACK_HOST."""
-    host, port = localstack_host()
+    host, port = emulator_at or localstack_host()
     return localstack_client.session.Session(region_name=REGION, localstack_host=f"{host}:{port}")
 
 
@@ -110,9 +110,14 @@ def running_emulator() -> Iterator[None]:
 
 @contextmanager
 def running_stack(
-    *, frontend_dir: Path | None = None, extra_environment: dict[str, str] | None = None
+    *,
+    frontend_dir: Path | None = None,
+    extra_environment: dict[str, str] | None = None,
+    emulator_at: tuple[str, int] | None = None,
 ) -> Iterator[RunningStack]:
-    host, port = localstack_host()
+    """A fresh environment and API process on the session's emulator, or on the one at
+    `emulator_at` (a test that kills its emulator must never kill the session's)."""
+    host, port = emulator_at or localstack_host()
     ARTIFACTS.mkdir(exist_ok=True)
     options = StackOptions(
         host=host,
@@ -125,7 +130,7 @@ def running_stack(
         api_log=ARTIFACTS / "api.log",
         extra_environment=extra_environment or {},
     )
-    stack = LocalStack(options, session=aws_session(), progress=lambda _message: None)
+    stack = LocalStack(options, session=aws_session(emulator_at), progress=lambda _message: None)
     try:
         stack.start_emulator()
         stack.provision()

@@ -1,0 +1,77 @@
+"""The emulator's state in a file, for a crash that the state survives.
+
+moto keeps everything in memory, so a killed emulator used to come back empty: no table, no
+user pool, no secret. AWS's services do not lose what they acknowledged when a front end dies,
+and the fault tests need that: they kill the emulator under load and check that nothing
+acknowledged was lost and nothing was half-written.
+
+`save` writes every backend that holds anything (one pickle, so the references between
+services survive) and `restore` puts it back before the emulator serves again. moto's RSA and
+EC private keys (Cognito's token key, KMS keys) do not pickle; they travel as PEM.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import os
+import pickle  # nosec B403 -- only our own state file is ever loaded
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from moto.core.base_backend import BackendDict
+
+
+def _private_key(pem: bytes) -> Any:
+    return serialization.load_pem_private_key(pem, password=None)
+
+
+class _Pickler(pickle.Pickler):
+    def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
+            pem = obj.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+            return _private_key, (pem,)
+        return NotImplemented
+
+
+def _where(backends: BackendDict) -> tuple[str, str]:
+    """The module and the name under which moto keeps this service's backends."""
+    module = importlib.import_module(backends.backend.__module__)
+    for name, value in vars(module).items():
+        if value is backends:
+            return module.__name__, name
+    raise LookupError(f"no module attribute holds the {backends.service_name} backends")
+
+
+def save(path: Path) -> None:
+    """Every backend that holds anything, to `path` (atomically: a crash mid-write leaves the
+    previous file)."""
+    state = [(*_where(backends), dict(backends.items())) for backends in BackendDict._instances]
+    buffer = io.BytesIO()
+    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(state)
+    partial = path.with_suffix(path.suffix + ".partial")
+    with partial.open("wb") as handle:
+        handle.write(buffer.getvalue())
+        handle.flush()
+        os.fsync(handle.fileno())
+    partial.replace(path)
+
+
+def restore(path: Path) -> int:
+    """Put back the backends saved in `path`; returns how many services it held."""
+    with path.open("rb") as handle:
+        # Written by save() above, on this machine; never a client's input.
+        state = pickle.load(handle)  # noqa: S301  # nosec B301
+    for module_name, attribute, accounts in state:
+        backends = getattr(importlib.import_module(module_name), attribute)
+        backends.clear()
+        backends.update(accounts)
+        if backends not in BackendDict._instances:
+            BackendDict._instances.append(backends)
+    return len(state)
