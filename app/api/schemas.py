@@ -10,11 +10,12 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from app.api.pagination import PageArgs, page_schema
+from app.api.text import CalendarDate, block_of_text, line_of_text, not_blank
 
-
-def _not_blank(value: str) -> None:
-    if not value.strip():
-        raise ma.ValidationError("Must not be blank.")
+# Names and titles: one line of text, not blank (app/api/text.py, docs/api.md "Input rules").
+_NAME = [validate.Length(min=1, max=100), line_of_text, not_blank]
+_TITLE = [validate.Length(min=1, max=200), line_of_text, not_blank]
+_DESCRIPTION = [validate.Length(max=10000), block_of_text]
 
 
 class MeOut(ma.Schema):
@@ -27,11 +28,11 @@ class HealthOut(ma.Schema):
 
 
 class WorkspaceCreate(ma.Schema):
-    name = fields.String(required=True, validate=[validate.Length(min=1, max=100), _not_blank])
+    name = fields.String(required=True, validate=_NAME)
 
 
 class WorkspaceUpdate(ma.Schema):
-    name = fields.String(required=True, validate=[validate.Length(min=1, max=100), _not_blank])
+    name = fields.String(required=True, validate=_NAME)
 
 
 class WorkspaceOut(ma.Schema):
@@ -75,20 +76,20 @@ MemberPageOut = page_schema(MemberOut, "MemberPage")
 
 
 class TaskCreate(ma.Schema):
-    title = fields.String(required=True, validate=[validate.Length(min=1, max=200), _not_blank])
-    description = fields.String(validate=validate.Length(max=10000))
+    title = fields.String(required=True, validate=_TITLE)
+    description = fields.String(validate=_DESCRIPTION)
     status = fields.String(validate=validate.OneOf(STATUSES))
-    due_date = fields.Date(allow_none=True)
+    due_date = CalendarDate(allow_none=True)
     assignee_id = fields.String(allow_none=True, validate=_USER_ID)
 
 
 class TaskUpdate(ma.Schema):
     """A partial update: only the fields present change."""
 
-    title = fields.String(validate=[validate.Length(min=1, max=200), _not_blank])
-    description = fields.String(validate=validate.Length(max=10000))
+    title = fields.String(validate=_TITLE)
+    description = fields.String(validate=_DESCRIPTION)
     status = fields.String(validate=validate.OneOf(STATUSES))
-    due_date = fields.Date(allow_none=True)
+    due_date = CalendarDate(allow_none=True)
     assignee_id = fields.String(allow_none=True, validate=_USER_ID)
 
 

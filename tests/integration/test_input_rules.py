@@ -133,3 +133,73 @@ def test_an_unknown_api_path_is_404_for_every_method(with_browser_app, path):
     page = requests.get(f"{with_browser_app.base_url}/workspaces/anything", timeout=10)
     assert page.status_code == 200
     assert page.headers["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("\ud800", "surrogate"),
+        ("a\udfffb", "surrogate"),
+        ("\u200b\ufeff", "blank"),
+        ("\u2066\u2069", "U+2066"),
+        ("\u3164", "blank"),
+        ("a\x00b", "control"),
+        ("\x1b[31mred", "control"),
+        ("abc\u202egpj", "RIGHT-TO-LEFT OVERRIDE"),
+    ],
+    ids=[
+        "surrogate",
+        "surrogate-inside",
+        "zero-width",
+        "isolates",
+        "hangul-filler",
+        "nul",
+        "ansi",
+        "override",
+    ],
+)
+def test_text_that_is_not_text_is_422_never_a_5xx(workspace, text, rule):
+    client = workspace["client"]
+    tasks = f"/workspaces/{workspace['id']}/tasks"
+    for method, path, body, headers in (
+        ("POST", "/workspaces", {"name": text}, {}),
+        ("PATCH", f"/workspaces/{workspace['id']}", {"name": text}, {"If-Match": "*"}),
+        ("POST", tasks, {"title": text}, {}),
+        ("PATCH", _task_path(workspace), {"title": text}, {"If-Match": "*"}),
+    ):
+        problem = assert_problem(client.request(method, path, json=body, headers=headers), 422)
+        (field,) = problem["errors"]
+        assert any(rule.lower() in m.lower() for m in problem["errors"][field]), problem
+
+
+def test_a_description_keeps_its_line_breaks_but_no_other_control(workspace):
+    client = workspace["client"]
+    tasks = f"/workspaces/{workspace['id']}/tasks"
+    kept = client.post(tasks, json={"title": "Notes", "description": "one\n\ttwo\r\n"})
+    assert kept.status_code == 201
+    assert kept.json()["description"] == "one\n\ttwo\r\n"
+    for bad in ("bell\x07", "\ud83d", "\x9b31m"):
+        problem = assert_problem(client.post(tasks, json={"title": "x", "description": bad}), 422)
+        assert set(problem["errors"]) == {"description"}
+
+
+def test_names_in_every_script_and_emoji_pass(workspace):
+    client = workspace["client"]
+    persian_with_zwnj = "\u0646\u0627\u0645\u200c\u0647\u0627"
+    for name in ("Équipe", "👩\u200d💻 Devs", "ห้องทำงาน", persian_with_zwnj, "日本", "a b"):
+        created = client.post("/workspaces", json={"name": name})
+        assert created.status_code == 201, (name, created.text)
+        assert created.json()["name"] == name
+
+
+@pytest.mark.parametrize("due", ["20261231", "2026-W01-1", "2026-12-31T00:00:00", "2026-1-5"])
+def test_a_due_date_is_exactly_yyyy_mm_dd(workspace, due):
+    client = workspace["client"]
+    tasks = f"/workspaces/{workspace['id']}/tasks"
+    problem = assert_problem(client.post(tasks, json={"title": "x", "due_date": due}), 422)
+    assert set(problem["errors"]) == {"due_date"}
+    problem = assert_problem(
+        client.patch(_task_path(workspace), json={"due_date": due}, headers={"If-Match": "*"}),
+        422,
+    )
+    assert set(problem["errors"]) == {"due_date"}
