@@ -13,6 +13,7 @@ from app.aws.directory import CognitoDirectory
 from app.aws.signing_keys import SigningKeys
 from app.config import Settings
 from app.domain.audit import AuditLog, AuditRecorder
+from app.domain.limits import Limits
 from app.domain.members import Members
 from app.domain.tasks import Tasks
 from app.domain.workspaces import Workspaces
@@ -32,15 +33,20 @@ def create_app(settings: Settings | None = None) -> Flask:
     store = Store(clients, settings.tasks_table_name)
     directory = CognitoDirectory(clients, settings.user_pool_id)
     recorder = AuditRecorder(settings.audit_retention_days)
+    limits = Limits(
+        settings.max_owned_workspaces,
+        settings.max_members_per_workspace,
+        settings.max_tasks_per_workspace,
+    )
     services = Services(
         settings=settings,
         clients=clients,
         verifier=TokenVerifier(settings),
         cursors=CursorCodec(SigningKeys(clients, settings.cursor_secret_arn)),
         store=store,
-        workspaces=Workspaces(store, directory, recorder),
-        members=Members(store, directory, recorder),
-        tasks=Tasks(store, recorder),
+        workspaces=Workspaces(store, directory, recorder, limits),
+        members=Members(store, directory, recorder, limits),
+        tasks=Tasks(store, recorder, limits),
         audit=AuditLog(store),
     )
     init_api(app, services)

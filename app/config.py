@@ -34,6 +34,10 @@ DEFAULT_AWS_CONNECT_TIMEOUT = 0.5
 DEFAULT_AWS_READ_TIMEOUT = 0.6
 DEFAULT_AWS_MAX_ATTEMPTS = 2
 
+DEFAULT_OWNED_WORKSPACES = 100
+DEFAULT_MEMBERS_PER_WORKSPACE = 500
+DEFAULT_TASKS_PER_WORKSPACE = 10_000
+
 
 class ConfigError(Exception):
     """The environment does not describe a runnable service; the message names each variable."""
@@ -66,6 +70,10 @@ class Settings:
     aws_connect_timeout: float
     aws_read_timeout: float
     aws_max_attempts: int
+    # The product's limits (docs/api.md, "Limits").
+    max_owned_workspaces: int = DEFAULT_OWNED_WORKSPACES
+    max_members_per_workspace: int = DEFAULT_MEMBERS_PER_WORKSPACE
+    max_tasks_per_workspace: int = DEFAULT_TASKS_PER_WORKSPACE
 
     @property
     def token_issuer(self) -> str:
@@ -130,6 +138,21 @@ class _Reader:
             ),
             aws_max_attempts=self._int(
                 "AWS_MAX_ATTEMPTS", default=DEFAULT_AWS_MAX_ATTEMPTS, low=1, high=5
+            ),
+            max_owned_workspaces=self._int(
+                "MAX_OWNED_WORKSPACES", default=DEFAULT_OWNED_WORKSPACES, low=1, high=10_000
+            ),
+            max_members_per_workspace=self._int(
+                "MAX_MEMBERS_PER_WORKSPACE",
+                default=DEFAULT_MEMBERS_PER_WORKSPACE,
+                low=2,
+                high=100_000,
+            ),
+            max_tasks_per_workspace=self._int(
+                "MAX_TASKS_PER_WORKSPACE",
+                default=DEFAULT_TASKS_PER_WORKSPACE,
+                low=1,
+                high=1_000_000,
             ),
         )
         if running_in_aws and pool_id and not self.problems:

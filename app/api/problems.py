@@ -26,6 +26,7 @@ _DOMAIN_STATUS: dict[type[domain.DomainError], int] = {
     domain.NotFound: 404,
     domain.Forbidden: 403,
     domain.Conflict: 409,
+    domain.LimitReached: 409,
     domain.PreconditionFailed: 412,
     domain.InvalidInput: 422,
 }

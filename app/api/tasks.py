@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import url_for
@@ -12,7 +13,7 @@ from app.api.context import principal, services
 from app.api.etags import etag, not_modified, required_if_match
 from app.api.listing import list_page
 from app.api.schemas import TaskCreate, TaskListArgs, TaskOut, TaskPageOut, TaskUpdate
-from app.api.v1 import errors, v1_blueprint
+from app.api.v1 import USER_ID_PATTERN, also_when_invalid, errors, v1_blueprint
 from app.api.workspaces import ETAG_HEADER, IF_MATCH, IF_NONE_MATCH
 
 blp = v1_blueprint("tasks", "Tasks of a workspace")
@@ -23,6 +24,15 @@ def _fields(body: dict[str, Any]) -> dict[str, Any]:
     if body.get("due_date") is not None:
         body = {**body, "due_date": body["due_date"].isoformat()}
     return body
+
+
+@also_when_invalid(TaskCreate, TaskUpdate)
+def _assignee_errors(body: dict[str, Any], path: dict[str, Any]) -> dict[str, list[str]]:
+    """When other fields are invalid, whether the assignee would be refused too."""
+    assignee = body.get("assignee_id")
+    if not isinstance(assignee, str) or not re.fullmatch(USER_ID_PATTERN, assignee):
+        return {}
+    return services().tasks.assignee_errors(principal().user_id, path["workspace_id"], assignee)
 
 
 @blp.route("/workspaces/<ulid:workspace_id>/tasks")

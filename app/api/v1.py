@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
 import flask
+import marshmallow as ma
 from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.routing import BaseConverter
@@ -38,6 +40,23 @@ CONVERTERS = {
 }
 
 
+# Checks that only the domain can make, run also when a body's fields are invalid, so that one
+# 422 names every offending field (the domain otherwise sees only valid bodies).
+BodyCheck = Callable[[dict[str, Any], dict[str, Any]], dict[str, list[str]]]
+_WHEN_INVALID: dict[type[ma.Schema], BodyCheck] = {}
+
+
+def also_when_invalid(*schemas: type[ma.Schema]) -> Callable[[BodyCheck], BodyCheck]:
+    """Register `check(body, path arguments) -> {field: [messages]}` for these body schemas."""
+
+    def register(check: BodyCheck) -> BodyCheck:
+        for schema in schemas:
+            _WHEN_INVALID[schema] = check
+        return check
+
+    return register
+
+
 class _StrictJsonParser(FlaskParser):
     """webargs' parser, reading bodies with the strict parser of json_body (webargs' own lets
     `NaN`, deep nesting and huge numbers through, and reads an empty body as no body)."""
@@ -46,6 +65,20 @@ class _StrictJsonParser(FlaskParser):
         if not is_json_request(req):
             return super()._raw_load_json(req)
         return json_body.parse(req.get_data(cache=True))
+
+    def handle_error(self, error, req, schema, *, error_status_code, error_headers):
+        check = _WHEN_INVALID.get(type(schema))
+        body_errors = error.messages.get("json") if isinstance(error.messages, dict) else None
+        if check is not None and isinstance(body_errors, dict) and isinstance(error.data, dict):
+            for name, messages in check(error.data, req.view_args or {}).items():
+                body_errors.setdefault(name, messages)
+        super().handle_error(
+            error,
+            req,
+            schema,
+            error_status_code=error_status_code,
+            error_headers=error_headers,
+        )
 
 
 class V1Blueprint(Blueprint):

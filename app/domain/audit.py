@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from app.domain.access import authorize, load
-from app.domain.clock import epoch_after, new_id, rfc3339
+from app.domain.clock import epoch_after, rfc3339
 from app.domain.roles import Action
 from app.storage import keys, writes
 from app.storage.records import AuditEvent
@@ -33,6 +33,7 @@ class AuditRecorder:
     def event(
         self,
         *,
+        event_id: str,
         workspace_id: str,
         actor_id: str,
         action: str,
@@ -43,10 +44,10 @@ class AuditRecorder:
     ) -> Write:
         """`label` is the target's name as the event is written (workspace name, member
         email, task title; after a rename, the new one): the event stays readable once the
-        target is gone."""
+        target is gone. `event_id` orders the log (app/domain/commits.py)."""
         target_type, target_id = target
         event = AuditEvent(
-            id=new_id(),
+            id=event_id,
             workspace_id=workspace_id,
             at=rfc3339(at),
             actor_id=actor_id,

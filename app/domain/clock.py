@@ -25,3 +25,10 @@ def epoch_after(moment: datetime, days: int) -> int:
 def new_id() -> str:
     """A ULID: its text order is its creation order, strictly increasing within the process."""
     return str(ULID())
+
+
+def new_id_after(previous: str) -> str:
+    """A new id that sorts after `previous`, even if `previous` came from a clock ahead of
+    ours."""
+    fresh = new_id()
+    return fresh if fresh > previous else str(ULID.from_int(int(ULID.from_str(previous)) + 1))

@@ -21,6 +21,10 @@ class Conflict(DomainError):
     """The change contradicts the current state (already a member, the last owner)."""
 
 
+class LimitReached(Conflict):
+    """The change would take a user or a workspace past a product limit (docs/api.md)."""
+
+
 class PreconditionFailed(DomainError):
     """The caller's version of the resource is no longer the current one."""
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 from app.domain.access import authorize, explain_rejected_access, load
 from app.domain.audit import AuditRecorder
 from app.domain.clock import rfc3339, utc_now
+from app.domain.commits import commit_in_order
 from app.domain.errors import Conflict, NotFound
+from app.domain.limits import Limits
 from app.domain.ports import UserDirectory
 from app.domain.roles import Action, Role, allowed_roles, member_change_action
 from app.storage import keys, writes
@@ -23,10 +25,13 @@ LAST_OWNER = "A workspace must keep at least one owner"
 
 
 class Members:
-    def __init__(self, store: Store, directory: UserDirectory, audit: AuditRecorder):
+    def __init__(
+        self, store: Store, directory: UserDirectory, audit: AuditRecorder, limits: Limits
+    ):
         self._store = store
         self._directory = directory
         self._audit = audit
+        self._limits = limits
 
     def page(self, actor_id: str, workspace_id: str, *, limit: int, start_key: dict | None) -> Page:
         load(self._store, workspace_id, actor_id)
@@ -53,24 +58,32 @@ class Members:
             role=role,
             added_at=rfc3339(now),
         )
-        parts = [
-            self._caller_may(workspace_id, actor_id, action, target=user.user_id),
-            self._owner_count_change(workspace_id, None, role),
-            writes.put_membership(member, tag="target"),
-            self._audit.event(
-                workspace_id=workspace_id,
-                actor_id=actor_id,
-                action="member.added",
-                target=("member", member.user_id),
-                label=member.email,
-                changes={"email": [None, member.email], "role": [None, role]},
-                at=now,
-            ),
-        ]
+
+        def change(event_id: str) -> list[Write | None]:
+            return [
+                self._caller_may(workspace_id, actor_id, action, target=user.user_id),
+                self._workspace_change(workspace_id, event_id, None, role),
+                self._owned_change(user.user_id, None, role),
+                writes.put_membership(member, tag="target"),
+                self._audit.event(
+                    event_id=event_id,
+                    workspace_id=workspace_id,
+                    actor_id=actor_id,
+                    action="member.added",
+                    target=("member", member.user_id),
+                    label=member.email,
+                    changes={"email": [None, member.email], "role": [None, role]},
+                    at=now,
+                ),
+            ]
+
         try:
-            self._store.transact([p for p in parts if p is not None])
+            commit_in_order(self._store, change)
         except WriteRejected as rejected:
             explain_rejected_access(rejected.failures)
+            self._limits.refuse_if_reached(
+                rejected.failures, owner_is_caller=user.user_id == actor_id, members=1
+            )
             raise Conflict("This user is already a member of the workspace") from rejected
         return member
 
@@ -89,23 +102,28 @@ class Members:
             return target
         _keep_an_owner(access.workspace, target.role, role)
         now = utc_now()
-        parts = [
-            self._caller_may(workspace_id, actor_id, action, target=user_id),
-            self._owner_count_change(workspace_id, target.role, role),
-            writes.change_member_role(
-                workspace_id, user_id, expected_role=target.role, role=role, tag="target"
-            ),
-            self._audit.event(
-                workspace_id=workspace_id,
-                actor_id=actor_id,
-                action="member.role_changed",
-                target=("member", user_id),
-                label=target.email,
-                changes={"role": [target.role, role]},
-                at=now,
-            ),
-        ]
-        self._commit(parts)
+
+        def change(event_id: str) -> list[Write | None]:
+            return [
+                self._caller_may(workspace_id, actor_id, action, target=user_id),
+                self._workspace_change(workspace_id, event_id, target.role, role),
+                self._owned_change(user_id, target.role, role),
+                writes.change_member_role(
+                    workspace_id, user_id, expected_role=target.role, role=role, tag="target"
+                ),
+                self._audit.event(
+                    event_id=event_id,
+                    workspace_id=workspace_id,
+                    actor_id=actor_id,
+                    action="member.role_changed",
+                    target=("member", user_id),
+                    label=target.email,
+                    changes={"role": [target.role, role]},
+                    at=now,
+                ),
+            ]
+
+        self._commit(change, owner_is_caller=user_id == actor_id)
         return Membership(target.workspace_id, target.user_id, target.email, role, target.added_at)
 
     def remove(self, actor_id: str, workspace_id: str, user_id: str) -> None:
@@ -121,49 +139,66 @@ class Members:
             authorize(access, action)
         _keep_an_owner(access.workspace, target.role, None)
         now = utc_now()
-        parts = [
-            None if leaving else self._caller_may(workspace_id, actor_id, action, target=user_id),
-            self._owner_count_change(workspace_id, target.role, None),
-            writes.delete_membership(
-                workspace_id, user_id, expected_role=target.role, tag="target"
-            ),
-            self._audit.event(
-                workspace_id=workspace_id,
-                actor_id=actor_id,
-                action="member.removed",
-                target=("member", user_id),
-                label=target.email,
-                changes={"email": [target.email, None], "role": [target.role, None]},
-                at=now,
-            ),
-        ]
-        self._commit(parts)
 
-    def _commit(self, parts: list[Write | None]) -> None:
+        def change(event_id: str) -> list[Write | None]:
+            return [
+                None if leaving else self._caller_may(workspace_id, actor_id, action, user_id),
+                self._workspace_change(workspace_id, event_id, target.role, None),
+                self._owned_change(user_id, target.role, None),
+                writes.delete_membership(
+                    workspace_id, user_id, expected_role=target.role, tag="target"
+                ),
+                self._audit.event(
+                    event_id=event_id,
+                    workspace_id=workspace_id,
+                    actor_id=actor_id,
+                    action="member.removed",
+                    target=("member", user_id),
+                    label=target.email,
+                    changes={"email": [target.email, None], "role": [target.role, None]},
+                    at=now,
+                ),
+            ]
+
+        self._commit(change, owner_is_caller=leaving)
+
+    def _commit(self, change, *, owner_is_caller: bool) -> None:
         try:
-            self._store.transact([p for p in parts if p is not None])
+            commit_in_order(self._store, change)
         except WriteRejected as rejected:
             explain_rejected_access(rejected.failures)
+            self._limits.refuse_if_reached(rejected.failures, owner_is_caller=owner_is_caller)
             if "workspace" in rejected.failures:
                 raise Conflict(LAST_OWNER) from rejected
             raise Conflict("The member changed meanwhile; reload and try again") from rejected
 
     @staticmethod
-    def _caller_may(
-        workspace_id: str, actor_id: str, action: Action, *, target: str
-    ) -> Write | None:
+    def _caller_may(workspace_id: str, actor_id: str, action: Action, target: str) -> Write | None:
         if target == actor_id:
             # The target's own condition (its role as read) already pins the caller's role;
             # one transaction cannot name the same item twice.
             return None
         return writes.require_member(workspace_id, actor_id, allowed_roles(action), "caller")
 
-    @staticmethod
-    def _owner_count_change(workspace_id: str, old: str | None, new: str | None) -> Write:
+    def _workspace_change(
+        self, workspace_id: str, event_id: str, old: str | None, new: str | None
+    ) -> Write:
+        """The workspace keeps an owner and stays within its member limit; the change's event
+        comes after the last one committed."""
+        return writes.advance_workspace(
+            workspace_id,
+            event_id=event_id,
+            owners=(new == Role.OWNER) - (old == Role.OWNER),
+            members=(new is not None) - (old is not None),
+            member_limit=self._limits.members_per_workspace,
+        )
+
+    def _owned_change(self, user_id: str, old: str | None, new: str | None) -> Write | None:
+        """A member who becomes (or stops being) an owner owns one workspace more (or fewer)."""
         delta = (new == Role.OWNER) - (old == Role.OWNER)
-        if delta:
-            return writes.change_owner_count(workspace_id, delta)
-        return writes.require_live_workspace(workspace_id)
+        if not delta:
+            return None
+        return writes.count_owned_workspace(user_id, delta, limit=self._limits.owned_workspaces)
 
 
 def _keep_an_owner(workspace: Workspace, old: str | None, new: str | None) -> None:

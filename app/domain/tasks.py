@@ -14,10 +14,12 @@ from app.domain import assigned
 from app.domain.access import authorize, check_version, explain_rejected_access, load
 from app.domain.audit import AuditRecorder, changes_between
 from app.domain.clock import new_id, rfc3339, utc_now
+from app.domain.commits import against_any_version, commit_in_order
 from app.domain.errors import InvalidInput, NotFound, PreconditionFailed
+from app.domain.limits import Limits
 from app.domain.roles import Action, Role, allowed_roles
 from app.storage import keys, writes
-from app.storage.records import Task
+from app.storage.records import Membership, Task
 from app.storage.table import Page, Store, WriteRejected
 from app.storage.writes import Write
 
@@ -33,9 +35,10 @@ _DELETE_ATTEMPTS = 3
 
 
 class Tasks:
-    def __init__(self, store: Store, audit: AuditRecorder):
+    def __init__(self, store: Store, audit: AuditRecorder, limits: Limits):
         self._store = store
         self._audit = audit
+        self._limits = limits
 
     def create(self, actor_id: str, workspace_id: str, fields: dict[str, Any]) -> Task:
         """One call: the caller's role, the live workspace, the assignee's membership, the task
@@ -68,6 +71,7 @@ class Tasks:
             changes=created,
             now=now,
             label=task.title,
+            tasks=1,
             task_writes=[
                 self._assignee_is_member(task, actor_id),
                 writes.put_task(task),
@@ -135,6 +139,24 @@ class Tasks:
         *,
         if_match: frozenset[int] | None,
     ) -> Task:
+        """A partial update. Whatever it changes, the task it leaves must be valid as a new one
+        would be: an assignee who is no longer a member is 422 until the task is reassigned or
+        unassigned. With `If-Match: *`, an update that lost a race is applied again to the task
+        as it now is (each field it sends replaces the current value)."""
+        return against_any_version(
+            if_match,
+            lambda: self._update_once(actor_id, workspace_id, task_id, changes, if_match),
+            "task",
+        )
+
+    def _update_once(
+        self,
+        actor_id: str,
+        workspace_id: str,
+        task_id: str,
+        changes: dict[str, Any],
+        if_match: frozenset[int] | None,
+    ) -> Task:
         current = self._editable(actor_id, workspace_id, task_id)
         check_version(current.version, if_match, "task")
         now = utc_now()
@@ -146,6 +168,7 @@ class Tasks:
         )
         diff = changes_between(current, updated, EDITABLE_FIELDS)
         if not diff:
+            self._refuse_a_former_member(actor_id, current)
             return current
         self._commit(
             actor_id,
@@ -156,7 +179,7 @@ class Tasks:
             now=now,
             label=updated.title,
             task_writes=[
-                self._assignee_is_member(updated, actor_id) if "assignee_id" in diff else None,
+                self._assignee_is_member(updated, actor_id),
                 writes.replace_task(updated, expected_version=current.version),
                 writes.delete_task_due_entry(current) if "due_date" in diff else None,
                 writes.put_task_due_entry(updated),
@@ -182,6 +205,7 @@ class Tasks:
                     changes={},
                     now=utc_now(),
                     label=current.title,
+                    tasks=-1,
                     task_writes=[
                         writes.delete_task(
                             workspace_id, task_id, expected_versions=frozenset({current.version})
@@ -215,34 +239,68 @@ class Tasks:
         now: datetime,
         label: str,
         task_writes: list[Write | None],
+        tasks: int = 0,
     ) -> None:
-        """One transaction: the caller may edit tasks, the workspace is live, the task's own
-        writes, and the audit event. A cancelled one is explained in the caller's terms."""
-        parts = [
-            writes.require_member(
-                workspace_id, actor_id, allowed_roles(Action.EDIT_TASKS), "caller"
-            ),
-            writes.require_live_workspace(workspace_id),
-            *task_writes,
-            self._audit.event(
-                workspace_id=workspace_id,
-                actor_id=actor_id,
-                action=action,
-                target=("task", task_id),
-                label=label,
-                changes=changes,
-                at=now,
-            ),
-        ]
+        """One transaction: the caller may edit tasks, the workspace is live (within its task
+        limit, its log in commit order), the task's own writes, and the audit event. A
+        cancelled one is explained in the caller's terms."""
+
+        def change(event_id: str) -> list[Write | None]:
+            return [
+                writes.require_member(
+                    workspace_id, actor_id, allowed_roles(Action.EDIT_TASKS), "caller"
+                ),
+                writes.advance_workspace(
+                    workspace_id,
+                    event_id=event_id,
+                    tasks=tasks,
+                    task_limit=self._limits.tasks_per_workspace,
+                ),
+                *task_writes,
+                self._audit.event(
+                    event_id=event_id,
+                    workspace_id=workspace_id,
+                    actor_id=actor_id,
+                    action=action,
+                    target=("task", task_id),
+                    label=label,
+                    changes=changes,
+                    at=now,
+                ),
+            ]
+
         try:
-            self._store.transact([p for p in parts if p is not None])
+            commit_in_order(self._store, change)
         except WriteRejected as rejected:
             explain_rejected_access(rejected.failures)
+            self._limits.refuse_if_reached(rejected.failures, tasks=tasks)
             if "assignee" in rejected.failures:
                 raise InvalidInput(_NOT_A_MEMBER) from rejected
             if rejected.failures.get("task") is None:
                 raise NotFound(TASK_NOT_FOUND) from rejected
             raise PreconditionFailed("The task was changed by someone else") from rejected
+
+    def assignee_errors(
+        self, actor_id: str, workspace_id: str, assignee_id: str
+    ) -> dict[str, list[str]]:
+        """For a request whose other fields are invalid too: whether `assignee_id` would be
+        refused as well, so that one 422 names every offending field. Only a member may ask;
+        to anyone else the workspace does not exist."""
+        key = keys.membership_key(workspace_id, assignee_id)
+        try:
+            access = load(self._store, workspace_id, actor_id, key)
+        except NotFound:
+            return {}
+        return {} if isinstance(access.get(key), Membership) else dict(_NOT_A_MEMBER)
+
+    def _refuse_a_former_member(self, actor_id: str, task: Task) -> None:
+        """An update that changes nothing still may not leave a task assigned to someone who
+        is no longer a member."""
+        if task.assignee_id is None or task.assignee_id == actor_id:
+            return
+        key = keys.membership_key(task.workspace_id, task.assignee_id)
+        if not isinstance(self._store.get_many([key]).get((key["PK"], key["SK"])), Membership):
+            raise InvalidInput(_NOT_A_MEMBER)
 
     @staticmethod
     def _assignee_is_member(task: Task, actor_id: str) -> Write | None:

@@ -8,6 +8,7 @@
 |             |               |                 | AssignedByDue: AssignedKey=ASSIGNED#<sub>    |
 | due entry   | WS#<wid>      | DUE#<due order> | the same, AssignedKey=ASSIGNED#<sub>#STATUS# |
 | audit event | AUDIT#<wid>   | <event id>      |                                              |
+| user limits | USER#<sub>    | LIMITS          | (the workspaces the user owns, counted)      |
 
 The task indexes are sparse: an unassigned task has no AssigneeKey, AssigneeStatusKey and
 AssignedKey, so it takes no room in those indexes. A task's SK orders by creation time (its id);
@@ -19,6 +20,7 @@ by the SK prefix. AssignedByDue sorts a user's tasks across workspaces by DueKey
 from __future__ import annotations
 
 WORKSPACE_SK = "META"
+USER_LIMITS_SK = "LIMITS"
 MEMBER_PREFIX = "MEMBER#"
 TASK_PREFIX = "TASK#"
 DUE_PREFIX = "DUE#"
@@ -37,6 +39,11 @@ _ULID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _NEWEST_FIRST = str.maketrans(_ULID_ALPHABET, _ULID_ALPHABET[::-1])
 
 Key = dict[str, str]
+
+
+def user_limits_key(user_id: str) -> Key:
+    """A user's own counters (the workspaces they own), for the product limits."""
+    return {"PK": user_key(user_id), "SK": USER_LIMITS_SK}
 
 
 def workspace_pk(workspace_id: str) -> str:

@@ -26,6 +26,13 @@ class Workspace:
     updated_at: str
     owner_count: int
     deleted: bool = False
+    # Product limits count these (docs/api.md, "Limits"); workspaces older than the counts
+    # start from zero.
+    member_count: int = 0
+    task_count: int = 0
+    # The id of the workspace's last audit event: each change's event must sort after it, so
+    # the log's order is the order of the commits (docs/data-model.md).
+    last_event: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,7 +74,15 @@ class AuditEvent:
     target_label: str | None = None
 
 
-Record = Workspace | Membership | Task | AuditEvent
+@dataclass(frozen=True)
+class UserLimits:
+    """What counts against a user's own limits: the workspaces they own."""
+
+    user_id: str
+    owned_workspaces: int = 0
+
+
+Record = Workspace | Membership | Task | AuditEvent | UserLimits
 
 
 def serialize(value: dict[str, Any]) -> dict[str, Any]:
@@ -100,6 +115,9 @@ def workspace_item(ws: Workspace) -> dict[str, Any]:
         "updated_at": ws.updated_at,
         "owner_count": ws.owner_count,
         "deleted": ws.deleted,
+        "member_count": ws.member_count,
+        "task_count": ws.task_count,
+        "last_event": ws.last_event,
     }
 
 
@@ -190,6 +208,9 @@ def record_from_item(item: dict[str, Any]) -> Record:
             updated_at=data["updated_at"],
             owner_count=data.get("owner_count", 0),
             deleted=bool(data.get("deleted", False)),
+            member_count=data.get("member_count", 0),
+            task_count=data.get("task_count", 0),
+            last_event=data.get("last_event"),
         )
     if kind == "membership":
         return Membership(
@@ -225,4 +246,6 @@ def record_from_item(item: dict[str, Any]) -> Record:
             changes=data.get("changes", {}),
             target_label=data.get("target_label"),
         )
+    if kind == "user_limits":
+        return UserLimits(user_id=data["user_id"], owned_workspaces=data.get("owned", 0))
     raise ValueError(f"unknown item type {kind!r}")

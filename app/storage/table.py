@@ -118,6 +118,13 @@ class Store:
             next_key=deserialize(next_key) if next_key else None,
         )
 
+    def transact_quietly(self, writes: Sequence[Write | None]) -> None:
+        """Best-effort cleanup that no longer means anything if it fails (never raises)."""
+        try:
+            self.transact([w for w in writes if w is not None])
+        except (WriteRejected, DependencyUnavailable, ClientError, BotoCoreError):
+            return
+
     def delete_quietly(self, key: keys.Key) -> None:
         """Best-effort cleanup of an item that no longer means anything (never raises)."""
         try:
@@ -145,12 +152,17 @@ class Store:
                 failures = _condition_failures(writes, reasons)
                 if failures:
                     raise WriteRejected(failures) from error
+                if not _only_conflicts(reasons):
+                    # A part that DynamoDB refused as invalid is our bug, not an outage.
+                    raise
                 if attempt == _CONFLICT_RETRIES:
                     raise DependencyUnavailable("DynamoDB", error) from error
                 # Another transaction held one of the items; ours changed nothing. Try again.
                 time.sleep(_CONFLICT_BACKOFF_S * (attempt + 1))
             except BotoCoreError as error:
-                raise DependencyUnavailable("DynamoDB", error) from error
+                if is_unavailable(error):
+                    raise DependencyUnavailable("DynamoDB", error) from error
+                raise
 
 
 def _index_still_building(error: Exception) -> bool:
@@ -161,6 +173,15 @@ def _index_still_building(error: Exception) -> bool:
         and error_code(error) == "ValidationException"
         and "backfilling" in str(error).lower()
     )
+
+
+_CONFLICT_CODES = frozenset({"None", "TransactionConflict", "ThrottlingError"})
+
+
+def _only_conflicts(reasons: list[dict[str, Any]]) -> bool:
+    """Whether a cancellation says only "try again": other transactions held the items, or
+    capacity ran short."""
+    return all(reason.get("Code", "None") in _CONFLICT_CODES for reason in reasons)
 
 
 def _condition_failures(

@@ -69,18 +69,74 @@ def require_member(workspace_id: str, user_id: str, roles: Iterable[str], tag: s
 
 
 _LIVE = "attribute_exists(PK) AND deleted = :false"
+# The change's audit event sorts after every event committed before it: with every change to a
+# workspace writing this one attribute under this condition, DynamoDB commits them in the order
+# of their events' ids (docs/data-model.md, "Audit order").
+_IN_ORDER = "(attribute_not_exists(last_event) OR last_event < :event)"
 
 
-def require_live_workspace(workspace_id: str, tag: str = "workspace") -> Write:
+def advance_workspace(
+    workspace_id: str,
+    *,
+    event_id: str,
+    owners: int = 0,
+    members: int = 0,
+    tasks: int = 0,
+    member_limit: int | None = None,
+    task_limit: int | None = None,
+    tag: str = "workspace",
+) -> Write:
+    """The workspace's part in a change to what is in it: it is live, the change's event comes
+    after the last one committed, and the counts move. A workspace keeps an owner (the count
+    may not drop to zero); members and tasks may not grow past their limits."""
+    condition = f"{_LIVE} AND {_IN_ORDER}"
+    values: dict[str, Any] = {":false": False, ":event": event_id}
+    additions = []
+    for attribute, delta, limit in (
+        ("owner_count", owners, None),
+        ("member_count", members, member_limit),
+        ("task_count", tasks, task_limit),
+    ):
+        if not delta:
+            continue
+        additions.append(f"{attribute} :{attribute}")
+        values[f":{attribute}"] = delta
+        if attribute == "owner_count" and delta < 0:
+            condition += f" AND owner_count > :{attribute}_floor"
+            values[f":{attribute}_floor"] = -delta
+        if limit is not None and delta > 0:
+            condition += (
+                f" AND (attribute_not_exists({attribute}) OR {attribute} <= :{attribute}_room)"
+            )
+            values[f":{attribute}_room"] = limit - delta
+    update = "SET last_event = :event" + (" ADD " + ", ".join(additions) if additions else "")
     return Write(
         tag,
-        "ConditionCheck",
+        "Update",
         {
             "Key": serialize(keys.workspace_key(workspace_id)),
-            "ConditionExpression": _LIVE,
-            "ExpressionAttributeValues": _values({":false": False}),
+            "UpdateExpression": update,
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": _values(values),
         },
     )
+
+
+def count_owned_workspace(
+    user_id: str, delta: int, *, limit: int, tag: str = "owner_limit"
+) -> Write:
+    """One workspace more (or fewer) that the user owns; never more than `limit`."""
+    values: dict[str, Any] = {":delta": delta, ":user": user_id, ":type": "user_limits"}
+    request: dict[str, Any] = {
+        "Key": serialize(keys.user_limits_key(user_id)),
+        "UpdateExpression": "SET user_id = :user, #type = :type ADD owned :delta",
+        "ExpressionAttributeNames": {"#type": "type"},
+    }
+    if delta > 0:
+        request["ConditionExpression"] = "attribute_not_exists(owned) OR owned <= :room"
+        values[":room"] = limit - delta
+    request["ExpressionAttributeValues"] = _values(values)
+    return Write(tag, "Update", request)
 
 
 def put_workspace(ws: Workspace, tag: str = "workspace") -> Write:
@@ -97,22 +153,25 @@ def update_workspace(
     expected_version: int,
     name: str,
     updated_at: str,
+    event_id: str,
     tag: str = "workspace",
 ) -> Write:
-    condition = _LIVE + " AND version = :expected"
+    condition = f"{_LIVE} AND version = :expected AND {_IN_ORDER}"
     values: dict[str, Any] = {
         ":false": False,
         ":one": 1,
         ":name": name,
         ":now": updated_at,
         ":expected": expected_version,
+        ":event": event_id,
     }
     return Write(
         tag,
         "Update",
         {
             "Key": serialize(keys.workspace_key(workspace_id)),
-            "UpdateExpression": "SET #name = :name, updated_at = :now, version = version + :one",
+            "UpdateExpression": "SET #name = :name, updated_at = :now, version = version + :one, "
+            "last_event = :event",
             "ConditionExpression": condition,
             "ExpressionAttributeNames": {"#name": "name"},
             "ExpressionAttributeValues": _values(values),
@@ -125,35 +184,24 @@ def mark_workspace_deleted(
     *,
     expected_versions: frozenset[int] | None,
     deleted_at: str,
+    event_id: str,
     tag: str = "workspace",
 ) -> Write:
-    values: dict[str, Any] = {":false": False, ":true": True, ":one": 1, ":now": deleted_at}
-    condition = _LIVE + _version_condition(expected_versions, values)
+    values: dict[str, Any] = {
+        ":false": False,
+        ":true": True,
+        ":one": 1,
+        ":now": deleted_at,
+        ":event": event_id,
+    }
+    condition = f"{_LIVE} AND {_IN_ORDER}" + _version_condition(expected_versions, values)
     return Write(
         tag,
         "Update",
         {
             "Key": serialize(keys.workspace_key(workspace_id)),
-            "UpdateExpression": "SET deleted = :true, updated_at = :now, version = version + :one",
-            "ConditionExpression": condition,
-            "ExpressionAttributeValues": _values(values),
-        },
-    )
-
-
-def change_owner_count(workspace_id: str, delta: int, tag: str = "workspace") -> Write:
-    """Keeps the owner count on the workspace item, so 'at least one owner' is a condition."""
-    condition = _LIVE
-    values: dict[str, Any] = {":false": False, ":delta": delta}
-    if delta < 0:
-        condition += " AND owner_count > :min"
-        values[":min"] = -delta
-    return Write(
-        tag,
-        "Update",
-        {
-            "Key": serialize(keys.workspace_key(workspace_id)),
-            "UpdateExpression": "ADD owner_count :delta",
+            "UpdateExpression": "SET deleted = :true, updated_at = :now, version = version + :one, "
+            "last_event = :event",
             "ConditionExpression": condition,
             "ExpressionAttributeValues": _values(values),
         },

@@ -7,6 +7,7 @@ import pytest
 
 from app.domain import errors
 from app.domain.audit import AuditRecorder
+from app.domain.limits import Limits
 from app.domain.workspaces import Workspaces
 from app.storage import keys
 from app.storage.table import Store
@@ -29,7 +30,8 @@ def store(clients, settings) -> Store:
 
 @pytest.fixture
 def workspaces(store) -> Workspaces:
-    return Workspaces(store, FakeDirectory(), AuditRecorder(retention_days=30))
+    limits = Limits(owned_workspaces=50, members_per_workspace=500, tasks_per_workspace=10_000)
+    return Workspaces(store, FakeDirectory(), AuditRecorder(retention_days=30), limits)
 
 
 def all_items(store, workspace_id):

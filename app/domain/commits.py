@@ -1,0 +1,69 @@
+"""Committing a change and its audit event in the order of the workspace's log.
+
+Every change to a workspace, or to what is in it, is one transaction that also sets the
+workspace item's `last_event` to its own event's id, on condition that the id is greater
+(storage.writes.advance_workspace). DynamoDB commits transactions on one item one after the
+other, so the ids of committed events rise in commit order. An id minted just before sending
+can still lose to one minted a moment later elsewhere that commits first (another process, a
+clock a few milliseconds ahead); the condition then fails, and the change is sent again with an
+id after the one it lost to. So the log, newest first by id, is the order of the commits.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from app.domain.clock import new_id, new_id_after
+from app.domain.errors import Conflict, PreconditionFailed
+from app.storage.records import Workspace
+from app.storage.table import Store, WriteRejected
+from app.storage.writes import Write
+
+_ATTEMPTS = 4
+# With If-Match: *, a change that lost a race is read again and applied this often at most:
+# enough for as many writers at once on one resource as a team produces.
+ANY_VERSION_ATTEMPTS = 8
+_ANY_VERSION_BACKOFF_S = 0.01
+
+T = TypeVar("T")
+
+
+def commit_in_order(store: Store, build: Callable[[str], Sequence[Write | None]]) -> str:
+    """Send the transaction `build(event_id)` until it commits or fails for a reason other than
+    order; returns the id its event was committed with."""
+    event_id = new_id()
+    for attempt in range(_ATTEMPTS):
+        try:
+            store.transact([part for part in build(event_id) if part is not None])
+            return event_id
+        except WriteRejected as rejected:
+            overtaken_by = _later_event(rejected, event_id)
+            if overtaken_by is None or attempt == _ATTEMPTS - 1:
+                raise
+            event_id = new_id_after(overtaken_by)
+    raise AssertionError("the loop returns or raises")
+
+
+def _later_event(rejected: WriteRejected, event_id: str) -> str | None:
+    workspace = rejected.failures.get("workspace")
+    live = isinstance(workspace, Workspace) and not workspace.deleted
+    if live and workspace.last_event is not None and workspace.last_event >= event_id:
+        return workspace.last_event
+    return None
+
+
+def against_any_version(if_match: frozenset[int] | None, attempt: Callable[[], T], what: str) -> T:
+    """Run `attempt` (read, then write pinned to the version read). With `If-Match: *`
+    (`if_match` None) a lost race is no precondition failure: the change is read again and
+    applied to the version now current. With versions, the 412 stands."""
+    for tries in range(ANY_VERSION_ATTEMPTS):
+        try:
+            return attempt()
+        except PreconditionFailed:
+            if if_match is not None:
+                raise
+            time.sleep(random.uniform(0, _ANY_VERSION_BACKOFF_S * (tries + 1)))  # noqa: S311
+    raise Conflict(f"The {what} is being changed by others faster than this change applies")
