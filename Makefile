@@ -13,7 +13,7 @@ UV := $(TOOLS)/uv/bin/uv
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help setup dev test lint test-unit test-integration test-infra bench frontend-build test-frontend test-e2e lighthouse
+.PHONY: help setup dev test lint test-unit test-integration test-infra bench frontend-build test-frontend test-e2e lighthouse stateful
 
 help:
 	@echo "make dev    set up and start the whole stack locally (emulator, resources, API, app)"
@@ -32,6 +32,8 @@ dev: setup frontend-build
 lint: setup
 	$(VENV)/bin/ruff check app devstack tests lambdas bench frontend/scripts
 	$(VENV)/bin/ruff format --check app devstack tests lambdas bench frontend/scripts
+	# bandit: no finding of medium severity or above in the code that ships or runs the stack.
+	$(VENV)/bin/bandit --quiet --recursive --severity-level medium app devstack lambdas bench frontend/scripts
 
 test-unit: setup
 	$(PY) -m pytest tests/unit
@@ -83,6 +85,16 @@ lighthouse: setup frontend-build
 	$(PY) -m pytest -s tests/e2e/test_lighthouse.py
 
 test: lint test-unit test-integration test-infra test-frontend test-e2e lighthouse
+
+# Not part of `make test`: the stateful property test at length, from a fresh seed it prints
+# (`make stateful SEED=<n>` repeats a run; STATEFUL_EXAMPLES and STATEFUL_STEPS set its size).
+STATEFUL_EXAMPLES ?= 200
+
+stateful: setup
+	seed=$${SEED:-$$(python3 -c "import random; print(random.randrange(2**32))")}; \
+	echo "stateful: $(STATEFUL_EXAMPLES) examples, seed $$seed (make stateful SEED=$$seed repeats it)"; \
+	STATEFUL_RANDOM=1 STATEFUL_EXAMPLES=$(STATEFUL_EXAMPLES) $(PY) -m pytest \
+		tests/integration/test_stateful.py --hypothesis-seed=$$seed -p no:cacheprovider
 
 # Not part of `make test`: figures, printed as ratios to a baseline measured in the same run.
 bench: setup

@@ -15,7 +15,9 @@ from __future__ import annotations
 import importlib
 import io
 import os
-import pickle  # nosec B403 -- only our own state file is ever loaded
+
+# Only our own state file, written by save() below, is ever loaded.
+import pickle  # nosec B403
 from pathlib import Path
 from typing import Any
 

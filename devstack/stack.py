@@ -157,7 +157,7 @@ class LocalStack:
 
     def _api_answers(self) -> bool:
         try:
-            with urllib.request.urlopen(f"{self.options.api_url}/healthz", timeout=1) as reply:  # noqa: S310 -- our own local URL
+            with urllib.request.urlopen(f"{self.options.api_url}/healthz", timeout=1) as reply:  # noqa: S310 -- our own local URL  # nosec B310
                 return reply.status == 200
         except (urllib.error.URLError, OSError):
             return False

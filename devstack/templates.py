@@ -52,7 +52,7 @@ _CloudFormationLoader.add_multi_constructor("!", _construct_tag)
 
 def load(path: Path) -> dict[str, Any]:
     with path.open() as handle:
-        return yaml.load(handle, Loader=_CloudFormationLoader) or {}  # noqa: S506 -- SafeLoader subclass
+        return yaml.load(handle, Loader=_CloudFormationLoader) or {}  # noqa: S506 -- SafeLoader subclass  # nosec B506
 
 
 def template_files(folder: Path) -> list[Path]:
