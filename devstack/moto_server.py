@@ -60,10 +60,12 @@ def one_at_a_time(
 
     def serialised(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         with lock:
-            if environ.get("PATH_INFO") == CRASH_PATH and environ.get("REQUEST_METHOD") == "POST":
+            crash = (
+                environ.get("PATH_INFO") == CRASH_PATH and environ.get("REQUEST_METHOD") == "POST"
+            )
+            if crash and state_file is not None:
                 # Under the lock: nothing else runs between the save and the kill.
-                if state_file is not None:
-                    emulator_state.save(state_file)
+                emulator_state.save(state_file)
                 os.kill(os.getpid(), signal.SIGKILL)
             return list(app(environ, start_response))
 
