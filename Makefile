@@ -30,10 +30,10 @@ dev: setup frontend-build
 	$(PY) -m devstack
 
 lint: setup
-	$(VENV)/bin/ruff check app devstack tests lambdas bench frontend/scripts
-	$(VENV)/bin/ruff format --check app devstack tests lambdas bench frontend/scripts
+	$(VENV)/bin/ruff check app devstack tests lambdas bench frontend/scripts migrations
+	$(VENV)/bin/ruff format --check app devstack tests lambdas bench frontend/scripts migrations
 	# bandit: no finding of medium severity or above in the code that ships or runs the stack.
-	$(VENV)/bin/bandit --quiet --recursive --severity-level medium app devstack lambdas bench frontend/scripts
+	$(VENV)/bin/bandit --quiet --recursive --severity-level medium app devstack lambdas bench frontend/scripts migrations
 
 test-unit: setup
 	$(PY) -m pytest tests/unit
