@@ -10,7 +10,14 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from app.api.pagination import PageArgs, page_schema
-from app.api.text import CalendarDate, block_of_text, line_of_text, not_blank
+from app.api.text import (
+    BLOCK_OF_TEXT,
+    LINE_OF_TEXT,
+    CalendarDate,
+    block_of_text,
+    line_of_text,
+    not_blank,
+)
 
 # Names and titles: one line of text, not blank (app/api/text.py, docs/api.md "Input rules").
 _NAME = [validate.Length(min=1, max=100), line_of_text, not_blank]
@@ -28,11 +35,11 @@ class HealthOut(ma.Schema):
 
 
 class WorkspaceCreate(ma.Schema):
-    name = fields.String(required=True, validate=_NAME)
+    name = fields.String(required=True, validate=_NAME, metadata={"description": LINE_OF_TEXT})
 
 
 class WorkspaceUpdate(ma.Schema):
-    name = fields.String(required=True, validate=_NAME)
+    name = fields.String(required=True, validate=_NAME, metadata={"description": LINE_OF_TEXT})
 
 
 class WorkspaceOut(ma.Schema):
@@ -76,8 +83,8 @@ MemberPageOut = page_schema(MemberOut, "MemberPage")
 
 
 class TaskCreate(ma.Schema):
-    title = fields.String(required=True, validate=_TITLE)
-    description = fields.String(validate=_DESCRIPTION)
+    title = fields.String(required=True, validate=_TITLE, metadata={"description": LINE_OF_TEXT})
+    description = fields.String(validate=_DESCRIPTION, metadata={"description": BLOCK_OF_TEXT})
     status = fields.String(validate=validate.OneOf(STATUSES))
     due_date = CalendarDate(allow_none=True)
     assignee_id = fields.String(allow_none=True, validate=_USER_ID)
@@ -86,8 +93,8 @@ class TaskCreate(ma.Schema):
 class TaskUpdate(ma.Schema):
     """A partial update: only the fields present change."""
 
-    title = fields.String(validate=_TITLE)
-    description = fields.String(validate=_DESCRIPTION)
+    title = fields.String(validate=_TITLE, metadata={"description": LINE_OF_TEXT})
+    description = fields.String(validate=_DESCRIPTION, metadata={"description": BLOCK_OF_TEXT})
     status = fields.String(validate=validate.OneOf(STATUSES))
     due_date = CalendarDate(allow_none=True)
     assignee_id = fields.String(allow_none=True, validate=_USER_ID)

@@ -24,6 +24,16 @@ import unicodedata
 
 import marshmallow as ma
 
+# For the OpenAPI document: what the schema's type and length cannot say.
+LINE_OF_TEXT = (
+    "One line of readable text, not blank: no control characters, lone surrogates, "
+    "noncharacters, bidirectional overrides or line separators (docs/api.md, Input rules)."
+)
+BLOCK_OF_TEXT = (
+    "Readable text: tabs and line breaks allowed; no other control characters, lone "
+    "surrogates, noncharacters or bidirectional overrides (docs/api.md, Input rules)."
+)
+
 _BIDI_CONTROLS = frozenset(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
 _LINE_BREAKS_ALLOWED = frozenset("\t\n\r")
 _INVISIBLE_LETTERS = frozenset("\u034f\u115f\u1160\u3164\uffa0")
@@ -89,6 +99,10 @@ class CalendarDate(ma.fields.Date):
     also reads `20261231` and ISO week dates such as `2026-W01-1`."""
 
     _SHAPE = frozenset("0123456789")
+
+    def __init__(self, **kwargs):
+        metadata = {"pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not (

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, settings
 
 from app.api.v1 import ULID_PATTERN, USER_ID_PATTERN
 from tests.support.http import ApiClient
+from tests.support.stack import running_stack
 
 EXAMPLES_PER_OPERATION = 70  # 19 operations: over 1,000 generated cases in all
 CASES: Counter[str] = Counter()
@@ -62,6 +63,14 @@ class RealIds:
             elif not task_alive:
                 self.task_id = self.owner.create_task(self.workspace_id, title="Again")["id"]
             return self
+
+
+@pytest.fixture(scope="module")
+def stack(emulator):
+    """The module's own stack, as everywhere, but the fuzzer creates workspaces by the hundred:
+    the owned-workspaces limit is not what it tests (tests/integration/test_limits.py is)."""
+    with running_stack(extra_environment={"MAX_OWNED_WORKSPACES": "10000"}) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
