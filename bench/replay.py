@@ -114,5 +114,6 @@ def install_from_environment() -> str | None:
         handler = Replayer(Path(path))
     else:
         raise RuntimeError(f"{MODE_VARIABLE} must be record:<file> or replay:<file>")
-    Endpoint._send = lambda endpoint, request: handler.send(endpoint, request)
+    # A function, not the bound method: it becomes a method of Endpoint and gets `self`.
+    Endpoint._send = lambda endpoint, request: handler.send(endpoint, request)  # noqa: PLW0108
     return mode

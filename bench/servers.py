@@ -77,7 +77,7 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.module} exited with {self.process.returncode}")
             try:
-                with urllib.request.urlopen(f"{self.url}{path}", timeout=2) as reply:  # noqa: S310 -- our own local URL
+                with urllib.request.urlopen(f"{self.url}{path}", timeout=2) as reply:
                     if reply.status == 200:
                         return time.perf_counter() - self.started_at
             except (urllib.error.URLError, OSError):
@@ -148,7 +148,8 @@ def _script(requests: list[Request]) -> str:
     lines = ["local requests = {}", "function init(args)"]
     for i, request in enumerate(requests, start=1):
         headers = ", ".join(
-            f"[ {_lua_string(name)} ] = {_lua_string(value)}" for name, value in request.headers.items()
+            f"[ {_lua_string(name)} ] = {_lua_string(value)}"
+            for name, value in request.headers.items()
         )
         body = _lua_string(request.body) if request.body is not None else "nil"
         lines.append(

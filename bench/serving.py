@@ -145,8 +145,11 @@ def latency(fixture: Fixture, seconds: float) -> list[tuple[str, int, WrkResult]
         for connections in LATENCY_CONNECTIONS:
             me = fixture.cases["GET /api/v1/me (no AWS call)"]
             rows.append(
-                ("bare Flask", connections, run_wrk(bare.url, [me], connections=connections,
-                                                    seconds=seconds))
+                (
+                    "bare Flask",
+                    connections,
+                    run_wrk(bare.url, [me], connections=connections, seconds=seconds),
+                )
             )
             for name, case in fixture.cases.items():
                 result = run_wrk(service.url, [case], connections=connections, seconds=seconds)
@@ -170,7 +173,7 @@ def memory(fixture: Fixture, total_requests: int) -> tuple[list[float], list[flo
         return after_start, warm, service.worker_rss_mib()
 
 
-def report(
+def report(  # noqa: PLR0917 -- one argument per section of the report
     ratios: dict[str, list[float]],
     start: list[float],
     latency_rows,
@@ -178,8 +181,10 @@ def report(
     rss: tuple[list[float], list[float], list[float]],
     total_requests: int,
 ) -> None:
-    print(f"\nThroughput as a fraction of bare Flask (wrk, {CONNECTIONS} connections; median of "
-          f"{len(next(iter(ratios.values())))} alternating pairs):")
+    print(
+        f"\nThroughput as a fraction of bare Flask (wrk, {CONNECTIONS} connections; median of "
+        f"{len(next(iter(ratios.values())))} alternating pairs):"
+    )
     print(f"  {'request':32s} {'ratio':>6s} {'goal':>6s}  pairs")
     for name, values in ratios.items():
         median = statistics.median(values)
@@ -189,21 +194,29 @@ def report(
     median = statistics.median(start)
     verdict = "met" if median <= STARTUP_GOAL else "NOT MET"
     pairs = " ".join(f"{v:.2f}" for v in start)
-    print(f"  {'start to first 200 on /readyz':32s} {median:5.2f}x {STARTUP_GOAL:>5.1f}x  "
-          f"{pairs}  {verdict}")
+    print(
+        f"  {'start to first 200 on /readyz':32s} {median:5.2f}x {STARTUP_GOAL:>5.1f}x  "
+        f"{pairs}  {verdict}"
+    )
 
     print(f"\nLatency (ms) and throughput by connections ({workers} workers):")
-    print(f"  {'request':32s} {'conns':>5s} {'p50':>8s} {'p99':>8s} {'req/s':>8s} "
-          f"{'req/s/worker':>12s}")
+    print(
+        f"  {'request':32s} {'conns':>5s} {'p50':>8s} {'p99':>8s} {'req/s':>8s} "
+        f"{'req/s/worker':>12s}"
+    )
     for name, connections, result in latency_rows:
-        print(f"  {name:32s} {connections:5d} {result.p50_ms:8.2f} {result.p99_ms:8.2f} "
-              f"{result.requests_per_second:8.0f} {result.requests_per_second / workers:12.0f}")
+        print(
+            f"  {name:32s} {connections:5d} {result.p50_ms:8.2f} {result.p99_ms:8.2f} "
+            f"{result.requests_per_second:8.0f} {result.requests_per_second / workers:12.0f}"
+        )
 
     after_start, warm, after = rss
     print(f"\nRSS per worker (MiB), {total_requests:,}+ requests of the four kinds in turn:")
     for i, (a, b, c) in enumerate(zip(after_start, warm, after, strict=True)):
-        print(f"  worker {i}: after start {a:6.1f}  after warm-up {b:6.1f}  after {c:6.1f}  "
-              f"growth since warm-up {100 * (c - b) / b:+.1f}%")
+        print(
+            f"  worker {i}: after start {a:6.1f}  after warm-up {b:6.1f}  after {c:6.1f}  "
+            f"growth since warm-up {100 * (c - b) / b:+.1f}%"
+        )
 
 
 def main() -> None:
