@@ -206,7 +206,9 @@ def run_wrk(url: str, requests: list[Request], *, connections: int, seconds: flo
         output = completed.stdout
     finally:
         os.unlink(script.name)
-    percentile = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.MULTILINE))
+    percentile = dict(re.findall(r"^\s+(50|99)(?:\.0+)?%\s+(\S+)\s*$", output, re.MULTILINE))
+    if set(percentile) != {"50", "99"}:
+        raise RuntimeError(f"wrk printed no latency distribution:\n{output}")
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     socket_errors = re.search(r"Socket errors: (.*)$", output, re.MULTILINE)
     failed = int(errors.group(1)) if errors else 0

@@ -135,7 +135,7 @@ def startup(fixture: Fixture, rounds: int) -> list[float]:
     return paired(seconds, rounds)
 
 
-def latency(fixture: Fixture, seconds: float) -> list[tuple[str, int, WrkResult]]:
+def latency(fixture: Fixture, seconds: float) -> tuple[list[tuple[str, int, WrkResult]], int]:
     rows = []
     with (
         Server(SERVICE, fixture.environment) as service,
@@ -154,7 +154,7 @@ def latency(fixture: Fixture, seconds: float) -> list[tuple[str, int, WrkResult]
             for name, case in fixture.cases.items():
                 result = run_wrk(service.url, [case], connections=connections, seconds=seconds)
                 rows.append((name, connections, result))
-    return [(name, connections, result) for name, connections, result in rows], workers
+    return rows, workers
 
 
 def memory(fixture: Fixture, total_requests: int) -> tuple[list[float], list[float], list[float]]:
@@ -173,17 +173,11 @@ def memory(fixture: Fixture, total_requests: int) -> tuple[list[float], list[flo
         return after_start, warm, service.worker_rss_mib()
 
 
-def report(  # noqa: PLR0917 -- one argument per section of the report
-    ratios: dict[str, list[float]],
-    start: list[float],
-    latency_rows,
-    workers: int,
-    rss: tuple[list[float], list[float], list[float]],
-    total_requests: int,
-) -> None:
+def report_throughput(ratios: dict[str, list[float]], start: list[float]) -> None:
+    rounds = len(next(iter(ratios.values()))) if ratios else len(start)
     print(
         f"\nThroughput as a fraction of bare Flask (wrk, {CONNECTIONS} connections; median of "
-        f"{len(next(iter(ratios.values())))} alternating pairs):"
+        f"{rounds} alternating pairs):"
     )
     print(f"  {'request':32s} {'ratio':>6s} {'goal':>6s}  pairs")
     for name, values in ratios.items():
@@ -191,27 +185,32 @@ def report(  # noqa: PLR0917 -- one argument per section of the report
         verdict = "met" if median >= GOALS[name] else "NOT MET"
         pairs = " ".join(f"{v:.2f}" for v in values)
         print(f"  {name:32s} {median:6.2f} {GOALS[name]:>6.2f}  {pairs}  {verdict}")
-    median = statistics.median(start)
-    verdict = "met" if median <= STARTUP_GOAL else "NOT MET"
-    pairs = " ".join(f"{v:.2f}" for v in start)
-    print(
-        f"  {'start to first 200 on /readyz':32s} {median:5.2f}x {STARTUP_GOAL:>5.1f}x  "
-        f"{pairs}  {verdict}"
-    )
+    if start:
+        median = statistics.median(start)
+        verdict = "met" if median <= STARTUP_GOAL else "NOT MET"
+        pairs = " ".join(f"{v:.2f}" for v in start)
+        print(
+            f"  {'start to first 200 on /readyz':32s} {median:5.2f}x {STARTUP_GOAL:>5.1f}x  "
+            f"{pairs}  {verdict}"
+        )
 
+
+def report_latency(rows: list[tuple[str, int, WrkResult]], workers: int) -> None:
     print(f"\nLatency (ms) and throughput by connections ({workers} workers):")
     print(
         f"  {'request':32s} {'conns':>5s} {'p50':>8s} {'p99':>8s} {'req/s':>8s} "
         f"{'req/s/worker':>12s}"
     )
-    for name, connections, result in latency_rows:
+    for name, connections, result in rows:
         print(
             f"  {name:32s} {connections:5d} {result.p50_ms:8.2f} {result.p99_ms:8.2f} "
             f"{result.requests_per_second:8.0f} {result.requests_per_second / workers:12.0f}"
         )
 
+
+def report_memory(rss: tuple[list[float], list[float], list[float]], total: int) -> None:
     after_start, warm, after = rss
-    print(f"\nRSS per worker (MiB), {total_requests:,}+ requests of the four kinds in turn:")
+    print(f"\nRSS per worker (MiB), {total:,}+ requests of the four kinds in turn:")
     for i, (a, b, c) in enumerate(zip(after_start, warm, after, strict=True)):
         print(
             f"  worker {i}: after start {a:6.1f}  after warm-up {b:6.1f}  after {c:6.1f}  "
@@ -226,18 +225,31 @@ def main() -> None:
     parser.add_argument("--latency-seconds", type=int, default=4)
     parser.add_argument("--startup-rounds", type=int, default=5)
     parser.add_argument("--memory-requests", type=int, default=100_000)
+    parser.add_argument(
+        "--sections",
+        default="throughput,startup,latency,memory",
+        help="comma-separated: which of the four to run",
+    )
     arguments = parser.parse_args()
+    sections = set(arguments.sections.split(","))
     with (
         tempfile.TemporaryDirectory() as workdir,
         running_emulator(),
         running_stack() as stack,
     ):
         fixture = build_fixture(stack, Path(workdir))
-        ratios = throughput(fixture, arguments.rounds, arguments.seconds)
-        start = startup(fixture, arguments.startup_rounds)
-        latency_rows, workers = latency(fixture, arguments.latency_seconds)
-        rss = memory(fixture, arguments.memory_requests)
-    report(ratios, start, latency_rows, workers, rss, arguments.memory_requests)
+        ratios = (
+            throughput(fixture, arguments.rounds, arguments.seconds)
+            if ("throughput" in sections)
+            else {}
+        )
+        start = startup(fixture, arguments.startup_rounds) if "startup" in sections else []
+        if ratios or start:
+            report_throughput(ratios, start)
+        if "latency" in sections:
+            report_latency(*latency(fixture, arguments.latency_seconds))
+        if "memory" in sections:
+            report_memory(memory(fixture, arguments.memory_requests), arguments.memory_requests)
 
 
 if __name__ == "__main__":
