@@ -100,6 +100,10 @@ def paired(measure: Callable[[bool], float], rounds: int) -> list[float]:
     return ratios
 
 
+# Requests per second of each side, per request kind, for the report beside the ratios.
+ABSOLUTE: dict[str, dict[bool, list[float]]] = {}
+
+
 def throughput(fixture: Fixture, rounds: int, seconds: float) -> dict[str, list[float]]:
     results: dict[str, list[float]] = {}
     with (
@@ -111,11 +115,13 @@ def throughput(fixture: Fixture, rounds: int, seconds: float) -> dict[str, list[
             run_wrk(service.url, [case], connections=CONNECTIONS, seconds=1)
             run_wrk(bare.url, [case], connections=CONNECTIONS, seconds=1)
 
-            def rps(on_service: bool, case: Request = case) -> float:
+            def rps(on_service: bool, case: Request = case, name: str = name) -> float:
                 server = service if on_service else bare
                 result = run_wrk(server.url, [case], connections=CONNECTIONS, seconds=seconds)
                 if result.errors:
                     raise RuntimeError(f"{result.errors} failed requests for {case.path}")
+                sides = ABSOLUTE.setdefault(name, {True: [], False: []})
+                sides[on_service].append(result.requests_per_second)
                 return result.requests_per_second
 
             results[name] = paired(rps, rounds)
@@ -179,12 +185,16 @@ def report_throughput(ratios: dict[str, list[float]], start: list[float]) -> Non
         f"\nThroughput as a fraction of bare Flask (wrk, {CONNECTIONS} connections; median of "
         f"{rounds} alternating pairs):"
     )
-    print(f"  {'request':32s} {'ratio':>6s} {'goal':>6s}  pairs")
+    print(f"  {'request':32s} {'ratio':>6s} {'goal':>6s}  {'req/s':>7s} {'bare':>7s}  pairs")
     for name, values in ratios.items():
         median = statistics.median(values)
         verdict = "met" if median >= GOALS[name] else "NOT MET"
         pairs = " ".join(f"{v:.2f}" for v in values)
-        print(f"  {name:32s} {median:6.2f} {GOALS[name]:>6.2f}  {pairs}  {verdict}")
+        ours, bare = (statistics.median(ABSOLUTE[name][side]) for side in (True, False))
+        print(
+            f"  {name:32s} {median:6.2f} {GOALS[name]:>6.2f}  {ours:7.0f} {bare:7.0f}  "
+            f"{pairs}  {verdict}"
+        )
     if start:
         median = statistics.median(start)
         verdict = "met" if median <= STARTUP_GOAL else "NOT MET"
