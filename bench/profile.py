@@ -1,9 +1,12 @@
 """Where a request's time goes: py-spy samples one gunicorn worker of the service (DynamoDB
 replayed, as in bench/serving.py) while wrk loads it with one kind of request. Writes, per kind,
-a flame graph (SVG) and the collapsed stacks under bench/profiles/, and prints the functions
-that hold the most samples (inclusive), so that a change can be aimed at what the profile shows.
+a flame graph (SVG) under bench/profiles/, and prints the functions that hold the most samples
+(inclusive), so that a change can be aimed at what the profile shows.
 
-    python -m bench.profile [--seconds 15] [--case me]
+    python -m bench.profile [--seconds 16] [--case me] [--output bench/profiles/NAME]
+
+Kept in bench/profiles/: gthread-before/ (the starting point: gthread, no token cache) and
+gevent/ (gevent workers with the token cache, before trace sampling).
 """
 
 from __future__ import annotations
@@ -71,15 +74,15 @@ def top_functions(collapsed: Path, count: int = 25) -> list[tuple[float, str]]:
     return [(100 * n / total, frame) for frame, n in inclusive.most_common(count)]
 
 
-def profile(server: Server, name: str, case, seconds: int) -> None:
+def profile(server: Server, name: str, case, seconds: int, *, output: Path, scratch: Path) -> None:
     worker = server.worker_pids()[0]
     load = threading.Thread(
         target=run_wrk, args=(server.url, [case]), kwargs={"connections": 8, "seconds": seconds + 2}
     )
     load.start()
-    collapsed = PROFILES / f"{name}.txt"
-    # Two passes of the same load: one for the picture, one for the text summary.
-    record(worker, seconds // 2, PROFILES / f"{name}.svg", "flamegraph")
+    collapsed = scratch / f"{name}.txt"
+    # Two passes of the same load: one for the picture (kept), one for the text summary.
+    record(worker, seconds // 2, output / f"{name}.svg", "flamegraph")
     record(worker, seconds // 2, collapsed, "raw")
     load.join()
     print(f"\n{CASES[name]}: inclusive share of samples (one worker, {seconds // 2} s)")
@@ -91,8 +94,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=16)
     parser.add_argument("--case", choices=[*CASES, "all"], default="all")
+    parser.add_argument("--output", type=Path, default=PROFILES, help="where the SVGs go")
     arguments = parser.parse_args()
-    PROFILES.mkdir(exist_ok=True)
+    arguments.output.mkdir(parents=True, exist_ok=True)
     names = list(CASES) if arguments.case == "all" else [arguments.case]
     with tempfile.TemporaryDirectory() as workdir, running_emulator(), running_stack() as stack:
         fixture = build_fixture(stack, Path(workdir))
@@ -100,7 +104,14 @@ def main() -> None:
             for name in names:
                 case = fixture.cases[CASES[name]]
                 run_wrk(server.url, [case], connections=8, seconds=1)
-                profile(server, name, case, arguments.seconds)
+                profile(
+                    server,
+                    name,
+                    case,
+                    arguments.seconds,
+                    output=arguments.output,
+                    scratch=Path(workdir),
+                )
 
 
 if __name__ == "__main__":
