@@ -35,7 +35,9 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # Concurrent connections per gevent worker, slow ones included; past it, connections wait in
 # the listen backlog.
 worker_connections = 1000
-if worker_class == "gevent":
+# gunicorn reads this file as the module "__config__"; a test that only reads the settings
+# must not patch its own process.
+if worker_class == "gevent" and __name__ == "__config__":
     # Before anything imports ssl, sockets or threading for the app (preload_app below): gevent
     # patched after those imports breaks TLS (RecursionError in SSLContext) and locks.
     from gevent import monkey
