@@ -14,6 +14,7 @@ import marshmallow as ma
 from flask import Flask, Response, g, json
 from werkzeug.exceptions import HTTPException
 
+from app.aws.circuit import CircuitOpen
 from app.aws.clients import DependencyUnavailable
 from app.domain import errors as domain
 
@@ -157,7 +158,11 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DependencyUnavailable)
     def unavailable(error: DependencyUnavailable) -> Response:
-        log.warning("dependency unavailable: %s", error.service, exc_info=error.__cause__)
+        if isinstance(error.__cause__, CircuitOpen):
+            # Refused without a call: the failure that opened the circuit was logged in full.
+            log.warning("dependency unavailable: %s (circuit open)", error.service)
+        else:
+            log.warning("dependency unavailable: %s", error.service, exc_info=error.__cause__)
         return problem(
             503,
             f"{error.service} is unavailable; try again shortly",
