@@ -45,6 +45,15 @@ if worker_class == "gevent" and __name__ == "__config__":
     monkey.patch_all()
 # Build the app once in the master: a bad setting stops the start at once with its message.
 preload_app = True
+
+
+def post_worker_init(worker):
+    # Each worker makes its AWS clients as it starts, not during its first requests (they
+    # cannot be made in the master: a forked client must not share its connections).
+    from app.wsgi import warm_up  # noqa: PLC0415 -- the app the master preloaded
+
+    warm_up()
+
 timeout = 30
 graceful_timeout = 20
 # Longer than the ALB's idle timeout (60 s), so the balancer closes idle connections first.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from app import create_app
+from app.api.context import EXTENSION
 from app.config import ConfigError
 
 try:
@@ -13,3 +14,8 @@ except ConfigError as error:
     # A clear message and a non-zero exit, not a traceback: the operator fixes the variable.
     print(f"The service cannot start: {error}", file=sys.stderr, flush=True)
     sys.exit(3)
+
+
+def warm_up() -> None:
+    """For gunicorn's post_worker_init: the worker's AWS clients, before its first request."""
+    app.extensions[EXTENSION].clients.warm()
