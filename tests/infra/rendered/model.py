@@ -106,12 +106,13 @@ def render(
     service_patches: list[dict[str, Any]] | None = None,
     service_addons: dict[str, Any] | None = None,
     service_addons_parameters: dict[str, Any] | None = None,
+    variables: dict[str, str] | None = None,
 ) -> Deployment:
     """The stacks of environment `env`. Patches, the service's addons template and its
     addons.parameters.yml default to the repository's files; tests pass others to show that a
-    defect would be caught."""
+    defect would be caught. `variables` are shell variables for the manifests' ${VAR}."""
     deployment = Deployment(env=env, scenario=scenario)
-    env_manifest = manifests.environment_manifest(env)
+    env_manifest = manifests.environment_manifest(env, variables)
     has_env_addons = _has_addons(ENVIRONMENT_ADDONS)
     env_template = environment.template(
         env,
@@ -122,7 +123,7 @@ def render(
         yamlpatch.load(ENVIRONMENT_PATCHES) if environment_patches is None else environment_patches
     )
     env_template = yamlpatch.apply(env_template, patches)
-    svc_manifest = manifests.service_manifest(env)
+    svc_manifest = manifests.service_manifest(env, variables)
     services = (
         {manifests.SERVICE: service._aliases(svc_manifest)} if scenario is Scenario.DEPLOYED else {}
     )
