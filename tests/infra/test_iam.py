@@ -10,7 +10,19 @@ from tests.infra import support
 ENV = support.merged(support.ENVIRONMENT_ADDONS)
 SVC = support.merged(support.SERVICE_ADDONS)
 # Actions IAM cannot scope to a resource: only these may have Resource "*".
-NO_RESOURCE_LEVEL = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+NO_RESOURCE_LEVEL = {
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "cloudformation:ListExports",
+    "cloudfront:ListDistributions",
+}
+# Every optional part present: the load balancer, the distribution, Copilot's manager role.
+DEPLOYED = {
+    "CloudFrontDistributionId": "E2EXAMPLE",
+    "PublicLoadBalancerArn": "arn:aws:elasticloadbalancing:eu-west-1:111122223333:"
+    "loadbalancer/app/x/1",
+    "EnvironmentManagerRoleName": "teamtasks-prod-EnvManagerRole",
+}
 # boto3 calls -> the IAM actions they need (TransactWriteItems is authorised item by item).
 DYNAMODB_CALLS = {
     "get_item": {"dynamodb:GetItem"},
@@ -34,16 +46,20 @@ def listed(value: Any) -> list[Any]:
 
 
 def identity_policies() -> dict[str, dict[str, Any]]:
+    """Every identity policy of the addons, its intrinsics evaluated in prod with every optional
+    part present."""
     found = {}
     for template in (ENV, SVC):
+        resolver = support.resolver(template, "prod", **DEPLOYED)
         for logical_id, resource in template["Resources"].items():
             properties = resource.get("Properties", {})
             if resource["Type"] == "AWS::IAM::ManagedPolicy":
-                found[logical_id] = properties["PolicyDocument"]
+                found[logical_id] = resolver.resolve(properties["PolicyDocument"])
             for policy in (
                 properties.get("Policies", []) if resource["Type"] == "AWS::IAM::Role" else []
             ):
-                found[f"{logical_id}.{policy['PolicyName']}"] = policy["PolicyDocument"]
+                name = f"{logical_id}.{policy['PolicyName']}"
+                found[name] = resolver.resolve(policy["PolicyDocument"])
     return found
 
 
@@ -131,9 +147,7 @@ def test_the_rotation_function_touches_its_secret_only():
 
 def key_policy(logical_id: str, env: str = "prod") -> list[dict[str, Any]]:
     policy = ENV["Resources"][logical_id]["Properties"]["KeyPolicy"]
-    return support.resolver(ENV, env, CloudFrontDistributionId="E2EXAMPLE").resolve(policy)[
-        "Statement"
-    ]
+    return support.resolver(ENV, env, **DEPLOYED).resolve(policy)["Statement"]
 
 
 def test_no_key_allows_anyone():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 from functools import cache
@@ -28,6 +29,7 @@ from tests.infra.rendered.model import (
 ENVIRONMENTS = ("dev", "staging", "prod")
 BIN = Path(sys.executable).parent
 DEPLOY_SCRIPT = manifests.ROOT / "frontend" / "scripts" / "deploy.py"
+PIPELINE_EXPORT = re.compile(r"\$\{COPILOT_APPLICATION_NAME\}-\$\{COPILOT_ENVIRONMENT_NAME\}-(\w+)")
 
 # Findings cfn-lint makes on Copilot's own parts of the rendered stacks (not on the addons, the
 # patches or addons.parameters.yml, which must have none): they are how Copilot's templates are.
@@ -165,6 +167,12 @@ def imports_outside_templates(env: str) -> dict[str, list[str]]:
                 )
     for suffix in load_deploy_script().EXPORTS.values():
         found.setdefault(f"{manifests.APP}-{env}-{suffix}", []).append("frontend/scripts/deploy.py")
+    # What the pipeline's scripts import (named with Copilot's two variables)
+    for script in sorted((manifests.COPILOT / "pipelines").rglob("*.sh")):
+        for suffix in PIPELINE_EXPORT.findall(script.read_text()):
+            found.setdefault(f"{manifests.APP}-{env}-{suffix}", []).append(
+                str(script.relative_to(manifests.ROOT))
+            )
     return found
 
 
