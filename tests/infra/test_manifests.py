@@ -43,10 +43,15 @@ def test_no_links_inside_lambda_asset_folders():
 
 
 def test_lambda_code_paths_are_relative_to_the_repository_root():
-    assets = support.local_assets(support.merged(support.ENVIRONMENT_ADDONS))
-    assert assets == {"CursorRotationFunction": "lambdas/cursor_rotation"}
-    for path in assets.values():
-        assert (support.ROOT / path / "handler.py").is_file()
+    template = support.merged(support.ENVIRONMENT_ADDONS)
+    assets = support.local_assets(template)
+    assert assets == {
+        "CursorRotationFunction": "lambdas/secret_rotation",
+        "OriginRotationFunction": "lambdas/secret_rotation",
+    }
+    for logical_id, path in assets.items():
+        module, function = template["Resources"][logical_id]["Properties"]["Handler"].split(".")
+        assert f"def {function}(" in (support.ROOT / path / f"{module}.py").read_text()
 
 
 @pytest.mark.parametrize(
@@ -191,7 +196,9 @@ def test_per_environment_settings(env):
     assert count["range"]["min"] <= count["range"]["max"]
     assert "cpu_percentage" in count and "requests" in count
     assert ("spot_from" in count["range"]) is (env == "dev")
-    assert manifest["exec"] is (env != "prod")
+    # ECS Exec does not work with a read-only root file system.
+    assert not (manifest.get("exec") and manifest["storage"]["readonly_fs"])
+    assert manifest["storage"]["readonly_fs"] is True
     assert manifest["network"]["vpc"]["placement"] == "private"
     assert manifest["observability"]["tracing"] == "awsxray"
     assert manifest["variables"]["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://localhost:4318"

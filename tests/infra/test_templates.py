@@ -217,15 +217,21 @@ def test_the_browser_client_is_public_with_srp_and_refresh_only():
 # -- WAF ----------------------------------------------------------------------------------
 
 
-def test_the_web_acl_rules():
-    acl = ENV["Resources"]["WebAcl"]["Properties"]
-    assert acl["Scope"] == "REGIONAL" and acl["DefaultAction"] == {"Allow": {}}
-    managed = {
+EDGE = support.load_yaml_cfn(support.ROOT / "addons" / "edge" / "cloudfront-waf.yml")
+
+
+def managed_groups(acl: dict[str, Any]) -> set[str]:
+    return {
         r["Statement"]["ManagedRuleGroupStatement"]["Name"]
         for r in acl["Rules"]
         if "ManagedRuleGroupStatement" in r["Statement"]
     }
-    assert managed == {
+
+
+def test_the_cloudfront_web_acl_sees_clients_and_limits_each():
+    acl = EDGE["Resources"]["WebAcl"]["Properties"]
+    assert acl["Scope"] == "CLOUDFRONT" and acl["DefaultAction"] == {"Allow": {}}
+    assert managed_groups(acl) == {
         "AWSManagedRulesCommonRuleSet",
         "AWSManagedRulesKnownBadInputsRuleSet",
         "AWSManagedRulesAmazonIpReputationList",
@@ -234,11 +240,31 @@ def test_the_web_acl_rules():
     assert len(rate) == 1 and rate[0]["Action"] == {"Block": {}}
     assert rate[0]["Statement"]["RateBasedStatement"]["AggregateKeyType"] == "IP"
     assert len({r["Priority"] for r in acl["Rules"]}) == len(acl["Rules"])
-
-
-def test_the_web_acl_logs_without_the_authorization_header():
-    logging = ENV["Resources"]["WebAclLogging"]["Properties"]
+    logging = EDGE["Resources"]["WebAclLogging"]["Properties"]
     assert logging["RedactedFields"] == [{"SingleHeader": {"Name": "authorization"}}]
+    assert EDGE["Rules"]["OnlyInUsEast1"]["Assertions"][0]["Assert"] == {
+        "Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]
+    }
+
+
+def test_the_regional_web_acl_keeps_what_does_not_depend_on_the_address():
+    """Behind CloudFront the load balancer sees only edge addresses."""
+    acl = ENV["Resources"]["WebAcl"]["Properties"]
+    assert acl["Scope"] == "REGIONAL" and acl["DefaultAction"] == {"Allow": {}}
+    assert managed_groups(acl) == {
+        "AWSManagedRulesCommonRuleSet",
+        "AWSManagedRulesKnownBadInputsRuleSet",
+    }
+    assert not [r for r in acl["Rules"] if "RateBasedStatement" in r["Statement"]]
+    assert len({r["Priority"] for r in acl["Rules"]}) == len(acl["Rules"])
+
+
+def test_the_web_acl_logs_without_the_authorization_or_origin_header():
+    logging = ENV["Resources"]["WebAclLogging"]["Properties"]
+    assert logging["RedactedFields"] == [
+        {"SingleHeader": {"Name": "authorization"}},
+        {"SingleHeader": {"Name": "x-origin-verify"}},
+    ]
     group = ENV["Resources"]["WebAclLogGroup"]["Properties"]
     assert resolved(ENV, "prod", group["LogGroupName"]).startswith("aws-waf-logs-")
 
