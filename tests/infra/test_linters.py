@@ -28,6 +28,9 @@ def deployed_templates(tmp_path_factory) -> dict[str, Path]:
         name: support.write_json(support.packaged(path), folder / f"{name}-addons.json")
         for name, path in support.ADDON_FOLDERS.items()
     }
+    # The CloudFront-scope web ACL's stack, deployed by hand in us-east-1.
+    edge = support.load_yaml_cfn(support.ROOT / "addons" / "edge" / "cloudfront-waf.yml")
+    paths["edge"] = support.write_json(edge, folder / "edge-cloudfront-waf.json")
     return paths
 
 

@@ -3,6 +3,7 @@ evaluated per environment (devstack's resolver) where a value depends on the env
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -321,3 +322,20 @@ def test_only_the_environments_distribution_reads_the_bucket(distribution):
                 "aws:SourceArn": f"arn:aws:cloudfront::111122223333:distribution/{distribution}"
             }
         }
+
+
+# -- the dashboard -------------------------------------------------------------------------
+
+
+def test_the_dashboard_is_json_and_never_names_the_ecs_service():
+    body = resolved(SVC, "prod", SVC["Resources"]["Dashboard"]["Properties"]["DashboardBody"])
+    widgets = json.loads(body)["widgets"]
+    assert {w["properties"]["title"] for w in widgets} >= {
+        "WAF at CloudFront (clients)",
+        "WAF at the load balancer",
+    }
+    # The service's name would make the addons depend on the service (a cycle): the task
+    # metrics are found by a search on the cluster.
+    assert "EcsServiceName" not in SVC["Parameters"]
+    tasks = next(w for w in widgets if w["properties"]["title"].startswith("Tasks"))
+    assert all("SEARCH(" in m[0]["expression"] for m in tasks["properties"]["metrics"])
