@@ -48,7 +48,14 @@ $(CHECKOV): tools/checkov/pyproject.toml tools/checkov/uv.lock $(UV)
 	$(UV) sync --project tools/checkov --locked --quiet
 	touch $(CHECKOV)
 
-test-infra: setup $(CHECKOV)
+# Parliament (IAM policy linter) in its own locked environment too: it needs an old setuptools.
+PARLIAMENT := tools/parliament/.venv/bin/parliament
+
+$(PARLIAMENT): tools/parliament/pyproject.toml tools/parliament/uv.lock $(UV)
+	$(UV) sync --project tools/parliament --locked --quiet
+	touch $(PARLIAMENT)
+
+test-infra: setup $(CHECKOV) $(PARLIAMENT)
 	$(PY) -m pytest tests/infra
 
 # The browser app (frontend/): npm ci from the lock file, then vite builds it into frontend/dist.
