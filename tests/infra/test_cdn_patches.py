@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.infra import support
 from tests.infra.rendered import render, yamlpatch
 from tests.infra.rendered.model import ENVIRONMENT_PATCHES
 
@@ -90,3 +91,33 @@ def test_the_security_headers_policy():
     assert headers["ContentTypeOptions"]["Override"] is True
     assert headers["ReferrerPolicy"]["ReferrerPolicy"] == "strict-origin-when-cross-origin"
     assert headers["FrameOptions"]["FrameOption"] == "DENY"
+
+
+def test_the_distribution_has_the_cloudfront_web_acl_and_logs(config):
+    # The ACL lives in us-east-1 (addons/edge/cloudfront-waf.yml); its ARN is a setting in SSM.
+    assert config["WebACLId"] == {
+        "Fn::Sub": "{{resolve:ssm:/${AppName}/${EnvironmentName}/cloudfront-web-acl-arn}}"
+    }
+    assert config["Logging"]["Bucket"] == {"Fn::GetAtt": ["AccessLogsBucket", "DomainName"]}
+    bucket = patched_environment()["Resources"]["AccessLogsBucket"]["Properties"]
+    # CloudFront standard logs need ACLs enabled on the bucket.
+    assert bucket["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerPreferred"}]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+
+
+def test_no_scanner_finding_on_logging_or_waf_is_skipped():
+    """The distribution has its web ACL and its logs, and the frontend bucket its access logs:
+    nothing skips CKV_AWS_68, CKV_AWS_86 or CKV_AWS_18 there any more."""
+    template = patched_environment()["Resources"]
+    skipped = (template["CloudFrontDistribution"].get("Metadata") or {}).get("checkov") or {}
+    assert not skipped
+    frontend = support.merged(support.ENVIRONMENT_ADDONS)["Resources"]["FrontendBucket"]
+    assert "checkov" not in (frontend.get("Metadata") or {})
+    logging = frontend["Properties"]["LoggingConfiguration"]["Fn::If"]
+    assert logging[1] == {
+        "DestinationBucketName": {"Ref": "AccessLogsBucketName"},
+        "LogFilePrefix": "frontend-bucket/",
+    }
+    for env in support.ENVIRONMENTS:
+        manifest = support.load_yaml(support.COPILOT / "environments" / env / "manifest.yml")
+        assert manifest["http"]["public"]["access_logs"] is True, env

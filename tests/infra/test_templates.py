@@ -339,3 +339,70 @@ def test_the_dashboard_is_json_and_never_names_the_ecs_service():
     assert "EcsServiceName" not in SVC["Parameters"]
     tasks = next(w for w in widgets if w["properties"]["title"].startswith("Tasks"))
     assert all("SEARCH(" in m[0]["expression"] for m in tasks["properties"]["metrics"])
+
+
+# -- what the environment takes from its settings ---------------------------------------------
+
+ENV_PARAMETERS = support.load_yaml_cfn(support.ENVIRONMENT_ADDONS / "addons.parameters.yml")[
+    "Parameters"
+]
+
+
+@pytest.mark.parametrize("parameter", ["AlarmEmail", "SesIdentityArn", "CloudFrontWebAclArn"])
+def test_copilot_passes_each_environment_its_settings(parameter):
+    name = {
+        "AlarmEmail": "alarm-email",
+        "SesIdentityArn": "ses-identity-arn",
+        "CloudFrontWebAclArn": "cloudfront-web-acl-arn",
+    }[parameter]
+    assert ENV_PARAMETERS[parameter] == {
+        "Fn::Sub": f"{{{{resolve:ssm:/${{AppName}}/${{EnvironmentName}}/{name}}}}}"
+    }
+
+
+@pytest.mark.parametrize("email,subscribed", [("", False), ("oncall@example.com", True)])
+def test_the_alarm_topic_mails_the_environments_address(email, subscribed):
+    subscription = ENV["Resources"]["AlarmEmailSubscription"]
+    condition = support.resolver(ENV, "prod", AlarmEmail=email).condition(subscription["Condition"])
+    assert condition is subscribed
+    assert subscription["Properties"]["Endpoint"] == {"Ref": "AlarmEmail"}
+
+
+SES_IDENTITY = "arn:aws:ses:eu-west-1:111122223333:identity/no-reply@teamtasks.example.com"
+
+
+@pytest.mark.parametrize(
+    "identity,expected",
+    [
+        ("none", {"EmailSendingAccount": "COGNITO_DEFAULT"}),
+        (
+            SES_IDENTITY,
+            {
+                "EmailSendingAccount": "DEVELOPER",
+                "SourceArn": SES_IDENTITY,
+                "From": "no-reply@teamtasks.example.com",
+            },
+        ),
+    ],
+)
+def test_the_user_pool_sends_mail_with_ses_when_the_environment_names_an_identity(
+    identity, expected
+):
+    pool = ENV["Resources"]["UserPool"]["Properties"]
+    assert resolved(ENV, "prod", pool["EmailConfiguration"], SesIdentityArn=identity) == expected
+
+
+def test_every_rotation_function_has_an_alarm_for_its_failures():
+    functions = support.resources_of(ENV, "AWS::Lambda::Function")
+    assert functions
+    alarmed = {
+        alarm["Properties"]["Dimensions"][0]["Value"]["Ref"]
+        for alarm in support.resources_of(ENV, "AWS::CloudWatch::Alarm").values()
+        if alarm["Properties"].get("Namespace") == "AWS/Lambda"
+        and alarm["Properties"]["MetricName"] == "Errors"
+    }
+    rotations = {
+        r["Properties"]["RotationLambdaARN"]["Fn::GetAtt"][0]
+        for r in support.resources_of(ENV, "AWS::SecretsManager::RotationSchedule").values()
+    }
+    assert rotations and rotations <= alarmed
