@@ -110,10 +110,10 @@ class Environment:
 
     # -- what a deployment does, with the values the stacks' dynamic references resolve --------
 
-    def deploy_service(self, current: str, previous: str) -> None:
+    def deploy_service(self, values: list[str]) -> None:
         self.elb.modify_rule(
             RuleArn=self.rule,
-            Conditions=[self.host, self.path, self.header_condition([current, previous])],
+            Conditions=[self.host, self.path, self.header_condition(values)],
         )
 
     def deploy_environment(self, current: str) -> None:
@@ -137,6 +137,23 @@ def rotation(monkeypatch):
         monkeypatch.setenv("HTTPS_LISTENER_ARN", environment.listener)
         monkeypatch.setenv("DISTRIBUTION_ID", environment.distribution)
         yield module, client, arn, environment
+
+
+def stages_the_stacks_resolve() -> tuple[list[str], str]:
+    """The secret's stages the patched stacks read: the rule's values, the distribution's."""
+    deployment = render("prod")
+    rule = deployment.stack("service").template["Resources"]["HTTPSListenerRule"]["Properties"]
+    (check,) = [c for c in rule["Conditions"] if c["Field"] == "http-header"]
+    environment = deployment.stack("environment").template["Resources"]
+    origin = environment["CloudFrontDistribution"]["Properties"]["DistributionConfig"]["Origins"][0]
+
+    def stage(value: dict) -> str:
+        return value["Fn::Sub"].rsplit("::", 1)[1].rstrip("}")
+
+    return (
+        [stage(v) for v in check["HttpHeaderConfig"]["Values"]],
+        stage(origin["OriginCustomHeaders"][0]["HeaderValue"]),
+    )
 
 
 def step(module, name, arn, token):
@@ -163,29 +180,45 @@ def test_a_rotation_widens_the_rule_before_the_distribution_changes(rotation):
 
 def test_the_value_sent_is_accepted_whatever_deploys_in_between(rotation):
     """Deploy the service and the environment before and after every step (what a pipeline run
-    during a rotation does): CloudFront's value is always one the rule accepts."""
+    during a rotation does): every value CloudFront may still be sending is one the rule accepts.
+    A change of the distribution takes minutes to reach every edge, so from the rotation's start
+    on, each value it has had stays in flight."""
     module, client, arn, environment = rotation
-    # A rotation has run before (at creation, as the template asks): AWSPREVIOUS exists.
+    rule_stages, distribution_stage = stages_the_stacks_resolve()
+
+    def deploy(what: str) -> None:
+        if what == "service":
+            environment.deploy_service([value(client, arn, s) for s in rule_stages])
+        else:
+            environment.deploy_environment(value(client, arn, distribution_stage))
+
+    in_flight: set[str] = set()
+
+    def check(moment: str) -> None:
+        in_flight.add(environment.sent())
+        assert in_flight <= environment.accepted(), moment
+
+    # A rotation has run before (at creation, as the template asks): AWSPREVIOUS exists, and
+    # the edges have long had the distribution's value.
     client.put_secret_value(SecretId=arn, SecretString="C" * 48)
-    environment.deploy_service(value(client, arn, "AWSCURRENT"), value(client, arn, "AWSPREVIOUS"))
-    environment.deploy_environment(value(client, arn, "AWSCURRENT"))
+    deploy("service")
+    deploy("environment")
+    check("before")
     token = begin_rotation(client, arn)
-    for name in STEPS:
-        for deploy in ("service", "environment"):
-            current = value(client, arn, "AWSCURRENT")
-            if deploy == "service":
-                environment.deploy_service(current, value(client, arn, "AWSPREVIOUS"))
-            else:
-                environment.deploy_environment(current)
-            assert environment.sent() in environment.accepted(), (name, deploy)
-            if name == "testSecret" and deploy == "service":
+    for name in [*STEPS, None]:
+        for what in ("service", "environment"):
+            deploy(what)
+            check(f"{what} deployed before {name}")
+            if name == "testSecret" and what == "service":
                 # A service deployment just narrowed the rule: the test step says so, and
                 # Secrets Manager's retry of setSecret widens it again.
                 with pytest.raises(module.RotationError, match="does not accept both"):
                     step(module, name, arn, token)
                 step(module, "setSecret", arn, token)
-        step(module, name, arn, token)
-        assert environment.sent() in environment.accepted(), name
+        if name is not None:
+            step(module, name, arn, token)
+            check(name)
+    assert len(in_flight) == 2
 
 
 def test_a_repeated_finish_brings_the_distribution_up_to_date(rotation):
