@@ -45,7 +45,4 @@ class CursorKey(Secret):
 @tracer.capture_lambda_handler
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, str], context: Any) -> None:
-    logger.append_keys(
-        secret_arn=event["SecretId"], token=event["ClientRequestToken"], step=event["Step"]
-    )
     rotate(CursorKey(logger), secretsmanager(), event)

@@ -132,9 +132,6 @@ class OriginHeader(Secret):
 @tracer.capture_lambda_handler
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, str], context: Any) -> None:
-    logger.append_keys(
-        secret_arn=event["SecretId"], token=event["ClientRequestToken"], step=event["Step"]
-    )
     secret = OriginHeader(
         logger,
         header=os.environ["HEADER_NAME"],

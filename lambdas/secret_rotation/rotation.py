@@ -53,6 +53,7 @@ class Secret:
 
 def rotate(secret: Secret, client: Any, event: dict[str, str]) -> None:
     arn, token, step = event["SecretId"], event["ClientRequestToken"], event["Step"]
+    secret.logger.append_keys(secret_arn=arn, token=token, step=step)
     steps = {
         "createSecret": _create,
         "setSecret": _set,

@@ -21,7 +21,7 @@ import pytest
 
 from devstack.intrinsics import Resolver
 from tests.infra import support
-from tests.infra.rendered import Scenario, render
+from tests.infra.rendered import Scenario, analysis, render
 from tests.infra.rendered.model import Deployment, Stack
 
 PARLIAMENT = support.ROOT / "tools" / "parliament" / ".venv" / "bin" / "python"
@@ -156,20 +156,14 @@ class _Physical(dict):
 def realistic(stack: Stack, deployment: Deployment) -> Resolver:
     """A resolver for `stack` that gives AWS-shaped values, parameters as deployed, and imports
     followed to their exporting stack."""
-    parameters = {
-        name: str(spec["Default"])
-        for name, spec in (stack.template.get("Parameters") or {}).items()
-        if "Default" in spec
-    }
-    parameters.update(stack.parameters)
-    if stack.parent is not None:
-        parent = deployment.stack(stack.parent)
-        passed = parent.template["Resources"][stack.logical_id]["Properties"].get("Parameters", {})
-        parent_values = realistic(parent, deployment)
-        for name, value in passed.items():
-            resolved = str(parent_values.resolve(value))
-            setting = DYNAMIC_REFERENCE.match(resolved)
-            parameters[name] = SETTINGS[setting.group(1)] if setting else resolved
+    parameters = analysis.parameter_values(
+        stack, deployment, lambda parent: realistic(parent, deployment)
+    )
+    for name, value in parameters.items():
+        # What CloudFormation reads from the environment's settings (SSM) at deploy time.
+        setting = DYNAMIC_REFERENCE.match(value)
+        if setting:
+            parameters[name] = SETTINGS[setting.group(1)]
     resources: dict[str, _Physical] = {}
     resolver = Resolver(
         stack.template,

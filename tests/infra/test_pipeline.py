@@ -111,10 +111,13 @@ def keys(tmp_path_factory) -> dict[str, Any]:
     folder = tmp_path_factory.mktemp("keys")
     release, release_fpr = make_key(folder / "release", "releases")
     other, other_fpr = make_key(folder / "other", "mallory")
-    return {
+    yield {
         "release": (folder / "release", release, release_fpr),
         "other": (folder / "other", other, other_fpr),
     }
+    # Making and using the keys started a gpg-agent for each home: stop them.
+    for home in (folder / "release", folder / "other"):
+        subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], check=False)
 
 
 def sign(keys: dict[str, Any], who: str, path: Path) -> Path:

@@ -9,8 +9,8 @@ key="${1:?key file}" fingerprint="${2:?fingerprint}" file="${3:?file}" signature
 fingerprint="${fingerprint// /}"
 
 home="$(mktemp -d)"
-trap 'rm -rf "$home"' EXIT
 export GNUPGHOME="$home"
+trap 'gpgconf --kill all 2>/dev/null || true; rm -rf "$home"' EXIT
 
 primaries="$(gpg --batch --with-colons --show-keys "$key" | awk -F: '$1 == "pub" { n++ } END { print n + 0 }')"
 if [[ "$primaries" != 1 ]]; then

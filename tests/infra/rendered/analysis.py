@@ -11,7 +11,7 @@ Each check returns a list of problems (strings); an empty list passes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from devstack.intrinsics import Resolver, Unresolvable
@@ -55,7 +55,11 @@ class _AnyImport(dict):
         return f"<import {key}>"
 
 
-def resolver(stack: Stack, deployment: Deployment) -> Resolver:
+def parameter_values(
+    stack: Stack, deployment: Deployment, parents: Callable[[Stack], Resolver]
+) -> dict[str, str]:
+    """The values the stack is deployed with: its defaults, the values given, and for a nested
+    stack what the parent passes, resolved by `parents(parent)`."""
     template = stack.template
     values = {
         name: str(spec["Default"])
@@ -66,12 +70,18 @@ def resolver(stack: Stack, deployment: Deployment) -> Resolver:
     if stack.parent is not None:
         parent = deployment.stack(stack.parent)
         passed = parent.template["Resources"][stack.logical_id]["Properties"].get("Parameters", {})
-        parent_resolver = resolver(parent, deployment)
+        resolve = parents(parent)
         for name, value in passed.items():
             try:
-                values[name] = str(parent_resolver.resolve(value))
+                values[name] = str(resolve.resolve(value))
             except Unresolvable:
                 values[name] = f"<{name}>"
+    return values
+
+
+def resolver(stack: Stack, deployment: Deployment) -> Resolver:
+    template = stack.template
+    values = parameter_values(stack, deployment, lambda parent: resolver(parent, deployment))
     return Resolver(
         template,
         parameters=values,

@@ -52,26 +52,26 @@ def export(suffix: str) -> dict[str, Any]:
     return {"Name": sub(f"${{AWS::StackName}}-{suffix}")}
 
 
-def lambda_role(extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The role Copilot gives its custom-resource functions (AWSLambdaBasicExecutionRole)."""
-    properties: dict[str, Any] = {
-        "AssumeRolePolicyDocument": {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": ["lambda.amazonaws.com"]},
-                    "Action": ["sts:AssumeRole"],
-                }
-            ],
-        },
-        "Path": "/",
-        "ManagedPolicyArns": [
-            sub("arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
+def service_role(service: str, properties: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An IAM role that an AWS service assumes, with the rest of its properties."""
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
         ],
     }
-    properties.update(extra or {})
-    return {"Type": "AWS::IAM::Role", "Properties": properties}
+    return {
+        "Type": "AWS::IAM::Role",
+        "Properties": {"AssumeRolePolicyDocument": trust, **(properties or {})},
+    }
+
+
+def lambda_role(extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The role Copilot gives its custom-resource functions (AWSLambdaBasicExecutionRole)."""
+    basic = "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+    return service_role(
+        "lambda.amazonaws.com", {"Path": "/", "ManagedPolicyArns": [sub(basic)], **(extra or {})}
+    )
 
 
 def custom_resource_function(role: str, handler: str = "index.handler") -> dict[str, Any]:

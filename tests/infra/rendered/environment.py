@@ -23,6 +23,7 @@ from tests.infra.rendered.cfn import (
     lambda_role,
     not_,
     ref,
+    service_role,
     sub,
 )
 
@@ -666,19 +667,9 @@ def _flow_logs(manifest: dict[str, Any]) -> dict[str, Any]:
                 "TrafficType": "ALL",
             },
         },
-        "FlowLogRole": {
-            "Type": "AWS::IAM::Role",
-            "Properties": {
-                "AssumeRolePolicyDocument": {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                },
+        "FlowLogRole": service_role(
+            "vpc-flow-logs.amazonaws.com",
+            {
                 "Policies": [
                     {
                         "PolicyName": "GrantAccesstoEC2toPublishFlowlogs",
@@ -700,7 +691,7 @@ def _flow_logs(manifest: dict[str, Any]) -> dict[str, Any]:
                     }
                 ],
             },
-        },
+        ),
     }
 
 

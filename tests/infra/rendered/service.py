@@ -29,6 +29,7 @@ from tests.infra.rendered.cfn import (
     lambda_role,
     not_,
     ref,
+    service_role,
     sub,
 )
 from tests.infra.rendered.environment import Unmodelled
@@ -243,40 +244,18 @@ def _task_role(manifest: dict[str, Any], kinds: dict[str, str]) -> dict[str, Any
                 },
             }
         )
-    properties: dict[str, Any] = {
-        "AssumeRolePolicyDocument": {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                }
-            ],
-        },
-        "Policies": policies,
-    }
+    properties: dict[str, Any] = {"Policies": policies}
     managed = [_addon_output(name) for name, kind in kinds.items() if kind == "policy"]
     if managed:
         properties = {"ManagedPolicyArns": managed, **properties}
-    return {"Type": "AWS::IAM::Role", "Properties": properties}
+    return service_role("ecs-tasks.amazonaws.com", properties)
 
 
 def _execution_role() -> dict[str, Any]:
     """executionrole.yml: reads tagged secrets and parameters, pulls the image."""
-    return {
-        "Type": "AWS::IAM::Role",
-        "Properties": {
-            "AssumeRolePolicyDocument": {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            },
+    return service_role(
+        "ecs-tasks.amazonaws.com",
+        {
             "Policies": [
                 {
                     "PolicyName": join(
@@ -327,7 +306,7 @@ def _execution_role() -> dict[str, Any]:
                 )
             ],
         },
-    }
+    )
 
 
 def _autoscaling(manifest: dict[str, Any]) -> dict[str, Any]:
@@ -356,26 +335,16 @@ def _autoscaling(manifest: dict[str, Any]) -> dict[str, Any]:
         },
         "DynamicDesiredCountFunction": custom_resource_function("DynamicDesiredCountFunctionRole"),
         "DynamicDesiredCountFunctionRole": lambda_role(),
-        "AutoScalingRole": {
-            "Type": "AWS::IAM::Role",
-            "Properties": {
-                "AssumeRolePolicyDocument": {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                },
+        "AutoScalingRole": service_role(
+            "ecs-tasks.amazonaws.com",
+            {
                 "ManagedPolicyArns": [
                     sub(
                         "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonEC2ContainerServiceAutoscaleRole"
                     )
                 ],
             },
-        },
+        ),
         "AutoScalingTarget": {
             "Type": "AWS::ApplicationAutoScaling::ScalableTarget",
             "Properties": {
