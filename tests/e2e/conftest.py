@@ -251,7 +251,9 @@ def expect_titles(page: Page, titles: list[str], table: str = "Tasks") -> None:
 
 
 def status_button(page: Page, title: str):
-    return page.get_by_role("button", name=re.compile(f"^Status of {re.escape(title)}: "))
+    # Playwright's selector engine needs "/" escaped inside a regular expression.
+    name = re.escape(title).replace("/", "\\/")
+    return page.get_by_role("button", name=re.compile(f"^Status of {name}: "))
 
 
 def choose_status(page: Page, title: str, status: str) -> None:

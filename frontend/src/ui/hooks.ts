@@ -50,6 +50,8 @@ export function useLoad<T>(load: (previous: T | null) => Promise<T>, deps: unkno
   const latest = useRef(0);
   const current = useRef<T | null>(null);
   current.current = state.data;
+  const loading = useRef(true);
+  loading.current = state.loading;
   const loadRef = useRef(load);
   loadRef.current = load;
   const optionsRef = useRef(options);
@@ -66,7 +68,8 @@ export function useLoad<T>(load: (previous: T | null) => Promise<T>, deps: unkno
   }, [...deps, tick]);
 
   const refresh = useCallback(() => {
-    if (optionsRef.current.paused?.()) return;
+    // Never over a load under way: its answer (or its error) is the one the user waits for.
+    if (loading.current || optionsRef.current.paused?.()) return;
     const call = ++latest.current;
     loadRef.current(current.current).then(
       (data) => call === latest.current && setState({ data, error: null, loading: false }),

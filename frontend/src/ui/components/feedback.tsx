@@ -4,6 +4,7 @@ import { useEffect } from "preact/hooks";
 import { ApiError } from "../../api/client";
 import { fieldLabel } from "../../lib/labels";
 import { Icon } from "./icons";
+import { toasts } from "./toasts";
 
 export function messageOf(error: unknown): string {
   if (error instanceof ApiError) return error.detail;
@@ -18,6 +19,10 @@ export function otherFieldErrors(error: unknown, shown: string[] = []): [string,
 }
 
 export function ErrorAlert({ error, fields = [], children }: { error: unknown; fields?: string[]; children?: ComponentChildren }) {
+  // An error that appears makes earlier success messages stale: they go.
+  useEffect(() => {
+    if (error) toasts.clearSuccesses();
+  }, [error]);
   if (!error) return null;
   const requestId = error instanceof ApiError ? error.requestId : null;
   const others = otherFieldErrors(error, fields);

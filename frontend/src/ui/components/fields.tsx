@@ -3,7 +3,9 @@
 // kept and flagged, never cut silently.
 import type { ComponentChildren } from "preact";
 import { plural } from "../../lib/labels";
+import { useEffect } from "preact/hooks";
 import { Icon } from "./icons";
+import { toasts } from "./toasts";
 
 export function inputValue(event: Event): string {
   return (event.currentTarget as HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement).value;
@@ -16,6 +18,9 @@ export function lengthProblem(what: string, value: string, max: number): string 
 }
 
 export function FieldError({ id, message }: { id: string; message: string | null | undefined }) {
+  useEffect(() => {
+    if (message) toasts.clearSuccesses();
+  }, [message]);
   if (!message) return null;
   return (
     <p class="field-error" id={id}>

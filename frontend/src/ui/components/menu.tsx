@@ -2,7 +2,7 @@
 // <select>, moving through the choices with the arrow keys saves nothing: only Enter, Space or a
 // click does, and focus then returns to the button (WAI-ARIA menu button pattern).
 import type { ComponentChildren } from "preact";
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { Icon } from "./icons";
 
 export interface Choice<T extends string> {
@@ -48,7 +48,9 @@ export function ChoiceMenu<T extends string>({ label, value, choices, onChoose, 
     if (choice.value !== value) onChoose(choice.value);
   };
 
-  useEffect(() => {
+  // In the same task as the render (not after paint): a key pressed right after must reach the
+  // item that is meant to have focus.
+  useLayoutEffect(() => {
     if (open) items.current[active]?.focus();
   }, [open, active]);
   useEffect(() => {

@@ -26,6 +26,7 @@ let nextId = 1;
 export const toasts = {
   show(options: ToastOptions): number {
     const toast = { duration: options.tone === "error" ? null : TOAST_MS, ...options, id: nextId++ };
+    if (toast.tone === "error") toasts.clearSuccesses();
     // A newer plain toast with the same text replaces the older one (never one with an action).
     const same = (t: Toast) => t.message === toast.message && !t.action && !t.onExpire;
     store.set([...store.get().filter((t) => !same(t)), toast]);
@@ -39,6 +40,10 @@ export const toasts = {
     const toast = store.get().find((t) => t.id === id);
     toasts.dismiss(id);
     toast?.onExpire?.();
+  },
+  /** A new error makes earlier good news stale (toasts with an action, such as Undo, stay). */
+  clearSuccesses(): void {
+    store.set(store.get().filter((t) => t.tone === "error" || t.action || t.onExpire));
   },
   /** Errors on screen are out of date once the user moves to another page. */
   clearErrors(): void {

@@ -59,17 +59,19 @@ function valueText(field: string, value: unknown, who: (id: string | null) => st
 function Changes({ event, who }: { event: AuditEvent; who: (id: string | null) => string }) {
   const entries = Object.entries(event.changes ?? {});
   if (entries.length === 0) return <span class="muted">No field changes</span>;
+  // A creation has only new values, a removal only old ones: show the one there is.
   const created = event.action.endsWith(".created") || event.action === "member.added";
+  const removed = event.action.endsWith(".deleted") || event.action === "member.removed";
   return (
     <ul class="changes">
       {entries.map(([field, change]) => {
         const pair = Array.isArray(change) && change.length === 2;
         const before = pair ? change[0] : null;
-        const after = pair ? change[1] : change;
+        const after = pair ? (removed ? change[0] : change[1]) : change;
         return (
           <li key={field}>
             <span class="change-field">{fieldLabel(field)}</span>{" "}
-            {pair && !created && (
+            {pair && !created && !removed && (
               <>
                 <span class="change-old">{valueText(field, before, who)}</span> <span aria-hidden="true">→</span>
                 <span class="visually-hidden"> changed to</span>{" "}

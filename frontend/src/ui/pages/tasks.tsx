@@ -71,7 +71,7 @@ export function TasksPage({ data, search }: { data: WorkspaceData; search: strin
   return (
     <div>
       {canEdit ? (
-        <QuickAdd workspaceId={workspace.id} members={members} status={filters.status || undefined} onAdded={added} />
+        <QuickAdd workspaceId={workspace.id} members={members} status={filters.status || undefined} assignee={filters.assignee} onAdded={added} />
       ) : (
         <p class="notice">You can read this workspace's tasks, but as a viewer you cannot change them.</p>
       )}

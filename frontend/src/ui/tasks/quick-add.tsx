@@ -1,6 +1,6 @@
 // Quick add, at the top of a workspace's tasks: type a title, press Enter. "More fields" opens
 // the rest of the form. `c` anywhere on the page comes here.
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import type { Member, Status, Task, TaskInput } from "../../api/client";
 import { LIMITS } from "../../lib/labels";
 import { ErrorAlert } from "../components/feedback";
@@ -13,10 +13,12 @@ import { EMPTY_TASK, TASK_FIELDS, TaskFields, firstInvalid, serverErrors, valida
 
 export const QUICK_ADD_ID = "quick-add-title";
 
-export function QuickAdd({ workspaceId, members, status, onAdded }: { workspaceId: string; members: Member[]; status?: Status; onAdded: (task: Task) => void }) {
+/** `status` and `assignee`: the list's filters, so that a new task shows in the list it is added to. */
+export function QuickAdd({ workspaceId, members, status, assignee, onAdded }: { workspaceId: string; members: Member[]; status?: Status; assignee?: string; onAdded: (task: Task) => void }) {
   const { api } = useServices();
-  const blank = { ...EMPTY_TASK, status: status ?? "todo" };
+  const blank = { ...EMPTY_TASK, status: status ?? "todo", assignee_id: assignee || null };
   const [draft, setDraft] = useState<TaskInput>(blank);
+  useEffect(() => setDraft((current) => ({ ...current, status: blank.status, assignee_id: blank.assignee_id })), [blank.status, blank.assignee_id]);
   const [more, setMore] = useState(false);
   const [checked, setChecked] = useState<TaskErrors>({});
   const create = useAction();
