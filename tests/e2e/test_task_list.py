@@ -372,3 +372,137 @@ def test_defect_14_field_messages_one_date_format_and_role_names(tab, team, app_
     expect(audit.get_by_role("row").nth(1)).to_contain_text(moment)
     expect(audit).to_contain_text("Role Member")
     expect(audit).not_to_contain_text(re.compile(r"Role (owner|admin|member|viewer)\b"))
+
+
+# -- features -----------------------------------------------------------------------------------
+
+
+def test_sort_by_due_date_with_overdue_and_due_soon_in_words(tab, team):
+    _, _, api, workspace, _ = team
+    api.create_task(workspace["id"], title="Someday")
+    api.create_task(workspace["id"], title="Next month", due_date=day(40))
+    owner = team[0]
+    page = sign_in(tab, owner.email, owner.password, f"/workspaces/{workspace['id']}?sort=due_date")
+    # Earliest due first, no due date last; overdue work counts only while it is not done.
+    expect_titles(
+        page,
+        ["Send the invites", "Write the brief", "Book the venue", "Next month", "Someday"],
+    )
+    rows = page.get_by_role("table", name="Tasks").get_by_role("row")
+    expect(rows.nth(1)).to_contain_text("3 days overdue")
+    expect(rows.nth(2)).to_contain_text("Due yesterday")
+    expect(rows.nth(3)).to_contain_text("Due tomorrow")
+    expect(rows.nth(5)).to_contain_text("No due date")
+    # Colour and words: the overdue chip says it, and the exact date shows on focus.
+    overdue = rows.nth(1).get_by_text("3 days overdue")
+    expect(overdue).to_have_css("color", re.compile(r"rgb\(180, 35, 24\)"))
+    chip = rows.nth(1).locator(".due")
+    chip.focus()
+    tip = page.get_by_role("tooltip")
+    exact = datetime.date.today() - datetime.timedelta(days=3)
+    expect(tip).to_be_visible()
+    expect(tip).to_contain_text(f"{exact.day} {exact.strftime('%B')} {exact.year}")
+    expect(chip).to_have_accessible_description(re.compile(str(exact.year)))
+
+
+def test_a_refused_status_change_is_rolled_back(tab, team):
+    _, _, api, workspace, tasks = team
+    page = open_list(tab, team)
+    page.route(
+        re.compile(r".*/tasks/.*"),
+        lambda route: (
+            route.fulfill(
+                status=503,
+                content_type="application/problem+json",
+                headers={"Retry-After": "1"},
+                body=json.dumps(
+                    {"title": "Unavailable", "status": 503, "detail": "Try again shortly"}
+                ),
+            )
+            if route.request.method == "PATCH"
+            else route.continue_()
+        ),
+    )
+    choose_status(page, "Book the venue", "Done")
+    expect(toasts(page).get_by_role("alert")).to_contain_text("Try again shortly")
+    expect(status_button(page, "Book the venue")).to_have_accessible_name(
+        "Status of Book the venue: In progress"
+    )
+    task = api.get(f"/workspaces/{workspace['id']}/tasks/{tasks['Book the venue']['id']}")
+    assert task.json()["status"] == "in_progress"
+
+
+def test_undo_instead_of_are_you_sure(tab, team):
+    _, _, api, workspace, tasks = team
+    page = tab.page
+    page.clock.install()
+    open_list(tab, team)
+    deletes = requests_to(page, "DELETE", "/tasks/")
+    url = f"/workspaces/{workspace['id']}/tasks"
+
+    # Undo: nothing is sent, the task comes back.
+    page.get_by_role("button", name="Delete Book the venue").click()
+    expect_titles(page, ["Send the invites", "Write the brief"])
+    toasts(page).get_by_role("button", name="Undo").click()
+    expect_titles(page, ["Send the invites", "Book the venue", "Write the brief"])
+    # z undoes the last delete too.
+    page.get_by_role("button", name="Delete Send the invites").click()
+    page.keyboard.press("z")
+    expect_titles(page, ["Send the invites", "Book the venue", "Write the brief"])
+    assert deletes == []
+
+    # When the toast ends, the delete is sent.
+    page.get_by_role("button", name="Delete Write the brief").click()
+    expect(toasts(page)).to_contain_text("Deleted “Write the brief”.")
+    page.clock.fast_forward(7000)
+    wait_for(page, lambda: deletes)
+    expect(toasts(page)).not_to_contain_text("Deleted “Write the brief”.")
+    wait_for(page, lambda: api.get(f"{url}/{tasks['Write the brief']['id']}").status_code == 404)
+
+    # Leaving the page sends it at once (keepalive: it outlives the page).
+    page.get_by_role("button", name="Delete Book the venue").click()
+    tab.goto("/workspaces")
+    wait_for(page, lambda: api.get(f"{url}/{tasks['Book the venue']['id']}").status_code == 404)
+    assert api.get(f"{url}/{tasks['Send the invites']['id']}").status_code == 200
+
+
+def test_shortcuts_c_slash_j_k_and_help_never_steal_typing(tab, team):
+    page = open_list(tab, team)
+    page.get_by_role("heading", level=1).focus()
+    page.keyboard.press("c")
+    title = page.get_by_label("New task")
+    expect(title).to_be_focused()
+    page.keyboard.type("cjk/?z")  # typed into the field, not taken as shortcuts
+    expect(title).to_have_value("cjk/?z")
+    page.get_by_role("heading", level=1).focus()
+    page.keyboard.press("/")
+    expect(page.get_by_role("search", name="Filter tasks").get_by_label("Status")).to_be_focused()
+    page.get_by_role("heading", level=1).focus()
+    page.keyboard.press("j")
+    expect(page.get_by_role("link", name="Send the invites")).to_be_focused()
+    page.keyboard.press("j")
+    expect(page.get_by_role("link", name="Book the venue")).to_be_focused()
+    page.keyboard.press("k")
+    expect(page.get_by_role("link", name="Send the invites")).to_be_focused()
+    page.keyboard.press("?")
+    dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
+    expect(dialog).to_contain_text("New task")
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    expect(page.get_by_role("link", name="Send the invites")).to_be_focused()
+    # Ctrl/Alt combinations stay the browser's.
+    page.keyboard.press("Control+k")
+    expect(dialog).to_have_count(0)
+
+
+def test_lists_refresh_on_focus_and_every_30_seconds(tab, team):
+    _, _, api, workspace, _ = team
+    page = tab.page
+    page.clock.install()
+    open_list(tab, team)
+    api.create_task(workspace["id"], title="Added elsewhere")
+    page.evaluate("window.dispatchEvent(new Event('focus'))")
+    expect(task_links(page).first).to_have_text("Added elsewhere")
+    api.create_task(workspace["id"], title="Added later")
+    page.clock.fast_forward(31_000)
+    expect(task_links(page).first).to_have_text("Added later")

@@ -21,7 +21,7 @@ export function RoleBadge({ role }: { role: Role }) {
 /** "3 days overdue" / "Due tomorrow" / "Due in 5 days"; the exact date shows on hover and on
  * keyboard focus (and is its description for screen readers). */
 export function DueDate({ due, status, id }: { due: string | null; status: Status; id: string }) {
-  if (!due) return <span class="muted">No due date</span>;
+  if (!due) return <span class="due">No due date</span>;
   const state = dueState(due, status);
   const tip = `due-${id}`;
   return (
