@@ -188,6 +188,15 @@ def sign_in(tab: Tab, email: str, password: str, path: str | None = None) -> Pag
     return page
 
 
+def wait_for(page: Page, condition, timeout_ms: int = 10_000) -> None:
+    """Lets the page run until `condition()` holds (route handlers run meanwhile)."""
+    for _ in range(timeout_ms // 50):
+        if condition():
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError("timed out")
+
+
 def toasts(page: Page):
     """The notifications region (successes, Undo, errors that belong to no form)."""
     return page.get_by_role("region", name="Notifications")

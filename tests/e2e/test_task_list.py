@@ -22,6 +22,7 @@ from tests.e2e.conftest import (
     status_button,
     task_links,
     toasts,
+    wait_for,
 )
 from tests.support.http import ApiClient
 
@@ -66,15 +67,6 @@ def requests_to(page: Page, method: str, fragment: str) -> list[str]:
         lambda r: seen.append(r.url) if r.method == method and fragment in r.url else None,
     )
     return seen
-
-
-def wait_for(page: Page, condition, timeout_ms: int = 10_000) -> None:
-    """Lets the page run until `condition()` holds (route handlers run meanwhile)."""
-    for _ in range(timeout_ms // 50):
-        if condition():
-            return
-        page.wait_for_timeout(50)
-    raise AssertionError("timed out")
 
 
 # -- defects 1 and 2: long titles, narrow screens ---------------------------------------------

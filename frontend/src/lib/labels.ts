@@ -39,4 +39,7 @@ export const fieldLabel = (field: string) => FIELD_LABEL[field] ?? field.replace
 /** The limits of the API's fields (API.md), checked in the form before anything is sent. */
 export const LIMITS = { title: 200, description: 10_000, workspaceName: 100 } as const;
 
-export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+/** 10000 -> "10,000" (without Intl, whose first use costs a start-up; see dates.ts). */
+export const thousands = (n: number) => String(n).replace(/\B(?=(\d{3})+$)/g, ",");
+
+export const plural = (n: number, one: string, many = `${one}s`) => `${thousands(n)} ${n === 1 ? one : many}`;

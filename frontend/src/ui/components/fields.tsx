@@ -2,7 +2,7 @@
 // technology (aria-invalid, aria-describedby). No maxlength: a paste longer than the limit is
 // kept and flagged, never cut silently.
 import type { ComponentChildren } from "preact";
-import { plural } from "../../lib/labels";
+import { plural, thousands } from "../../lib/labels";
 import { useEffect } from "preact/hooks";
 import { Icon } from "./icons";
 import { toasts } from "./toasts";
@@ -14,7 +14,7 @@ export function inputValue(event: Event): string {
 /** The message for a text over its limit, or null. */
 export function lengthProblem(what: string, value: string, max: number): string | null {
   const over = value.length - max;
-  return over > 0 ? `${what} can be at most ${max.toLocaleString("en")} characters: remove ${plural(over, "character")}.` : null;
+  return over > 0 ? `${what} can be at most ${thousands(max)} characters: remove ${plural(over, "character")}.` : null;
 }
 
 export function FieldError({ id, message }: { id: string; message: string | null | undefined }) {
@@ -72,7 +72,7 @@ export function TextField(props: TextFieldProps) {
         <label for={id}>{label}</label>
         {counted && (
           <span id={`${id}-count`} class={over ? "counter counter--over" : "counter"}>
-            {value.length.toLocaleString("en")} / {max!.toLocaleString("en")}
+            {thousands(value.length)} / {thousands(max!)}
             <span class="visually-hidden"> characters</span>
           </span>
         )}

@@ -1,7 +1,7 @@
 // A workspace's tasks as a board: one column per status, earliest due first. A task moves by
 // dragging it, by its arrow buttons, or with Shift + Left / Right on a focused card; the move
 // shows at once and is undone if the server refuses it.
-import { useRef, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { ApiError, etagOf, type Page, type Status, type Task } from "../../api/client";
 import { STATUSES, STATUS_LABEL, atLeast } from "../../lib/labels";
 import { DueDate } from "../components/chips";
@@ -12,6 +12,7 @@ import { useServices } from "../context";
 import { useLoad } from "../hooks";
 import { paths } from "../router";
 import { useHiddenTasks } from "../tasks/deletes";
+import { useSerialChanges } from "../tasks/operations";
 import { QuickAdd } from "../tasks/quick-add";
 import { memberName, type WorkspaceData } from "../workspace/data";
 
@@ -39,7 +40,7 @@ export function BoardPage({ data }: { data: WorkspaceData }) {
   const { api } = useServices();
   const { workspace, members } = data;
   const canEdit = atLeast(workspace.role, "member");
-  const moving = useRef(0);
+  const serial = useSerialChanges();
   const [dropTarget, setDropTarget] = useState<Status | null>(null);
   const hidden = useHiddenTasks();
   const board = useLoad(
@@ -48,31 +49,34 @@ export function BoardPage({ data }: { data: WorkspaceData }) {
       return Object.fromEntries(STATUSES.map((s, i) => [s, pages[i]])) as Columns;
     },
     [workspace.id],
-    { fresh: true, paused: () => moving.current > 0 },
+    { fresh: true, paused: serial.busy },
   );
   const update = (change: (columns: Columns) => Columns) => board.setData((columns) => columns && change(columns));
 
-  const move = async (task: Task, status: Status, focus: "link" | "left" | "right" = "link") => {
+  const move = (task: Task, status: Status, focus: "link" | "left" | "right" = "link") => {
     if (task.status === status || !canEdit) return;
     update((columns) => placed(columns, { ...task, status }));
     setTimeout(() => {
       const card = document.querySelector(`[data-card="${CSS.escape(task.id)}"]`);
       ((card?.querySelector(`.move-${focus}`) ?? card?.querySelector(".task-link")) as HTMLElement | null)?.focus();
     }, 0);
-    moving.current++;
-    try {
-      const { data: saved } = await api.updateTask(task.workspace_id, task.id, { status }, etagOf(task));
-      update((columns) => placed(columns, saved));
-      toasts.show({ message: `Moved “${task.title}” to ${STATUS_LABEL[status]}.` });
-    } catch (error) {
-      const gone = error instanceof ApiError && error.isGone;
-      update((columns) => (gone ? without(columns, task) : placed(columns, task)));
-      const why = gone ? "it was deleted by someone else" : error instanceof ApiError && error.isConflict ? "someone else changed it meanwhile; the board now shows their version" : messageOf(error);
-      toasts.show({ tone: "error", message: `“${task.title}” was not moved: ${why}.` });
-      if (!gone) board.refresh();
-    } finally {
-      moving.current--;
-    }
+    serial.enqueue(
+      task,
+      async (current) => (await api.updateTask(task.workspace_id, task.id, { status }, etagOf(current))).data,
+      ({ saved, error, current, last }) => {
+        if (saved) {
+          if (last) update((columns) => placed(columns, saved));
+          toasts.show({ message: `Moved “${task.title}” to ${STATUS_LABEL[status]}.` });
+          return;
+        }
+        const gone = error instanceof ApiError && error.isGone;
+        if (gone) update((columns) => without(columns, task));
+        else if (last) update((columns) => placed(columns, current));
+        const why = gone ? "it was deleted by someone else" : error instanceof ApiError && error.isConflict ? "someone else changed it meanwhile; the board now shows their version" : messageOf(error);
+        toasts.show({ tone: "error", message: `“${task.title}” was not moved: ${why}.` });
+        if (!gone && error instanceof ApiError && error.isConflict) board.refresh();
+      },
+    );
   };
 
   const more = async (status: Status, cursor: string) => {
@@ -122,7 +126,7 @@ export function BoardPage({ data }: { data: WorkspaceData }) {
                   event.preventDefault();
                   setDropTarget(null);
                   const task = find(event.dataTransfer?.getData("text/plain") ?? "");
-                  if (task) void move(task, status);
+                  if (task) move(task, status);
                 }}
               >
                 <h3 id={`column-${status}`}>
@@ -149,7 +153,7 @@ export function BoardPage({ data }: { data: WorkspaceData }) {
                         const to = event.key === "ArrowLeft" ? left : event.key === "ArrowRight" ? right : undefined;
                         if (!to) return;
                         event.preventDefault();
-                        void move(task, to);
+                        move(task, to);
                       }}
                     >
                       <a href={paths.task(task.workspace_id, task.id)} class="task-link" data-nav-item>
@@ -167,12 +171,12 @@ export function BoardPage({ data }: { data: WorkspaceData }) {
                       {canEdit && (
                         <div class="card-moves">
                           {left && (
-                            <button type="button" class="icon-button move-left" aria-label={`Move ${task.title} to ${STATUS_LABEL[left]}`} onClick={() => void move(task, left, "left")}>
+                            <button type="button" class="icon-button move-left" aria-label={`Move ${task.title} to ${STATUS_LABEL[left]}`} onClick={() => move(task, left, "left")}>
                               <Icon name="left" />
                             </button>
                           )}
                           {right && (
-                            <button type="button" class="icon-button move-right" aria-label={`Move ${task.title} to ${STATUS_LABEL[right]}`} onClick={() => void move(task, right, "right")}>
+                            <button type="button" class="icon-button move-right" aria-label={`Move ${task.title} to ${STATUS_LABEL[right]}`} onClick={() => move(task, right, "right")}>
                               <Icon name="right" />
                             </button>
                           )}

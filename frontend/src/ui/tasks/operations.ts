@@ -18,8 +18,48 @@ export function neighbourOf(taskId: string, fallback: () => HTMLElement | null):
   return (at >= 0 ? (items[at + 1] ?? items[at - 1]) : null) ?? fallback();
 }
 
-export function useTaskOperations(api: Api, update: Update) {
+interface Outcome {
+  saved?: Task;
+  error?: unknown;
+  /** The version the change was sent against. */
+  current: Task;
+  /** No later change of this task is waiting: what is on screen can be settled. */
+  last: boolean;
+}
+
+/** Changes of one task go to the server one after another, each with the ETag of the version
+ * the one before produced: two quick changes never refuse each other with a 412. */
+export function useSerialChanges() {
+  const latest = useRef(new Map<string, Task>());
+  const queues = useRef(new Map<string, Promise<void>>());
   const inFlight = useRef(0);
+  const enqueue = (task: Task, send: (current: Task) => Promise<Task>, settle: (outcome: Outcome) => void) => {
+    inFlight.current++;
+    const run: Promise<void> = (queues.current.get(task.id) ?? Promise.resolve()).then(async () => {
+      const current = latest.current.get(task.id) ?? task;
+      let outcome: Omit<Outcome, "last">;
+      try {
+        const saved = await send(current);
+        latest.current.set(task.id, saved);
+        outcome = { saved, current };
+      } catch (error) {
+        outcome = { error, current };
+      }
+      const last = queues.current.get(task.id) === run;
+      if (last) {
+        queues.current.delete(task.id);
+        latest.current.delete(task.id);
+      }
+      inFlight.current--;
+      settle({ ...outcome, last });
+    });
+    queues.current.set(task.id, run);
+  };
+  return { enqueue, busy: () => inFlight.current > 0 };
+}
+
+export function useTaskOperations(api: Api, update: Update) {
+  const serial = useSerialChanges();
 
   const failed = (task: Task, error: unknown, what: string) => {
     if (error instanceof ApiError && error.isGone) {
@@ -45,19 +85,21 @@ export function useTaskOperations(api: Api, update: Update) {
     });
   };
 
-  const changeStatus = async (task: Task, status: Status) => {
+  const changeStatus = (task: Task, status: Status) => {
     update(replace({ ...task, status }));
-    inFlight.current++;
-    try {
-      const { data } = await api.updateTask(task.workspace_id, task.id, { status }, etagOf(task));
-      update(replace(data));
-      toasts.show({ message: `“${task.title}” is now ${STATUS_LABEL[status]}.` });
-    } catch (error) {
-      update(replace(task));
-      failed(task, error, "the status change");
-    } finally {
-      inFlight.current--;
-    }
+    serial.enqueue(
+      task,
+      async (current) => (await api.updateTask(task.workspace_id, task.id, { status }, etagOf(current))).data,
+      ({ saved, error, current, last }) => {
+        if (saved) {
+          if (last) update(replace(saved));
+          toasts.show({ message: `“${task.title}” is now ${STATUS_LABEL[status]}.` });
+        } else {
+          if (last) update(replace(current));
+          failed(current, error, "the status change");
+        }
+      },
+    );
   };
 
   const remove = (task: Task, fallbackFocus: () => HTMLElement | null) => {
@@ -65,5 +107,5 @@ export function useTaskOperations(api: Api, update: Update) {
     deleteWithUndo(api, task);
   };
 
-  return { changeStatus, remove, paused: () => inFlight.current > 0 };
+  return { changeStatus, remove, paused: serial.busy };
 }
