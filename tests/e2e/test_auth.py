@@ -247,7 +247,7 @@ def test_the_access_token_is_refreshed_silently_before_it_expires(tab, app_stack
         )
     ) as refresh:
         page.clock.fast_forward("58:30")
-        page.get_by_role("link", name="Workspaces").click()
+        page.get_by_role("link", name="Workspaces", exact=True).click()
     assert refresh.value.post_data_json["AuthFlow"] == "REFRESH_TOKEN_AUTH"
     page.get_by_label("New workspace name").fill("After a long lunch")
     page.get_by_role("button", name="Create workspace").click()

@@ -37,7 +37,7 @@ def test_a_team_works_in_a_workspace(new_tab, app_stack):
     )
 
     # A workspace and its tasks.
-    page.get_by_role("link", name="Workspaces").click()
+    page.get_by_role("link", name="Workspaces", exact=True).click()
     page.get_by_label("New workspace name").fill("Launch plan")
     page.get_by_role("button", name="Create workspace").click()
     expect(heading).to_have_text("Launch plan")
@@ -86,7 +86,7 @@ def test_a_team_works_in_a_workspace(new_tab, app_stack):
     # The viewer reads, and cannot change anything.
     reader = new_tab()
     reader_page = sign_in(reader, viewer.email, viewer.password)
-    reader_page.get_by_role("link", name="Workspaces").click()
+    reader_page.get_by_role("link", name="Workspaces", exact=True).click()
     reader_page.get_by_role("link", name="Launch plan").click()
     expect(reader_page.get_by_role("heading", level=1)).to_have_text("Launch plan")
     expect(reader_page.get_by_text("as a viewer you cannot change them")).to_be_visible()

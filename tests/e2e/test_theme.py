@@ -45,7 +45,7 @@ def test_defect_15_the_focus_ring_contrasts_3_to_1(new_tab, app_stack, scheme):
     page = sign_in(tab, user.email, user.password, "/workspaces")
     assert background_is_dark(page) == (scheme == "dark")
     for target in (
-        page.get_by_role("link", name="Workspaces"),
+        page.get_by_role("link", name="Workspaces", exact=True),
         page.get_by_label("New workspace name"),
         page.get_by_role("button", name="Create workspace"),
     ):
