@@ -27,8 +27,8 @@ SCREENSHOTS = ARTIFACTS / "screenshots"
 # axe-core from the frontend's own lock file (a dev dependency): evaluated in the page over the
 # DevTools protocol, which the page's CSP does not govern, so no policy is loosened for it.
 AXE = ROOT / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
-# The widths the issue names: a laptop, a phone, and WCAG's 320 CSS px reflow.
-DESKTOP, PHONE, REFLOW = 1440, 390, 320
+# The widths the issue names: a laptop, a phone, and WCAG's 320 CSS px reflow; and a tablet.
+DESKTOP, PHONE, REFLOW, TABLET = 1440, 390, 320, 820
 CHROMIUM = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",

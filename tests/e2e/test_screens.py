@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import DESKTOP, PHONE, REFLOW, Tab, sign_in
+from tests.e2e.conftest import DESKTOP, PHONE, REFLOW, TABLET, Tab, sign_in
 from tests.support.http import ApiClient
 
 LONG_TITLE = "https://example.com/" + "plans/" * 5 + "x" * 150  # 200 characters, no space
@@ -130,14 +130,25 @@ def test_every_screen_is_accessible_fits_and_is_photographed(new_tab, screens, w
     check("confirm-dialog")
 
 
-def test_nothing_scrolls_sideways_at_320_px(new_tab, screens):
+@pytest.mark.parametrize("width", [REFLOW, TABLET])
+def test_nothing_scrolls_sideways_at_320_px_nor_on_a_tablet(new_tab, screens, width):
     owner, visits, _ = screens
-    tab = new_tab(REFLOW)
+    tab = new_tab(width)
     wide: list[str] = []
 
     def check(name: str) -> None:
         if tab.sideways_overflow():
             wide.append(f"{name}: {tab.sideways_overflow()} px")
+        if name in ("tasks", "my-tasks"):
+            # Titles keep room to be read: no column squeezes them to a letter a line.
+            narrowest = min(box["width"] for box in task_link_boxes(tab))
+            if narrowest < 120:
+                wide.append(f"{name}: a title {narrowest:.0f} px wide")
 
     tour(tab, owner, visits, check)
-    assert not wide, "screens wider than 320 px: " + ", ".join(wide)
+    assert not wide, f"at {width} px: " + ", ".join(wide)
+
+
+def task_link_boxes(tab: Tab) -> list[dict]:
+    table = tab.page.get_by_role("table").first
+    return [link.bounding_box() for link in table.get_by_role("link").all()]

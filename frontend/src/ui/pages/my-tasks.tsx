@@ -37,12 +37,6 @@ export function MyTasksPage({ search }: { search: string }) {
     <section>
       <PageTitle>My tasks</PageTitle>
       <p class="lead">Everything assigned to you, in every workspace, earliest due first.</p>
-      {list.data && (overdue > 0 || soon > 0) && (
-        <p class="summary">
-          {overdue > 0 && <span class="due due--overdue">{plural(overdue, "task")} overdue</span>}
-          {soon > 0 && <span class="due due--soon">{plural(soon, "task")} due soon</span>}
-        </p>
-      )}
       <form class="filters" role="search" aria-label="Filter my tasks" onSubmit={(e) => e.preventDefault()}>
         <div class="field">
           <label for="my-filter-status">Status</label>
@@ -62,6 +56,14 @@ export function MyTasksPage({ search }: { search: string }) {
         </h2>
         {list.loading && list.data && <Loading what="your tasks" />}
       </div>
+      {/* Below the heading, with the list: content that arrives never pushes what is on screen. */}
+      {list.data && (overdue > 0 || soon > 0) && (
+        <p class="summary">
+          {overdue > 0 && <span class="due due--overdue">{plural(overdue, "task")} overdue</span>}
+          {soon > 0 && <span class="due due--soon">{plural(soon, "task")} due soon</span>}
+        </p>
+      )}
+
       {list.loading && !list.data && <Loading what="your tasks" />}
       <ErrorAlert error={list.error ?? workspaces.error}>
         <button
