@@ -13,7 +13,7 @@ UV := $(TOOLS)/uv/bin/uv
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help setup dev test lint test-unit test-integration test-infra bench frontend-build test-frontend test-e2e lighthouse
+.PHONY: help setup dev test lint test-unit test-integration test-infra bench profile soak frontend-build test-frontend test-e2e lighthouse
 
 help:
 	@echo "make dev    set up and start the whole stack locally (emulator, resources, API, app)"
@@ -30,8 +30,8 @@ dev: setup frontend-build
 	$(PY) -m devstack
 
 lint: setup
-	$(VENV)/bin/ruff check app devstack tests lambdas bench frontend/scripts
-	$(VENV)/bin/ruff format --check app devstack tests lambdas bench frontend/scripts
+	$(VENV)/bin/ruff check app devstack tests lambdas bench frontend/scripts migrations
+	$(VENV)/bin/ruff format --check app devstack tests lambdas bench frontend/scripts migrations
 
 test-unit: setup
 	$(PY) -m pytest tests/unit
@@ -85,6 +85,20 @@ lighthouse: setup frontend-build
 test: lint test-unit test-integration test-infra test-frontend test-e2e lighthouse
 
 # Not part of `make test`: figures, printed as ratios to a baseline measured in the same run.
-bench: setup
+# wrk comes from Debian's package (installed here when missing; apt needs root).
+WRK := /usr/bin/wrk
+$(WRK):
+	command -v wrk >/dev/null || apt-get install -y -qq wrk || (apt-get update -qq && apt-get install -y -qq wrk)
+
+bench: setup $(WRK)
+	$(PY) -m bench.serving
 	$(PY) -m bench.emulator_transactions
 	$(PY) -m bench.api_latency
+
+# Flame graphs of the service under load, into bench/profiles/ (py-spy, dev group).
+profile: setup $(WRK)
+	$(PY) -m bench.profile
+
+# Five minutes of mixed load on the local stack: no error, RSS growth under 10%.
+soak: setup $(WRK)
+	$(PY) -m bench.soak
