@@ -3,6 +3,7 @@ provisioned resources, gunicorn) serving the built app from frontend/dist."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -195,6 +196,25 @@ def wait_for(page: Page, condition, timeout_ms: int = 10_000) -> None:
             return
         page.wait_for_timeout(50)
     raise AssertionError("timed out")
+
+
+def refuse_changes(page: Page, detail: str) -> None:
+    """The service refuses every task change (PATCH) with a 503, as it does when DynamoDB is down
+    (which the emulator cannot be made to do for one request): reads still work."""
+    body = json.dumps({"title": "Service Unavailable", "status": 503, "detail": detail})
+    page.route(
+        re.compile(r".*/tasks/.*"),
+        lambda route: (
+            route.fulfill(
+                status=503,
+                headers={"Retry-After": "1"},
+                content_type="application/problem+json",
+                body=body,
+            )
+            if route.request.method == "PATCH"
+            else route.continue_()
+        ),
+    )
 
 
 def toasts(page: Page):

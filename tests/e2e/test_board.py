@@ -4,13 +4,12 @@ their arrow buttons, or with Shift + arrow keys on a focused card; a refused mov
 from __future__ import annotations
 
 import datetime
-import json
 import re
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import DESKTOP, PHONE, sign_in, toasts, wait_for
+from tests.e2e.conftest import DESKTOP, PHONE, refuse_changes, sign_in, toasts, wait_for
 from tests.support.http import ApiClient
 
 
@@ -92,19 +91,7 @@ def test_columns_and_moves_by_pointer_buttons_and_keys(new_tab, board, width):
 def test_a_refused_move_goes_back(tab, board):
     _, api, workspace, tasks = board
     page = open_board(tab, board)
-    page.route(
-        re.compile(r".*/tasks/.*"),
-        lambda route: (
-            route.fulfill(
-                status=503,
-                headers={"Retry-After": "1"},
-                content_type="application/problem+json",
-                body=json.dumps({"title": "Unavailable", "status": 503, "detail": "Try again"}),
-            )
-            if route.request.method == "PATCH"
-            else route.continue_()
-        ),
-    )
+    refuse_changes(page, "Try again shortly")
     page.get_by_role("button", name="Move Send the invites to In progress").click()
     expect(toasts(page).get_by_role("alert")).to_contain_text("“Send the invites” was not moved")
     expect(column(page, "To do").get_by_role("link")).to_have_text(["Send the invites"])

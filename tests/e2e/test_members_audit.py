@@ -6,18 +6,26 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import DESKTOP, sign_in, toasts
 from tests.support.http import ApiClient
 
 
-def test_defect_3_4_roles_by_keyboard_and_the_remove_dialog(tab, app_stack):
+@pytest.fixture
+def team(app_stack):
+    """An owner's workspace with one member."""
     owner = app_stack.new_user("owner")
     helper = app_stack.new_user("helper")
     api = ApiClient(app_stack.api, owner.access_token)
     workspace = api.create_workspace("Launch plan")
     api.add_member(workspace["id"], helper.email, "member")
+    return owner, helper, api, workspace
+
+
+def test_defect_3_4_roles_by_keyboard_and_the_remove_dialog(tab, team):
+    owner, helper, api, workspace = team
     page = sign_in(tab, owner.email, owner.password, f"/workspaces/{workspace['id']}/members")
     patches: list[str] = []
     page.on("request", lambda r: patches.append(r.url) if r.method == "PATCH" else None)
@@ -55,12 +63,8 @@ def test_defect_3_4_roles_by_keyboard_and_the_remove_dialog(tab, app_stack):
     expect(page.get_by_role("table", name="Members")).not_to_contain_text(helper.email)
 
 
-def test_defect_5_the_audit_log_reads_as_sentences(new_tab, app_stack):
-    owner = app_stack.new_user("owner")
-    helper = app_stack.new_user("helper")
-    api = ApiClient(app_stack.api, owner.access_token)
-    workspace = api.create_workspace("Launch plan")
-    api.add_member(workspace["id"], helper.email, "member")
+def test_defect_5_the_audit_log_reads_as_sentences(new_tab, team):
+    owner, helper, api, workspace = team
     task = api.create_task(workspace["id"], title="Write the brief")
     url = f"/workspaces/{workspace['id']}/tasks/{task['id']}"
     version = 1

@@ -18,6 +18,7 @@ from tests.e2e.conftest import (
     add_task,
     choose_status,
     expect_titles,
+    refuse_changes,
     sign_in,
     status_button,
     task_links,
@@ -400,21 +401,7 @@ def test_sort_by_due_date_with_overdue_and_due_soon_in_words(tab, team):
 def test_a_refused_status_change_is_rolled_back(tab, team):
     _, _, api, workspace, tasks = team
     page = open_list(tab, team)
-    page.route(
-        re.compile(r".*/tasks/.*"),
-        lambda route: (
-            route.fulfill(
-                status=503,
-                content_type="application/problem+json",
-                headers={"Retry-After": "1"},
-                body=json.dumps(
-                    {"title": "Unavailable", "status": 503, "detail": "Try again shortly"}
-                ),
-            )
-            if route.request.method == "PATCH"
-            else route.continue_()
-        ),
-    )
+    refuse_changes(page, "Try again shortly")
     choose_status(page, "Book the venue", "Done")
     expect(toasts(page).get_by_role("alert")).to_contain_text("Try again shortly")
     expect(status_button(page, "Book the venue")).to_have_accessible_name(

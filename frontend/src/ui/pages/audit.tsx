@@ -6,6 +6,7 @@ import { formatDate, formatTime } from "../../lib/dates";
 import { ROLE_LABEL, STATUS_LABEL, fieldLabel } from "../../lib/labels";
 import { ErrorAlert, Loading } from "../components/feedback";
 import { Pager } from "../components/pager";
+import { TableHead } from "../components/table";
 import { useServices } from "../context";
 import { useLoad, usePager } from "../hooks";
 import { memberName, type WorkspaceData } from "../workspace/data";
@@ -134,22 +135,14 @@ export function AuditPage({ data }: { data: WorkspaceData }) {
       {list.data && list.data.items.length > 0 && (
         <table class={`audit-table${list.loading ? " is-stale" : ""}`} role="table" aria-busy={list.loading}>
           <caption class="visually-hidden">Audit events, newest first</caption>
-          <thead role="rowgroup">
-            <tr role="row">
-              <th role="columnheader" scope="col" class="col-when">
-                When
-              </th>
-              <th role="columnheader" scope="col" class="col-who">
-                Who
-              </th>
-              <th role="columnheader" scope="col" class="col-what">
-                What
-              </th>
-              <th role="columnheader" scope="col" class="col-changes">
-                Changes
-              </th>
-            </tr>
-          </thead>
+          <TableHead
+            columns={[
+              ["col-when", "When"],
+              ["col-who", "Who"],
+              ["col-what", "What"],
+              ["col-changes", "Changes"],
+            ]}
+          />
           <tbody role="rowgroup">
             {list.data.items.map((event) => (
               <Row key={event.id} event={event} members={data.members} names={names!} />
@@ -157,7 +150,7 @@ export function AuditPage({ data }: { data: WorkspaceData }) {
           </tbody>
         </table>
       )}
-      <Pager label="Audit log" pageNumber={pager.pageNumber} nextCursor={list.data?.next_cursor} onNext={pager.next} onPrevious={pager.previous} focusAfter={() => heading.current} />
+      <Pager label="Audit log" pager={pager} nextCursor={list.data?.next_cursor} heading={heading} />
     </div>
   );
 }

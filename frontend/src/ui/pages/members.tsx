@@ -10,6 +10,7 @@ import { ErrorAlert, messageOf } from "../components/feedback";
 import { TextField, inputValue } from "../components/fields";
 import { Icon } from "../components/icons";
 import { ChoiceMenu } from "../components/menu";
+import { Options, TableHead } from "../components/table";
 import { toasts } from "../components/toasts";
 import { useServices } from "../context";
 import { useAction } from "../hooks";
@@ -71,11 +72,7 @@ function AddMember({ workspaceId, roles, onAdded }: { workspaceId: string; roles
         <div class="field">
           <label for="member-role">Role</label>
           <select id="member-role" value={role} onChange={(e) => setRole(inputValue(e) as Role)}>
-            {roles.map((r) => (
-              <option key={r} value={r}>
-                {ROLE_LABEL[r]}
-              </option>
-            ))}
+            <Options values={roles} labels={ROLE_LABEL} />
           </select>
         </div>
       </div>
@@ -184,22 +181,14 @@ export function MembersPage({ data, onChanged }: { data: WorkspaceData; onChange
       </h2>
       <table class="member-table" role="table">
         <caption class="visually-hidden">Members</caption>
-        <thead role="rowgroup">
-          <tr role="row">
-            <th role="columnheader" scope="col" class="col-email">
-              Email
-            </th>
-            <th role="columnheader" scope="col" class="col-role">
-              Role
-            </th>
-            <th role="columnheader" scope="col" class="col-added">
-              Added
-            </th>
-            <th role="columnheader" scope="col" class="col-actions">
-              <span class="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
+        <TableHead
+          columns={[
+            ["col-email", "Email"],
+            ["col-role", "Role"],
+            ["col-added", "Added"],
+            ["col-actions", null],
+          ]}
+        />
         <tbody role="rowgroup">
           {members.map((member) => (
             <MemberRow

@@ -7,6 +7,7 @@ import { STATUSES, STATUS_LABEL, atLeast, plural } from "../../lib/labels";
 import { ErrorAlert, Loading, PageTitle } from "../components/feedback";
 import { inputValue } from "../components/fields";
 import { Pager } from "../components/pager";
+import { Options } from "../components/table";
 import { useHasDraft, useServices } from "../context";
 import { useLoad, usePager } from "../hooks";
 import { replaceQuery } from "../router";
@@ -41,12 +42,7 @@ export function MyTasksPage({ search }: { search: string }) {
         <div class="field">
           <label for="my-filter-status">Status</label>
           <select id="my-filter-status" value={status} onChange={(e) => replaceQuery({ status: inputValue(e) })}>
-            <option value="">Any status</option>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {STATUS_LABEL[s]}
-              </option>
-            ))}
+            <Options values={STATUSES} labels={STATUS_LABEL} any="Any status" />
           </select>
         </div>
       </form>
@@ -98,14 +94,7 @@ export function MyTasksPage({ search }: { search: string }) {
           />
         </div>
       )}
-      <Pager
-        label="My tasks"
-        pageNumber={pager.pageNumber}
-        nextCursor={list.data?.next_cursor}
-        onNext={pager.next}
-        onPrevious={pager.previous}
-        focusAfter={() => heading.current}
-      />
+      <Pager label="My tasks" pager={pager} nextCursor={list.data?.next_cursor} heading={heading} />
     </section>
   );
 }

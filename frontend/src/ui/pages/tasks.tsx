@@ -6,6 +6,7 @@ import { STATUSES, STATUS_LABEL, atLeast } from "../../lib/labels";
 import { ErrorAlert, Loading } from "../components/feedback";
 import { inputValue } from "../components/fields";
 import { Pager } from "../components/pager";
+import { Options } from "../components/table";
 import { toasts } from "../components/toasts";
 import { useHasDraft, useServices } from "../context";
 import { useLoad, usePager } from "../hooks";
@@ -79,12 +80,7 @@ export function TasksPage({ data, search }: { data: WorkspaceData; search: strin
         <div class="field">
           <label for="filter-status">Status</label>
           <select id="filter-status" value={filters.status} onChange={(e) => replaceQuery({ status: inputValue(e) })}>
-            <option value="">Any status</option>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {STATUS_LABEL[s]}
-              </option>
-            ))}
+            <Options values={STATUSES} labels={STATUS_LABEL} any="Any status" />
           </select>
         </div>
         <div class="field">
@@ -150,14 +146,7 @@ export function TasksPage({ data, search }: { data: WorkspaceData; search: strin
           />
         </div>
       )}
-      <Pager
-        label="Tasks"
-        pageNumber={pager.pageNumber}
-        nextCursor={list.data?.next_cursor}
-        onNext={pager.next}
-        onPrevious={pager.previous}
-        focusAfter={() => heading.current}
-      />
+      <Pager label="Tasks" pager={pager} nextCursor={list.data?.next_cursor} heading={heading} />
     </div>
   );
 }

@@ -79,14 +79,7 @@ export function Workspaces() {
           ))}
         </ul>
       )}
-      <Pager
-        label="Workspaces"
-        pageNumber={pager.pageNumber}
-        nextCursor={list.data?.next_cursor}
-        onNext={pager.next}
-        onPrevious={pager.previous}
-        focusAfter={() => heading.current}
-      />
+      <Pager label="Workspaces" pager={pager} nextCursor={list.data?.next_cursor} heading={heading} />
     </section>
   );
 }

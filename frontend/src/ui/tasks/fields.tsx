@@ -3,6 +3,7 @@
 import { ApiError, type Member, type Status, type Task, type TaskInput } from "../../api/client";
 import { LIMITS, STATUSES, STATUS_LABEL } from "../../lib/labels";
 import { FieldError, TextField, inputValue, lengthProblem } from "../components/fields";
+import { Options } from "../components/table";
 import { FORMER_MEMBER } from "../workspace/data";
 
 export type TaskErrors = Partial<Record<keyof TaskInput, string>>;
@@ -77,11 +78,7 @@ export function TaskFields({
         <div class="field">
           <label for={id("status")}>Status</label>
           <select id={id("status")} value={value.status} onChange={(e) => set("status", inputValue(e) as Status)}>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {STATUS_LABEL[s]}
-              </option>
-            ))}
+            <Options values={STATUSES} labels={STATUS_LABEL} />
           </select>
         </div>
         <div class="field">

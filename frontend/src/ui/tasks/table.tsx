@@ -6,6 +6,7 @@ import { STATUSES, STATUS_LABEL } from "../../lib/labels";
 import { DueDate, StatusChip } from "../components/chips";
 import { Icon } from "../components/icons";
 import { ChoiceMenu } from "../components/menu";
+import { TableHead } from "../components/table";
 import { paths } from "../router";
 import { memberName } from "../workspace/data";
 
@@ -39,34 +40,16 @@ export function TaskTable({ caption, tasks, loading, canEdit, onStatus, onDelete
   return (
     <table class="task-table" role="table" aria-busy={loading} data-layout={workspaceName ? "mine" : "workspace"}>
       <caption class="visually-hidden">{caption}</caption>
-      <thead role="rowgroup">
-        <tr role="row">
-          <th role="columnheader" scope="col" class="col-title">
-            Title
-          </th>
-          {workspaceName && (
-            <th role="columnheader" scope="col" class="col-workspace">
-              Workspace
-            </th>
-          )}
-          <th role="columnheader" scope="col" class="col-status">
-            Status
-          </th>
-          {members && (
-            <th role="columnheader" scope="col" class="col-assignee">
-              Assignee
-            </th>
-          )}
-          <th role="columnheader" scope="col" class="col-due">
-            Due
-          </th>
-          {deletable && (
-            <th role="columnheader" scope="col" class="col-actions">
-              <span class="visually-hidden">Actions</span>
-            </th>
-          )}
-        </tr>
-      </thead>
+      <TableHead
+        columns={[
+          ["col-title", "Title"],
+          ...(workspaceName ? [["col-workspace", "Workspace"] as [string, string]] : []),
+          ["col-status", "Status"],
+          ...(members ? [["col-assignee", "Assignee"] as [string, string]] : []),
+          ["col-due", "Due"],
+          ...(deletable ? [["col-actions", null] as [string, null]] : []),
+        ]}
+      />
       <tbody role="rowgroup">
         {tasks.map((task) => (
           <tr role="row" key={task.id}>
