@@ -10,7 +10,13 @@ from tests.infra import support
 ENV = support.merged(support.ENVIRONMENT_ADDONS)
 SVC = support.merged(support.SERVICE_ADDONS)
 # Actions IAM cannot scope to a resource: only these may have Resource "*".
-NO_RESOURCE_LEVEL = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+NO_RESOURCE_LEVEL = {
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    # What a function in a VPC needs to manage its network interfaces (stream*.yml).
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+}
 # boto3 calls -> the IAM actions they need (TransactWriteItems is authorised item by item).
 DYNAMODB_CALLS = {
     "get_item": {"dynamodb:GetItem"},
@@ -166,6 +172,8 @@ def test_the_data_key_names_each_user_and_the_account_only_administers():
         "arn:aws:iam::111122223333:role/teamtasks-prod-CFNExecutionRole",
         "arn:aws:iam::111122223333:role/teamtasks-prod-api-TaskRole-*",
         "arn:aws:iam::111122223333:role/teamtasks-prod-cursor-rotation",
+        "arn:aws:iam::111122223333:role/teamtasks-prod-stream-purge",
+        "arn:aws:iam::111122223333:role/teamtasks-prod-audit-archive",
     }
     task = users["arn:aws:iam::111122223333:role/teamtasks-prod-api-TaskRole-*"]
     assert task["Action"] == ["kms:Decrypt"]
