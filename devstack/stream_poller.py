@@ -1,8 +1,8 @@
 """The table's stream, locally: what Lambda's event source mappings do on AWS.
 
-The emulator cannot run a Lambda, so the local stack does the mappings' part itself, in a
-thread per mapping of the devstack process: it reads the emulator's stream with GetRecords,
-keeps the records the mapping's filter patterns match, gathers them into batches of the
+The emulator cannot run a Lambda, so the local stack does the mappings' part itself, in
+threads of the devstack process: one reads the emulator's stream with GetRecords, and one per
+mapping keeps the records the mapping's filter patterns match, gathers them into batches of the
 mapping's size and calls the function's handler (the file its template names, imported from
 the function's code folder as the Lambda runtime does) with the event Lambda would send and a
 context that counts down the function's timeout. Partial batch failures are retried from the
@@ -256,8 +256,9 @@ class StreamReader:
         return records
 
 
-class MappingPoller(threading.Thread):
-    """One event source mapping: reads the stream on its own, as Lambda's pollers do."""
+class MappingWorker(threading.Thread):
+    """One event source mapping: keeps the records its filter lets through and hands them to
+    its function in batches, as Lambda's pollers do."""
 
     def __init__(self, mapping: StreamMapping, session: Any, region: str, runtime: Any = None):
         """`runtime` replaces what the handler's `from_environment` would build (for tests)."""
@@ -269,54 +270,56 @@ class MappingPoller(threading.Thread):
         self._runtime = runtime or module.from_environment(
             {**mapping.environment, "AWS_REGION": region}, session
         )
-        self._reader = StreamReader(streams_client(session), mapping.stream_arn)
         self._stopping = threading.Event()
+        self._arrived = threading.Condition()
         self._pending: list[dict[str, Any]] = []
         self._oldest_pending = 0.0
 
     def stop(self) -> None:
         self._stopping.set()
+        with self._arrived:
+            self._arrived.notify_all()
 
-    def run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                fetched = self.step()
-            except (BotoCoreError, ClientError) as error:
-                if self._stopping.is_set():
-                    return
-                print(
-                    f"[stream] {self.mapping.name}: reading the stream failed: {error}",
-                    file=sys.stderr,
-                    flush=True,
-                )
-                self._stopping.wait(1.0)
-                continue
-            if not fetched:
-                self._stopping.wait(IDLE_POLL_S)
-
-    def step(self, *, flush: bool = False) -> int:
-        """Reads what the stream has, and hands in a batch when it is full or has waited out
-        the window (or at once with `flush`). Returns the number of records read."""
-        records = self._reader.read()
-        for record in records:
-            if not self.mapping.matches(record):
-                self.stats.filtered_out += 1
-                continue
+    def offer(self, records: list[dict[str, Any]]) -> None:
+        """Records read from the stream; those the mapping's filter matches are queued."""
+        kept = [r for r in records if self.mapping.matches(r)]
+        self.stats.filtered_out += len(records) - len(kept)
+        if not kept:
+            return
+        with self._arrived:
             if not self._pending:
                 self._oldest_pending = time.monotonic()
-            self._pending.append(record)
-        window = min(self.mapping.batching_window_s, LOCAL_BATCHING_WINDOW_S)
-        while self._pending and (
-            flush
-            or len(self._pending) >= self.mapping.batch_size
-            or time.monotonic() - self._oldest_pending >= window
-        ):
-            self._deliver()
-        return len(records)
+            self._pending.extend(kept)
+            self._arrived.notify_all()
 
-    def _deliver(self) -> None:
-        batch = self._pending[: self.mapping.batch_size]
-        del self._pending[: len(batch)]
+    def run(self) -> None:
+        window = min(self.mapping.batching_window_s, LOCAL_BATCHING_WINDOW_S)
+        while not self._stopping.is_set():
+            with self._arrived:
+                if not self._pending:
+                    self._arrived.wait(IDLE_POLL_S)
+                    continue
+                waited = time.monotonic() - self._oldest_pending
+                if len(self._pending) < self.mapping.batch_size and waited < window:
+                    self._arrived.wait(window - waited)
+                    continue
+            self.deliver_pending(once=True)
+
+    def deliver_pending(self, *, once: bool = False) -> None:
+        """Hands the queued records in, a batch at a time (one batch with `once`)."""
+        while not self._stopping.is_set():
+            with self._arrived:
+                batch = self._pending[: self.mapping.batch_size]
+                del self._pending[: len(batch)]
+                if self._pending:
+                    self._oldest_pending = time.monotonic()
+            if not batch:
+                return
+            self._deliver(batch)
+            if once:
+                return
+
+    def _deliver(self, batch: list[dict[str, Any]]) -> None:
         attempts = 0
         while batch and not self._stopping.is_set():
             batch = self._drop_expired(batch)
@@ -352,7 +355,8 @@ class MappingPoller(threading.Thread):
             if mapping.bisect_on_error and len(batch) > 1:
                 # The first half is retried now; the second goes back to the queue's front.
                 half = len(batch) // 2
-                self._pending[:0] = batch[half:]
+                with self._arrived:
+                    self._pending[:0] = batch[half:]
                 return batch[:half]
             return batch
         if not mapping.reports_item_failures:
@@ -396,25 +400,55 @@ class MappingPoller(threading.Thread):
         )
 
 
-class LocalStreams:
-    """The local stack's stream pollers, one per event source mapping on the table's stream."""
+class StreamFeeder(threading.Thread):
+    """Reads the table's stream and offers what it reads to every mapping's worker (Lambda
+    reads once per mapping; locally one reader is enough, and reads cost the emulator)."""
 
-    def __init__(self, pollers: list[MappingPoller]):
-        self.pollers = pollers
-
-    def start(self) -> None:
-        for poller in self.pollers:
-            poller.start()
+    def __init__(self, reader: StreamReader, workers: list[MappingWorker]):
+        super().__init__(name="stream-reader", daemon=True)
+        self._reader = reader
+        self._workers = workers
+        self._stopping = threading.Event()
 
     def stop(self) -> None:
-        for poller in self.pollers:
-            poller.stop()
-        for poller in self.pollers:
-            if poller.is_alive():
-                poller.join(timeout=10)
+        self._stopping.set()
+
+    def run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                records = self._reader.read()
+            except (BotoCoreError, ClientError) as error:
+                if self._stopping.is_set():
+                    return
+                print(f"[stream] reading the stream failed: {error}", file=sys.stderr, flush=True)
+                self._stopping.wait(1.0)
+                continue
+            for worker in self._workers:
+                worker.offer(records)
+            if not records:
+                self._stopping.wait(IDLE_POLL_S)
+
+
+class LocalStreams:
+    """The local stack's stream: one reader, and a worker per event source mapping on it."""
+
+    def __init__(self, feeders: list[StreamFeeder], workers: list[MappingWorker]):
+        self.feeders = feeders
+        self.workers = workers
+
+    def start(self) -> None:
+        for thread in (*self.workers, *self.feeders):
+            thread.start()
+
+    def stop(self) -> None:
+        for thread in (*self.feeders, *self.workers):
+            thread.stop()
+        for thread in (*self.feeders, *self.workers):
+            if thread.is_alive():
+                thread.join(timeout=10)
 
     def stats(self) -> dict[str, MappingStats]:
-        return {poller.mapping.name: poller.stats for poller in self.pollers}
+        return {worker.mapping.name: worker.stats for worker in self.workers}
 
 
 # -- setting it up from the templates --------------------------------------------------------
@@ -464,9 +498,16 @@ def provision(
 
 
 def start(session: Any, setup: StreamSetup) -> LocalStreams:
-    streams = LocalStreams(
-        [MappingPoller(mapping, session, session.region_name) for mapping in setup.mappings]
-    )
+    """Starts reading each stream from its end, and the workers that hand its records in."""
+    workers = [MappingWorker(mapping, session, session.region_name) for mapping in setup.mappings]
+    feeders = [
+        StreamFeeder(
+            StreamReader(streams_client(session), arn),
+            [w for w in workers if w.mapping.stream_arn == arn],
+        )
+        for arn in sorted({m.stream_arn for m in setup.mappings})
+    ]
+    streams = LocalStreams(feeders, workers)
     streams.start()
     return streams
 

@@ -119,8 +119,9 @@ class Archiver:
                 Key=key,
                 Body=body,
                 ContentType="application/x-ndjson",
-                # S3 checks the upload against it; Object Lock buckets need a checksum anyway.
-                ChecksumSHA256=base64.b64encode(bytes.fromhex(digest)).decode(),
+                # The SDK sends the body's SHA-256, S3 checks the upload against it and keeps
+                # it (an Object Lock bucket refuses an upload without a checksum).
+                ChecksumAlgorithm="SHA256",
                 IfNoneMatch="*",
                 Metadata={"sha256": digest, "previous-sha256": head.sha256 or ""},
             )
@@ -276,6 +277,8 @@ def _default_archiver() -> Archiver:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any, runtime: Archiver | None = None) -> dict:
     archiver = runtime or _default_archiver()
+    received = len(event.get("Records", []))
+    metrics.add_metric(name="StreamRecordsReceived", unit=MetricUnit.Count, value=received)
     by_workspace: dict[str, list[DynamoDBRecord]] = {}
     for record in DynamoDBStreamEvent(event).records:
         pk = record.dynamodb.keys["PK"]

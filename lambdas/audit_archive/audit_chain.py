@@ -156,9 +156,8 @@ def verify(s3: Any, bucket: str, *, workspace_id: str | None = None) -> Report:
         by_key.setdefault(version["Key"], []).append(version)
     chains: dict[str, list[tuple[int, str, str]]] = {}
     for key, versions in sorted(by_key.items()):
-        kept = sorted(
-            (v for v in versions if not v["DeleteMarker"]), key=lambda v: v["LastModified"]
-        )
+        # S3 lists a key's versions newest first.
+        kept = [v for v in versions if not v["DeleteMarker"]]
         if any(v["DeleteMarker"] for v in versions):
             report.problems.append(f"{key}: deleted (a delete marker hides it)")
         if len(kept) > 1:
@@ -169,8 +168,9 @@ def verify(s3: Any, bucket: str, *, workspace_id: str | None = None) -> Report:
             continue
         if kept:
             # The newest version: what a reader sees (older ones are reported above).
+            newest = next((v for v in kept if v.get("IsLatest")), kept[0])
             chains.setdefault(match["workspace"], []).append(
-                (int(match["seq"]), key, kept[-1]["VersionId"])
+                (int(match["seq"]), key, newest["VersionId"])
             )
     for workspace, objects in sorted(chains.items()):
         report.workspaces[workspace] = _verify_chain(s3, bucket, workspace, objects, report)

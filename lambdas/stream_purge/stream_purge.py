@@ -197,6 +197,8 @@ def lambda_handler(event: dict[str, Any], context: Any, runtime: Purger | None =
     """Purges each deleted workspace of the batch; a record that fails is reported on its own
     (partial batch response), so Lambda retries from it and keeps the rest."""
     purger = runtime or _default_purger()
+    received = len(event.get("Records", []))
+    metrics.add_metric(name="StreamRecordsReceived", unit=MetricUnit.Count, value=received)
 
     def purge_record(record: DynamoDBRecord) -> None:
         workspace_id = workspace_of(record)

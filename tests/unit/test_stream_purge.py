@@ -6,6 +6,7 @@ the file the template names, called as Lambda calls it (devstack/stream_poller.p
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -45,10 +46,9 @@ class Directory:
         return DirectoryUser(user_id=email.split("@", maxsplit=1)[0], email=email)
 
 
-@pytest.fixture(scope="module")
-def local():
-    """moto in-process, provisioned by the local stack from the templates; one per module (each
-    test makes its own workspaces and reads the stream from its own start)."""
+@contextmanager
+def local_stack():
+    """moto in-process, provisioned by the local stack from the templates."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("AWS_ACCESS_KEY_ID", "testing")
         patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
@@ -69,8 +69,8 @@ def local():
             yield stack
 
 
-@pytest.fixture
-def service(local):
+def service_for(local: LocalStack) -> SimpleNamespace:
+    """The service's domain code, writing to the local stack's table."""
     settings = Settings.from_env({**local.provisioned.service_environment, "AWS_REGION": REGION})
     store = Store(AwsClients(settings), settings.tasks_table_name)
     audit = AuditRecorder(retention_days=30)
@@ -81,6 +81,18 @@ def service(local):
         members=Members(store, Directory(), audit),
         tasks=Tasks(store, audit),
     )
+
+
+@pytest.fixture(scope="module")
+def local():
+    # One per module: each test makes its own workspaces and reads the stream from its start.
+    with local_stack() as stack:
+        yield stack
+
+
+@pytest.fixture
+def service(local):
+    return service_for(local)
 
 
 @dataclass
@@ -288,14 +300,18 @@ def test_the_local_poller_retries_from_the_failed_record(local, service):
     first = workspace_with_items(service)
     second = workspace_with_items(service)
     runtime = module.Purger(table=service.table, dynamodb=FailingFor(service.dynamodb, first, 1))
-    poller = stream_poller.MappingPoller(mapping, local.session, REGION, runtime=runtime)
+    worker = stream_poller.MappingWorker(mapping, local.session, REGION, runtime=runtime)
+    reader = stream_poller.StreamReader(
+        stream_poller.streams_client(local.session), mapping.stream_arn
+    )
     delete(service, first)
     delete(service, second)
-    poller.step(flush=True)
+    worker.offer(reader.read())
+    worker.deliver_pending()
     assert partition(service, keys.workspace_pk(first)) == []
     assert partition(service, keys.workspace_pk(second)) == []
-    assert (poller.stats.invocations, poller.stats.records, poller.stats.retries) == (2, 4, 1)
-    assert poller.stats.given_up == 0
+    assert (worker.stats.invocations, worker.stats.records, worker.stats.retries) == (2, 4, 1)
+    assert worker.stats.given_up == 0
 
 
 class Unprocessing:
