@@ -24,9 +24,11 @@ template's properties: moto's CloudFormation does not apply Object Lock.
 
 from __future__ import annotations
 
+import argparse
 import base64
 import importlib
 import json
+import os
 import sys
 import threading
 import time
@@ -42,6 +44,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from moto.events.models import EventPattern
 
 from devstack import templates
+from devstack.emulator import DUMMY_CREDENTIALS, EndpointSession
 from devstack.intrinsics import Resolver
 
 # Locally a batch waits this long at most for more records (Lambda: the mapping's window).
@@ -578,3 +581,62 @@ def _same_lock(current: dict[str, Any] | None, wanted: dict[str, Any]) -> bool:
     have = current.get("Rule", {}).get("DefaultRetention", {})
     want = wanted.get("Rule", {}).get("DefaultRetention", {})
     return all(have.get(k) == v for k, v in want.items())
+
+
+# -- make audit-verify ----------------------------------------------------------------------
+
+
+def local_archive(session: Any, *, app: str, env: str) -> tuple[str, str]:
+    """The local stack's archive bucket and table, named as the templates name them."""
+    template = templates.merged(templates.ENVIRONMENT_ADDONS)
+    account = session.client("sts").get_caller_identity()["Account"]
+    resolver = Resolver(
+        template,
+        parameters={"App": app, "Env": env},
+        pseudo={"AWS::Region": session.region_name, "AWS::AccountId": account},
+        resources={},
+        exports={},
+    )
+    (bucket,) = stream_buckets(template)
+    name = resolver.resolve(template["Resources"][bucket]["Properties"]["BucketName"])
+    tables = [
+        resolver.resolve(r["Properties"]["TableName"])
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::DynamoDB::Table"
+    ]
+    (table,) = tables
+    return name, table
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m devstack.stream_poller verify`: checks the local stack's audit archive."""
+    parser = argparse.ArgumentParser(prog="python -m devstack.stream_poller")
+    parser.add_argument("command", choices=["verify"])
+    parser.add_argument("--env", default="local", help="the local environment (default: local)")
+    parser.add_argument("--app", default="teamtasks")
+    arguments = parser.parse_args(argv)
+    endpoint = f"http://127.0.0.1:{os.environ.get('AWS_EMULATOR_PORT', '4566')}"
+    session = EndpointSession(endpoint, os.environ.get("AWS_REGION", "us-east-1"))
+    bucket, table = local_archive(session, app=arguments.app, env=arguments.env)
+    folder = str(templates.ROOT / "lambdas" / "audit_archive")
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    audit_chain = importlib.import_module("audit_chain")
+    for name, value in DUMMY_CREDENTIALS.items():
+        os.environ.setdefault(name, value)
+    return audit_chain.main(
+        [
+            "--bucket",
+            bucket,
+            "--table",
+            table,
+            "--endpoint-url",
+            endpoint,
+            "--region",
+            session.region_name,
+        ]
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -36,8 +36,8 @@ from typing import Any
 
 import audit_chain
 import boto3
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
     DynamoDBRecord,
     DynamoDBStreamEvent,
@@ -53,7 +53,9 @@ APPEND_ATTEMPTS = 4
 SERVICE = "audit-archive"
 logger = Logger(service=SERVICE)
 tracer = Tracer(service=SERVICE)
-metrics = Metrics(namespace="TeamTasks", service=SERVICE)
+# Ephemeral: not shared with other Metrics objects of the process (the local stack runs both
+# stream functions in one process; in Lambda each has its own).
+metrics = EphemeralMetrics(namespace="TeamTasks", service=SERVICE)
 _deserializer = TypeDeserializer()
 
 

@@ -241,10 +241,11 @@ def check_against_table(
             archived.newest_key,
             archived.newest_sha256,
         ):
+            newest = (archived.newest_key, archived.newest_sha256) if archived else (None, None)
             report.problems.append(
-                f"{workspace_id}: the table's chain head is {head['key']} ({head['sha256']}), "
-                f"the archive's newest object is "
-                f"{archived.newest_key if archived else None}"
+                f"{workspace_id}: the table's chain head is {head['key']} "
+                f"(SHA-256 {head['sha256']}), the archive's newest object is {newest[0]} "
+                f"(SHA-256 {newest[1]})"
             )
     for workspace_id, event_ids in table_events.items():
         archived_ids = report.workspaces.get(workspace_id, WorkspaceReport(workspace_id)).event_ids

@@ -38,8 +38,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -62,7 +62,9 @@ DEADLINE_MARGIN_MS = 15_000
 SERVICE = "stream-purge"
 logger = Logger(service=SERVICE)
 tracer = Tracer(service=SERVICE)
-metrics = Metrics(namespace="TeamTasks", service=SERVICE)
+# Ephemeral: not shared with other Metrics objects of the process (the local stack runs both
+# stream functions in one process; in Lambda each has its own).
+metrics = EphemeralMetrics(namespace="TeamTasks", service=SERVICE)
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
