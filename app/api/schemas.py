@@ -110,14 +110,38 @@ class TaskOut(ma.Schema):
 TaskPageOut = page_schema(TaskOut, "TaskPage")
 
 
+SORTS = ["-created_at", "due_date"]
+
+
 class TaskListArgs(PageArgs):
     status = fields.String(validate=validate.OneOf(STATUSES))
     assignee_id = fields.String(validate=_USER_ID)
+    # No load_default: an unsorted list keeps the cursors it always had.
+    sort = fields.String(
+        validate=validate.OneOf(SORTS),
+        metadata={
+            "description": "-created_at (the default): newest first. due_date: earliest due "
+            "first, tasks without a due date after all others, ties newest first."
+        },
+    )
+
+
+class MyTaskListArgs(PageArgs):
+    status = fields.String(validate=validate.OneOf(STATUSES))
 
 
 class AuditTargetOut(ma.Schema):
     type = fields.String(required=True, validate=validate.OneOf(["workspace", "member", "task"]))
     id = fields.String(required=True)
+    label = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "The target's name when the event was written: the workspace's "
+            "name, the member's email, the task's title (after a rename, the new one). Null "
+            "only on events from before labels that could not be labelled."
+        },
+    )
 
 
 class AuditEventOut(ma.Schema):
@@ -142,7 +166,11 @@ class AuditEventOut(ma.Schema):
             "at": event.at,
             "actor_id": event.actor_id,
             "action": event.action,
-            "target": {"type": event.target_type, "id": event.target_id},
+            "target": {
+                "type": event.target_type,
+                "id": event.target_id,
+                "label": event.target_label,
+            },
             "changes": event.changes,
         }
 

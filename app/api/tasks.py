@@ -31,8 +31,8 @@ class TaskCollection(MethodView):
     @blp.response(200, TaskPageOut)
     @errors(blp, 400, 404)
     def get(self, args, workspace_id):
-        """The workspace's tasks, newest first, optionally only those with a status and/or an
-        assignee (each filter is served by an index)."""
+        """The workspace's tasks, newest first or (sort=due_date) earliest due first, optionally
+        only those with a status and/or an assignee. Every combination is served by an index."""
         return list_page(
             args,
             lambda start: services().tasks.page(
@@ -40,6 +40,7 @@ class TaskCollection(MethodView):
                 workspace_id,
                 status=args.get("status"),
                 assignee_id=args.get("assignee_id"),
+                sort=args.get("sort"),
                 limit=args["limit"],
                 start_key=start,
             ),

@@ -37,9 +37,13 @@ class AuditRecorder:
         actor_id: str,
         action: str,
         target: tuple[str, str],
+        label: str,
         changes: dict[str, list[Any]],
         at: datetime,
     ) -> Write:
+        """`label` is the target's name as the event is written (workspace name, member
+        email, task title; after a rename, the new one): the event stays readable once the
+        target is gone."""
         target_type, target_id = target
         event = AuditEvent(
             id=new_id(),
@@ -49,6 +53,7 @@ class AuditRecorder:
             action=action,
             target_type=target_type,
             target_id=target_id,
+            target_label=label,
             changes=changes,
         )
         return writes.put_audit_event(event, expires_at=epoch_after(at, self.retention_days))

@@ -1,4 +1,8 @@
-"""Tasks: create, list (newest first, filtered through an index), read, update, delete."""
+"""Tasks: create, list (newest first or in due order, filtered through an index), read, update,
+delete; and the caller's own tasks across workspaces (app/domain/assigned.py).
+
+Each task is two items written together: the task, and its due entry, a copy filed in due
+order (docs/data-model.md)."""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import dataclasses
 from datetime import datetime
 from typing import Any
 
+from app.domain import assigned
 from app.domain.access import authorize, check_version, explain_rejected_access, load
 from app.domain.audit import AuditRecorder, changes_between
 from app.domain.clock import new_id, rfc3339, utc_now
@@ -20,6 +25,11 @@ TASK_NOT_FOUND = "Task not found"
 EDITABLE_FIELDS = ("title", "description", "status", "due_date", "assignee_id")
 _NOT_A_MEMBER = {"assignee_id": ["Must be the user_id of a member of this workspace"]}
 _ANY_ROLE = frozenset(Role)
+# A list's sort: the SK prefix that gives it, and whether the read runs backwards.
+SORTS = {"-created_at": (keys.TASK_PREFIX, True), "due_date": (keys.DUE_PREFIX, False)}
+DEFAULT_SORT = "-created_at"
+# A delete pins the version it read; if the task changes meanwhile it is read again.
+_DELETE_ATTEMPTS = 3
 
 
 class Tasks:
@@ -57,7 +67,12 @@ class Tasks:
             action="task.created",
             changes=created,
             now=now,
-            task_writes=[self._assignee_is_member(task, actor_id), writes.put_task(task)],
+            label=task.title,
+            task_writes=[
+                self._assignee_is_member(task, actor_id),
+                writes.put_task(task),
+                writes.put_task_due_entry(task),
+            ],
         )
         return task
 
@@ -75,10 +90,14 @@ class Tasks:
         *,
         status: str | None,
         assignee_id: str | None,
+        sort: str | None = None,
         limit: int,
         start_key: dict | None,
     ) -> Page:
+        """Every filter and both sorts read one index partition: the task items (SK TASK#,
+        newest first) or their due entries (SK DUE#, in due order)."""
         load(self._store, workspace_id, actor_id)
+        sort_prefix, newest_first = SORTS[sort or DEFAULT_SORT]
         if status and assignee_id:
             partition = (
                 "AssigneeStatusKey",
@@ -95,11 +114,17 @@ class Tasks:
         return self._store.query(
             partition=partition,
             index=index,
-            sort_prefix=keys.TASK_PREFIX,
+            sort_prefix=sort_prefix,
             limit=limit,
             start_key=start_key,
-            newest_first=True,
+            newest_first=newest_first,
         )
+
+    def assigned_to(
+        self, actor_id: str, *, status: str | None, limit: int, start_key: dict | None
+    ) -> Page:
+        """The caller's tasks in the workspaces they are a member of now, in due order."""
+        return assigned.page(self._store, actor_id, status=status, limit=limit, start_key=start_key)
 
     def update(
         self,
@@ -110,12 +135,7 @@ class Tasks:
         *,
         if_match: frozenset[int] | None,
     ) -> Task:
-        key = keys.task_key(workspace_id, task_id)
-        access = load(self._store, workspace_id, actor_id, key)
-        authorize(access, Action.EDIT_TASKS)
-        current = access.get(key)
-        if not isinstance(current, Task):
-            raise NotFound(TASK_NOT_FOUND)
+        current = self._editable(actor_id, workspace_id, task_id)
         check_version(current.version, if_match, "task")
         now = utc_now()
         updated = dataclasses.replace(
@@ -134,9 +154,12 @@ class Tasks:
             action="task.updated",
             changes=diff,
             now=now,
+            label=updated.title,
             task_writes=[
                 self._assignee_is_member(updated, actor_id) if "assignee_id" in diff else None,
                 writes.replace_task(updated, expected_version=current.version),
+                writes.delete_task_due_entry(current) if "due_date" in diff else None,
+                writes.put_task_due_entry(updated),
             ],
         )
         return updated
@@ -144,15 +167,42 @@ class Tasks:
     def delete(
         self, actor_id: str, workspace_id: str, task_id: str, *, if_match: frozenset[int] | None
     ) -> None:
-        self._commit(
-            actor_id,
-            workspace_id,
-            task_id,
-            action="task.deleted",
-            changes={},
-            now=utc_now(),
-            task_writes=[writes.delete_task(workspace_id, task_id, expected_versions=if_match)],
-        )
+        """Reads the task first: its due entry's key and the event's label come from it. The
+        transaction pins the version read, so a task changed meanwhile is never half deleted;
+        it is read again and, if it still matches If-Match, deleted."""
+        for attempt in range(_DELETE_ATTEMPTS):
+            current = self._editable(actor_id, workspace_id, task_id)
+            check_version(current.version, if_match, "task")
+            try:
+                self._commit(
+                    actor_id,
+                    workspace_id,
+                    task_id,
+                    action="task.deleted",
+                    changes={},
+                    now=utc_now(),
+                    label=current.title,
+                    task_writes=[
+                        writes.delete_task(
+                            workspace_id, task_id, expected_versions=frozenset({current.version})
+                        ),
+                        writes.delete_task_due_entry(current),
+                    ],
+                )
+                return
+            except PreconditionFailed:
+                if attempt == _DELETE_ATTEMPTS - 1:
+                    raise
+
+    def _editable(self, actor_id: str, workspace_id: str, task_id: str) -> Task:
+        """The task, read with the caller's membership; the caller may edit tasks."""
+        key = keys.task_key(workspace_id, task_id)
+        access = load(self._store, workspace_id, actor_id, key)
+        authorize(access, Action.EDIT_TASKS)
+        current = access.get(key)
+        if not isinstance(current, Task):
+            raise NotFound(TASK_NOT_FOUND)
+        return current
 
     def _commit(
         self,
@@ -163,6 +213,7 @@ class Tasks:
         action: str,
         changes: dict[str, list[Any]],
         now: datetime,
+        label: str,
         task_writes: list[Write | None],
     ) -> None:
         """One transaction: the caller may edit tasks, the workspace is live, the task's own
@@ -178,6 +229,7 @@ class Tasks:
                 actor_id=actor_id,
                 action=action,
                 target=("task", task_id),
+                label=label,
                 changes=changes,
                 at=now,
             ),

@@ -67,6 +67,7 @@ class Workspaces:
                     actor_id=actor_id,
                     action="workspace.created",
                     target=("workspace", workspace.id),
+                    label=name,
                     changes={"name": [None, name]},
                     at=now,
                 ),
@@ -141,6 +142,7 @@ class Workspaces:
                         actor_id=actor_id,
                         action="workspace.updated",
                         target=("workspace", workspace_id),
+                        label=name,
                         changes={"name": [current.name, name]},
                         at=now,
                     ),
@@ -160,8 +162,9 @@ class Workspaces:
         return WorkspaceView(renamed, access.role)
 
     def delete(self, actor_id: str, workspace_id: str, *, if_match: frozenset[int] | None) -> None:
-        """One call: who may delete, which version, and the audit event all ride in the one
-        transaction, so nothing is read first."""
+        """The workspace is read for its name (the audit event's label); then who may delete,
+        which version, and the audit event all ride in the one transaction."""
+        name = load(self._store, workspace_id, actor_id).workspace.name
         now = utc_now()
         try:
             self._store.transact(
@@ -177,6 +180,7 @@ class Workspaces:
                         actor_id=actor_id,
                         action="workspace.deleted",
                         target=("workspace", workspace_id),
+                        label=name,
                         changes={},
                         at=now,
                     ),

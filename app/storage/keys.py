@@ -4,11 +4,16 @@
 |-------------|---------------|-----------------|----------------------------------------------|
 | workspace   | WS#<wid>      | META            |                                              |
 | membership  | WS#<wid>      | MEMBER#<sub>    | ByUser: UserKey=USER#<sub>, sort PK          |
-| task        | WS#<wid>      | TASK#<tid>      | ByStatus / ByAssignee / ByAssigneeStatus     |
+| task        | WS#<wid>      | TASK#<tid>      | ByStatus / ByAssignee / ByAssigneeStatus,    |
+|             |               |                 | AssignedByDue: AssignedKey=ASSIGNED#<sub>    |
+| due entry   | WS#<wid>      | DUE#<due order> | the same, AssignedKey=ASSIGNED#<sub>#STATUS# |
 | audit event | AUDIT#<wid>   | <event id>      |                                              |
 
-The task indexes are sparse: an unassigned task has no AssigneeKey and AssigneeStatusKey, so it
-takes no room in those indexes. Every index sorts tasks by SK, whose id orders by creation time.
+The task indexes are sparse: an unassigned task has no AssigneeKey, AssigneeStatusKey and
+AssignedKey, so it takes no room in those indexes. A task's SK orders by creation time (its id);
+its due entry, a copy of the task written in the same transaction, has an SK in due order and
+the same filter keys, so the base table and each filter index serve both orders, told apart
+by the SK prefix. AssignedByDue sorts a user's tasks across workspaces by DueKey.
 """
 
 from __future__ import annotations
@@ -16,11 +21,20 @@ from __future__ import annotations
 WORKSPACE_SK = "META"
 MEMBER_PREFIX = "MEMBER#"
 TASK_PREFIX = "TASK#"
+DUE_PREFIX = "DUE#"
 
 BY_USER = "ByUser"
 BY_STATUS = "ByStatus"
 BY_ASSIGNEE = "ByAssignee"
 BY_ASSIGNEE_STATUS = "ByAssigneeStatus"
+ASSIGNED_BY_DUE = "AssignedByDue"
+
+# Sorts after every YYYY-MM-DD, so tasks without a due date come last.
+_NO_DUE_DATE = "NONE"
+# Ids are ULIDs (Crockford base 32); each character swapped for its mirror in the alphabet
+# sorts the ids newest first in an ascending read.
+_ULID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_NEWEST_FIRST = str.maketrans(_ULID_ALPHABET, _ULID_ALPHABET[::-1])
 
 Key = dict[str, str]
 
@@ -65,9 +79,51 @@ def assignee_status_key(workspace_id: str, assignee_id: str, status: str) -> str
     return f"WS#{workspace_id}#ASSIGNEE#{assignee_id}#STATUS#{status}"
 
 
-def task_index_keys(workspace_id: str, status: str, assignee_id: str | None) -> dict[str, str]:
-    keys = {"StatusKey": status_key(workspace_id, status)}
+def due_order(due_date: str | None, task_id: str) -> str:
+    """Earliest due first, no due date after all others, ties newest first."""
+    return f"{due_date or _NO_DUE_DATE}#{task_id.upper().translate(_NEWEST_FIRST)}"
+
+
+def due_entry_key(workspace_id: str, due_date: str | None, task_id: str) -> Key:
+    return {"PK": workspace_pk(workspace_id), "SK": DUE_PREFIX + due_order(due_date, task_id)}
+
+
+def assigned_key(user_id: str, status: str | None = None) -> str:
+    """A user's tasks across workspaces: all of them (on the task item), or those with one
+    status (on the due entry)."""
+    if status is None:
+        return f"ASSIGNED#{user_id}"
+    return f"ASSIGNED#{user_id}#STATUS#{status}"
+
+
+def task_index_keys(
+    workspace_id: str,
+    status: str,
+    assignee_id: str | None,
+    *,
+    task_id: str,
+    due_date: str | None,
+    due_entry: bool = False,
+) -> dict[str, str]:
+    """The index attributes of a task item, or of its due entry."""
+    keys = {"StatusKey": status_key(workspace_id, status), "DueKey": due_order(due_date, task_id)}
     if assignee_id:
         keys["AssigneeKey"] = assignee_key(workspace_id, assignee_id)
         keys["AssigneeStatusKey"] = assignee_status_key(workspace_id, assignee_id, status)
+        keys["AssignedKey"] = assigned_key(assignee_id, status if due_entry else None)
     return keys
+
+
+def assigned_position(
+    user_id: str, status: str | None, workspace_id: str, task_id: str, due_date: str | None
+) -> dict[str, str]:
+    """Where a task stands in AssignedByDue: an ExclusiveStartKey for the next page."""
+    if status is None:
+        key = task_key(workspace_id, task_id)
+    else:
+        key = due_entry_key(workspace_id, due_date, task_id)
+    return {
+        **key,
+        "AssignedKey": assigned_key(user_id, status),
+        "DueKey": due_order(due_date, task_id),
+    }

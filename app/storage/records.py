@@ -13,6 +13,9 @@ from app.storage import keys
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
+# A task's copy filed under its due date (keys.due_entry_key); it reads back as the Task.
+DUE_ENTRY_TYPE = "task_due_entry"
+
 
 @dataclass(frozen=True)
 class Workspace:
@@ -59,6 +62,9 @@ class AuditEvent:
     target_type: str
     target_id: str
     changes: dict[str, list[Any]] = field(default_factory=dict)
+    # The target's name when the event was written; None only on events older than labels
+    # that the migration could not label.
+    target_label: str | None = None
 
 
 Record = Workspace | Membership | Task | AuditEvent
@@ -112,9 +118,34 @@ def membership_item(m: Membership) -> dict[str, Any]:
 
 def task_item(t: Task) -> dict[str, Any]:
     return {
+        **_task_fields(t),
         **keys.task_key(t.workspace_id, t.id),
-        **keys.task_index_keys(t.workspace_id, t.status, t.assignee_id),
+        **keys.task_index_keys(
+            t.workspace_id, t.status, t.assignee_id, task_id=t.id, due_date=t.due_date
+        ),
         "type": "task",
+    }
+
+
+def task_due_entry_item(t: Task) -> dict[str, Any]:
+    """The task's copy in due order (docs/data-model.md), always written beside the task."""
+    return {
+        **_task_fields(t),
+        **keys.due_entry_key(t.workspace_id, t.due_date, t.id),
+        **keys.task_index_keys(
+            t.workspace_id,
+            t.status,
+            t.assignee_id,
+            task_id=t.id,
+            due_date=t.due_date,
+            due_entry=True,
+        ),
+        "type": DUE_ENTRY_TYPE,
+    }
+
+
+def _task_fields(t: Task) -> dict[str, Any]:
+    return {
         "id": t.id,
         "workspace_id": t.workspace_id,
         "title": t.title,
@@ -140,6 +171,7 @@ def audit_item(event: AuditEvent, expires_at: int) -> dict[str, Any]:
         "action": event.action,
         "target_type": event.target_type,
         "target_id": event.target_id,
+        "target_label": event.target_label,
         "changes": event.changes,
         # DynamoDB's TTL deletes the event once its retention has passed.
         "expires_at": expires_at,
@@ -167,7 +199,7 @@ def record_from_item(item: dict[str, Any]) -> Record:
             role=data["role"],
             added_at=data["added_at"],
         )
-    if kind == "task":
+    if kind in ("task", DUE_ENTRY_TYPE):
         return Task(
             id=data["id"],
             workspace_id=data["workspace_id"],
@@ -191,5 +223,6 @@ def record_from_item(item: dict[str, Any]) -> Record:
             target_type=data["target_type"],
             target_id=data["target_id"],
             changes=data.get("changes", {}),
+            target_label=data.get("target_label"),
         )
     raise ValueError(f"unknown item type {kind!r}")

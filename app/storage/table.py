@@ -55,7 +55,7 @@ class Store:
         try:
             return getattr(self._client, operation)(TableName=self._table, **kwargs)
         except (ClientError, BotoCoreError) as error:
-            if is_unavailable(error):
+            if is_unavailable(error) or _index_still_building(error):
                 raise DependencyUnavailable("DynamoDB", error) from error
             raise
 
@@ -151,6 +151,16 @@ class Store:
                 time.sleep(_CONFLICT_BACKOFF_S * (attempt + 1))
             except BotoCoreError as error:
                 raise DependencyUnavailable("DynamoDB", error) from error
+
+
+def _index_still_building(error: Exception) -> bool:
+    """A new index answers only once DynamoDB has filled it (after a migration adds one):
+    until then a read of it is a temporary outage, not a bad request."""
+    return (
+        isinstance(error, ClientError)
+        and error_code(error) == "ValidationException"
+        and "backfilling" in str(error).lower()
+    )
 
 
 def _condition_failures(

@@ -20,6 +20,7 @@ from app.storage.records import (
     audit_item,
     membership_item,
     serialize,
+    task_due_entry_item,
     task_item,
     workspace_item,
 )
@@ -218,6 +219,18 @@ def replace_task(task: Task, *, expected_version: int, tag: str = "task") -> Wri
             "ExpressionAttributeValues": _values({":expected": expected_version}),
         },
     )
+
+
+def put_task_due_entry(task: Task, tag: str = "due_entry") -> Write:
+    """The task's copy in due order. Unconditional: it rides in the transaction that writes
+    the task itself under the task's own conditions."""
+    return Write(tag, "Put", {"Item": serialize(task_due_entry_item(task))})
+
+
+def delete_task_due_entry(task: Task, tag: str = "old_due_entry") -> Write:
+    """The copy filed under the task's due date as it was (none there is no error)."""
+    key = keys.due_entry_key(task.workspace_id, task.due_date, task.id)
+    return Write(tag, "Delete", {"Key": serialize(key)})
 
 
 def delete_task(

@@ -115,6 +115,7 @@ def test_the_table_keeps_the_keys_and_indexes_the_app_uses():
         "ByStatus": [("StatusKey", "HASH"), ("SK", "RANGE")],
         "ByAssignee": [("AssigneeKey", "HASH"), ("SK", "RANGE")],
         "ByAssigneeStatus": [("AssigneeStatusKey", "HASH"), ("SK", "RANGE")],
+        "AssignedByDue": [("AssignedKey", "HASH"), ("DueKey", "RANGE")],
     }
     for index in table["GlobalSecondaryIndexes"]:
         assert index["Projection"] == {"ProjectionType": "ALL"}

@@ -29,9 +29,21 @@ def test_a_sequence_of_changes_yields_exactly_its_events(stack, client, user):
 
     events = client.all_items(f"{path}/audit", limit=3)
     assert all(set(e) == EVENT_FIELDS for e in events)
+    assert all(set(e["target"]) == {"type", "id", "label"} for e in events)
     summary = [
         (e["action"], e["actor_id"], e["target"]["type"], e["target"]["id"], e["changes"])
         for e in events
+    ]
+    labels = [e["target"]["label"] for e in events]
+    assert labels == [
+        member.email,
+        "Ship",
+        "Ship",
+        "Ship",
+        member.email,
+        member.email,
+        "Audited",
+        "Audit me",
     ]
     assert summary == [
         (
@@ -123,3 +135,35 @@ def test_audit_survives_the_workspace(stack, client):
         ExpressionAttributeValues={":pk": {"S": f"AUDIT#{wid}"}},
     )["Items"]
     assert sorted(i["action"]["S"] for i in items) == ["workspace.created", "workspace.deleted"]
+
+
+def test_labels_name_the_target_as_it_was_then(stack, client):
+    """After a rename the label is the new name; a deleted target keeps its last name."""
+    wid = client.create_workspace("Before")["id"]
+    path = f"/workspaces/{wid}"
+    task = client.create_task(wid, title="Draft")
+    tpath = f"{path}/tasks/{task['id']}"
+    client.patch(tpath, json={"title": "Final"}, headers={"If-Match": '"1"'})
+    client.patch(tpath, json={"status": "done"}, headers={"If-Match": '"2"'})
+    client.patch(path, json={"name": "After"}, headers={"If-Match": '"1"'})
+    client.delete(tpath, headers={"If-Match": '"3"'})
+    events = client.all_items(f"{path}/audit")
+    assert [(e["action"], e["target"]["label"]) for e in events] == [
+        ("task.deleted", "Final"),
+        ("workspace.updated", "After"),
+        ("task.updated", "Final"),
+        ("task.updated", "Final"),
+        ("task.created", "Draft"),
+        ("workspace.created", "Before"),
+    ]
+    client.delete(path, headers={"If-Match": '"2"'})
+    items = stack.dynamodb.query(
+        TableName=stack.table,
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"AUDIT#{wid}"}},
+        ScanIndexForward=False,
+    )["Items"]
+    assert (items[0]["action"]["S"], items[0]["target_label"]["S"]) == (
+        "workspace.deleted",
+        "After",
+    )

@@ -2,8 +2,10 @@
 (the app runs in-process here, against the same emulator and resources).
 
 Budgets: a single read is one BatchGetItem (membership, workspace and item together); a create
-or a delete is one TransactWriteItems; an update reads once and writes once (its audit event
-needs the old values, its response the whole item); a list is at most two calls. No Scan."""
+is one TransactWriteItems; an update or a delete reads once and writes once (its audit event
+needs the old values or the target's name, its response the whole item); a list of a workspace
+is at most two calls, whatever its filters and sort; the caller's own tasks across workspaces at
+most three. No Scan."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ BUDGET = {
     "GET /api/v1/workspaces": 2,
     "GET /api/v1/workspaces/{id}": 1,
     "PATCH /api/v1/workspaces/{id}": 2,
-    "DELETE /api/v1/workspaces/{id}": 1,
+    "DELETE /api/v1/workspaces/{id}": 2,
     "GET /api/v1/workspaces/{id}/members": 2,
     "POST /api/v1/workspaces/{id}/members": 2,
     "PATCH /api/v1/workspaces/{id}/members/{user}": 2,
@@ -30,9 +32,15 @@ BUDGET = {
     "POST /api/v1/workspaces/{id}/tasks": 1,
     "GET /api/v1/workspaces/{id}/tasks": 2,
     "GET /api/v1/workspaces/{id}/tasks?status&assignee_id": 2,
+    "GET /api/v1/workspaces/{id}/tasks?sort=due_date": 2,
+    "GET /api/v1/workspaces/{id}/tasks?status&sort=due_date": 2,
+    "GET /api/v1/workspaces/{id}/tasks?assignee_id&sort=due_date": 2,
+    "GET /api/v1/workspaces/{id}/tasks?status&assignee_id&sort=due_date": 2,
+    "GET /api/v1/me/tasks": 3,
+    "GET /api/v1/me/tasks?status": 3,
     "GET /api/v1/workspaces/{id}/tasks/{task}": 1,
     "PATCH /api/v1/workspaces/{id}/tasks/{task}": 2,
-    "DELETE /api/v1/workspaces/{id}/tasks/{task}": 1,
+    "DELETE /api/v1/workspaces/{id}/tasks/{task}": 2,
     "GET /api/v1/workspaces/{id}/audit": 2,
     "GET /readyz": 1,
 }
@@ -57,13 +65,6 @@ def app_and_counter(stack):
             "before-call.dynamodb", counter
         )
         yield app, counter
-
-
-def _unused():
-    app = None
-    counter = CallCounter()
-    app.extensions[EXTENSION].clients.dynamodb.meta.events.register("before-call.dynamodb", counter)
-    return app, counter
 
 
 def test_every_endpoint_keeps_its_budget(stack, app_and_counter, user):
@@ -120,6 +121,13 @@ def test_every_endpoint_keeps_its_budget(stack, app_and_counter, user):
         201,
         json={"title": "t", "assignee_id": other.user_id},
     )["id"]
+    me = user.user_id
+    mine = http.post(
+        f"{ws}/tasks",
+        headers=auth,
+        json={"title": "mine", "assignee_id": me, "due_date": "2026-12-01"},
+    )
+    assert mine.status_code == 201
     call("GET /api/v1/workspaces/{id}/tasks", "GET", f"{ws}/tasks", 200)
     call(
         "GET /api/v1/workspaces/{id}/tasks?status&assignee_id",
@@ -127,6 +135,19 @@ def test_every_endpoint_keeps_its_budget(stack, app_and_counter, user):
         f"{ws}/tasks?status=todo&assignee_id={other.user_id}",
         200,
     )
+    for label, query in [
+        ("GET /api/v1/workspaces/{id}/tasks?sort=due_date", ""),
+        ("GET /api/v1/workspaces/{id}/tasks?status&sort=due_date", "&status=todo"),
+        ("GET /api/v1/workspaces/{id}/tasks?assignee_id&sort=due_date", f"&assignee_id={me}"),
+        (
+            "GET /api/v1/workspaces/{id}/tasks?status&assignee_id&sort=due_date",
+            f"&assignee_id={me}&status=todo",
+        ),
+    ]:
+        listed = call(label, "GET", f"{ws}/tasks?sort=due_date{query}", 200)
+        assert listed["items"], label
+    call("GET /api/v1/me/tasks", "GET", "/api/v1/me/tasks", 200)
+    call("GET /api/v1/me/tasks?status", "GET", "/api/v1/me/tasks?status=todo", 200)
     task = f"{ws}/tasks/{tid}"
     call("GET /api/v1/workspaces/{id}/tasks/{task}", "GET", task, 200)
     call(
@@ -158,6 +179,45 @@ def test_every_endpoint_keeps_its_budget(stack, app_and_counter, user):
         assert "Scan" not in calls
     writes = {label: calls for label, calls in measured.items() if "TransactWriteItems" in calls}
     assert all(calls["TransactWriteItems"] == 1 for calls in writes.values())
+
+
+def test_my_tasks_keep_the_budget_over_a_hundred_workspaces(stack, app_and_counter):
+    """Each page of /me/tasks reads at most 100 workspaces (two BatchGetItem of 50) beside its
+    one Query; a page whose tasks spread wider stops at the 101st workspace, short only if some
+    of the first hundred were left out (here: deleted)."""
+    app, counter = app_and_counter
+    owner = stack.new_user("spread")
+    http = app.test_client()
+    auth = {"Authorization": f"Bearer {owner.access_token}"}
+    workspaces = []
+    for n in range(105):
+        wid = http.post("/api/v1/workspaces", headers=auth, json={"name": f"w{n}"}).get_json()["id"]
+        due = f"2026-{n // 28 + 1:02d}-{n % 28 + 1:02d}"
+        created = http.post(
+            f"/api/v1/workspaces/{wid}/tasks",
+            headers=auth,
+            json={"title": f"t{n}", "assignee_id": owner.user_id, "due_date": due},
+        )
+        assert created.status_code == 201
+        workspaces.append(wid)
+    for wid in workspaces[10:13]:
+        gone = http.delete(f"/api/v1/workspaces/{wid}", headers={**auth, "If-Match": '"1"'})
+        assert gone.status_code == 204
+
+    titles, sizes, cursor = [], [], None
+    while True:
+        counter.calls.clear()
+        query = "limit=100" + (f"&cursor={cursor}" if cursor else "")
+        page = http.get(f"/api/v1/me/tasks?{query}", headers=auth).get_json()
+        assert len(counter.calls) <= 3, counter.calls
+        assert "Scan" not in counter.calls
+        sizes.append(len(page["items"]))
+        titles += [t["title"] for t in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert sizes == [97, 5]
+    assert titles == [f"t{n}" for n in range(105) if n not in (10, 11, 12)]
 
 
 def test_no_code_path_scans():

@@ -178,3 +178,77 @@ def test_tasks_of_a_deleted_workspace_are_gone(client, workspace):
     assert_problem(client.get(f"{tasks_path(workspace)}/{task['id']}"), 404)
     assert_problem(client.get(tasks_path(workspace)), 404)
     assert_problem(client.post(tasks_path(workspace), json={"title": "late"}), 404)
+
+
+def test_due_date_order_for_every_filter(stack, client, user, workspace):
+    """Earliest due first, no due date after all others, ties newest first; with each filter
+    and their combination, page by page."""
+    wid = workspace["id"]
+    other = stack.new_user("assignee")
+    client.add_member(wid, other.email, "member")
+    me, them = user.user_id, other.user_id
+    for title, due, status, assignee in [
+        ("late", "2027-03-01", "todo", me),
+        ("none-old", None, "todo", them),
+        ("tie-old", "2026-12-24", "done", them),
+        ("early", "2026-12-01", "todo", None),
+        ("tie-new", "2026-12-24", "todo", them),
+        ("none-new", None, "done", me),
+        ("first", "2026-01-31", "in_progress", me),
+    ]:
+        client.create_task(wid, title=title, due_date=due, status=status, assignee_id=assignee)
+
+    def titles(query: str) -> list[str]:
+        path = f"{tasks_path(workspace)}?sort=due_date{query}"
+        return [t["title"] for t in client.all_items(path, limit=2)]
+
+    everything = ["first", "early", "tie-new", "tie-old", "late", "none-new", "none-old"]
+    assert titles("") == everything
+    assert titles("&status=todo") == ["early", "tie-new", "late", "none-old"]
+    assert titles(f"&assignee_id={them}") == ["tie-new", "tie-old", "none-old"]
+    assert titles(f"&assignee_id={me}&status=done") == ["none-new"]
+    assert titles(f"&status=done&assignee_id={them}") == ["tie-old"]
+    created_order = [
+        t["title"] for t in client.all_items(f"{tasks_path(workspace)}?sort=-created_at")
+    ]
+    assert created_order == [t["title"] for t in client.all_items(tasks_path(workspace))]
+    assert created_order[0] == "first" and created_order[-1] == "late"
+
+
+def test_a_change_of_due_date_moves_the_task_and_a_delete_removes_it(client, workspace):
+    wid = workspace["id"]
+    a = client.create_task(wid, title="a", due_date="2026-05-01")
+    b = client.create_task(wid, title="b", due_date="2026-06-01")
+    client.create_task(wid, title="c")
+
+    def due_order() -> list[str]:
+        return [t["title"] for t in client.all_items(f"{tasks_path(workspace)}?sort=due_date")]
+
+    assert due_order() == ["a", "b", "c"]
+    path = f"{tasks_path(workspace)}/{a['id']}"
+    moved = client.patch(path, json={"due_date": "2026-07-01"}, headers={"If-Match": '"1"'})
+    assert moved.status_code == 200
+    assert due_order() == ["b", "a", "c"]
+    client.patch(path, json={"due_date": None, "title": "a2"}, headers={"If-Match": '"2"'})
+    assert due_order() == ["b", "c", "a2"]  # neither has a due date: c is the newer
+    # The due-order list serves the task as it is, every field.
+    listed = client.get(f"{tasks_path(workspace)}?sort=due_date").json()["items"]
+    assert listed[-1] == client.get(path).json()
+    client.delete(f"{tasks_path(workspace)}/{b['id']}", headers={"If-Match": '"1"'})
+    assert due_order() == ["c", "a2"]
+
+
+def test_sort_is_validated_and_its_cursor_fits_only_its_own_list(client, workspace):
+    for _ in range(3):
+        client.create_task(workspace["id"], due_date="2026-12-01")
+    for bad in ("due", "created_at", "-due_date", ""):
+        problem = assert_problem(client.get(f"{tasks_path(workspace)}?sort={bad}"), 422)
+        assert set(problem["errors"]) == {"sort"}
+    cursor = client.get(f"{tasks_path(workspace)}?sort=due_date&limit=1").json()["next_cursor"]
+    assert cursor
+    page = client.get(f"{tasks_path(workspace)}?sort=due_date&limit=1&cursor={cursor}")
+    assert page.status_code == 200
+    assert_problem(client.get(f"{tasks_path(workspace)}?limit=1&cursor={cursor}"), 400)
+    assert_problem(
+        client.get(f"{tasks_path(workspace)}?sort=-created_at&limit=1&cursor={cursor}"), 400
+    )

@@ -57,6 +57,7 @@ def test_the_table_gets_the_settings_the_emulators_cloudformation_drops(clients,
         "ByStatus",
         "ByAssignee",
         "ByAssigneeStatus",
+        "AssignedByDue",
     }
 
 
