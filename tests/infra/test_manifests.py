@@ -44,10 +44,16 @@ def test_no_links_inside_lambda_asset_folders():
 
 
 def test_lambda_code_paths_are_relative_to_the_repository_root():
-    assets = support.local_assets(support.merged(support.ENVIRONMENT_ADDONS))
-    assert assets == {"CursorRotationFunction": "lambdas/cursor_rotation"}
-    for path in assets.values():
-        assert (support.ROOT / path / "handler.py").is_file()
+    template = support.merged(support.ENVIRONMENT_ADDONS)
+    assets = support.local_assets(template)
+    assert assets == {
+        "CursorRotationFunction": "lambdas/cursor_rotation",
+        "PurgeFunction": "lambdas/stream_purge",
+        "ArchiveFunction": "lambdas/audit_archive",
+    }
+    for logical_id, path in assets.items():
+        module = template["Resources"][logical_id]["Properties"]["Handler"].split(".")[0]
+        assert (support.ROOT / path / f"{module}.py").is_file()
 
 
 @pytest.mark.parametrize(
