@@ -269,10 +269,9 @@ class MappingWorker(threading.Thread):
         self.mapping = mapping
         self.stats = MappingStats()
         self._region = region
-        module, self._handler = load_handler(mapping)
-        self._runtime = runtime or module.from_environment(
-            {**mapping.environment, "AWS_REGION": region}, session
-        )
+        self._session = session
+        self._handler: Callable[..., Any] | None = None
+        self._runtime = runtime
         self._stopping = threading.Event()
         self._arrived = threading.Condition()
         self._pending: list[dict[str, Any]] = []
@@ -295,7 +294,26 @@ class MappingWorker(threading.Thread):
             self._pending.extend(kept)
             self._arrived.notify_all()
 
+    def _load(self) -> Callable[..., Any]:
+        """The handler, imported on first use (in the worker's thread: the stack's start does
+        not wait for Powertools to import)."""
+        if self._handler is None:
+            module, self._handler = load_handler(self.mapping)
+            if self._runtime is None:
+                environment = {**self.mapping.environment, "AWS_REGION": self._region}
+                self._runtime = module.from_environment(environment, self._session)
+        return self._handler
+
     def run(self) -> None:
+        try:
+            self._load()
+        except Exception as error:
+            print(
+                f"[stream] {self.mapping.name}: cannot load {self.mapping.handler}: {error!r}",
+                file=sys.stderr,
+                flush=True,
+            )
+            return
         window = min(self.mapping.batching_window_s, LOCAL_BATCHING_WINDOW_S)
         while not self._stopping.is_set():
             with self._arrived:
@@ -348,7 +366,7 @@ class MappingWorker(threading.Thread):
         self.stats.invocations += 1
         self.stats.records += len(batch)
         try:
-            response = self._handler(lambda_event(batch), context, runtime=self._runtime)
+            response = self._load()(lambda_event(batch), context, runtime=self._runtime)
         except Exception as error:
             print(
                 f"[stream] {mapping.function_name} failed on {len(batch)} records: {error!r}",
