@@ -135,13 +135,15 @@ class LocalStack:
             if not key.startswith(("COPILOT_", "AWS_ENDPOINT_URL"))
         }
         environment.update(self.service_environment())
-        if self.stream_setup is not None and self.streams is None:
-            # Before the API: the pollers read the stream from its end as they start.
-            self.streams = stream_poller.start(self.session, self.stream_setup)
         output = None
         if options.api_log is not None:
             options.api_log.parent.mkdir(parents=True, exist_ok=True)
             output = options.api_log.open("ab")
+        if self.stream_setup is not None and self.streams is None:
+            # Before the API: the pollers read the stream from its end as they start. The
+            # stream functions' logs go where the API's go.
+            stream_output = options.api_log.open("a") if options.api_log is not None else None
+            self.streams = stream_poller.start(self.session, self.stream_setup, stream_output)
         self._api = subprocess.Popen(
             [
                 sys.executable,

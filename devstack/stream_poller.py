@@ -33,11 +33,14 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
+from logging import StreamHandler
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
@@ -50,7 +53,11 @@ from devstack.intrinsics import Resolver
 # Locally a batch waits this long at most for more records (Lambda: the mapping's window).
 LOCAL_BATCHING_WINDOW_S = 1.0
 IDLE_POLL_S = 0.25
+# The stream is read again at once while it has records, then after 0.1 s, doubling up to 1 s.
+MIN_POLL_S = 0.1
+MAX_POLL_S = 1.0
 GET_RECORDS_LIMIT = 1000
+_REDIRECTED = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -73,11 +80,13 @@ class StreamMapping:
     bisect_on_error: bool
     reports_item_failures: bool
 
+    @cached_property
+    def _filters(self) -> list[EventPattern]:
+        return [EventPattern.load(pattern) for pattern in self.patterns]
+
     def matches(self, record: dict[str, Any]) -> bool:
         """Lambda's filtering: a record passes when any of the patterns matches it."""
-        if not self.patterns:
-            return True
-        return any(EventPattern.load(pattern).matches_event(record) for pattern in self.patterns)
+        return not self._filters or any(f.matches_event(record) for f in self._filters)
 
 
 def stream_mappings(template: Mapping[str, Any], resolver: Resolver) -> list[StreamMapping]:
@@ -263,16 +272,29 @@ class MappingWorker(threading.Thread):
     """One event source mapping: keeps the records its filter lets through and hands them to
     its function in batches, as Lambda's pollers do."""
 
-    def __init__(self, mapping: StreamMapping, session: Any, region: str, runtime: Any = None):
-        """`runtime` replaces what the handler's `from_environment` would build (for tests)."""
+    def __init__(
+        self,
+        mapping: StreamMapping,
+        session: Any,
+        region: str,
+        runtime: Any = None,
+        output: TextIO | None = None,
+    ):
+        """`runtime` replaces what the handler's `from_environment` would build (for tests);
+        `output` takes what the handler prints (its logs and metrics), instead of stdout."""
         super().__init__(name=f"stream-{mapping.name}", daemon=True)
         self.mapping = mapping
         self.stats = MappingStats()
         self._region = region
         self._session = session
         self._handler: Callable[..., Any] | None = None
+        self._module: Any = None
         self._runtime = runtime
+        self._output = output
         self._stopping = threading.Event()
+        self._resumed = threading.Event()
+        self._resumed.set()
+        self._delivering = threading.Lock()
         self._arrived = threading.Condition()
         self._pending: list[dict[str, Any]] = []
         self._oldest_pending = 0.0
@@ -299,10 +321,32 @@ class MappingWorker(threading.Thread):
         not wait for Powertools to import)."""
         if self._handler is None:
             module, self._handler = load_handler(self.mapping)
+            self._module = module
             if self._runtime is None:
                 environment = {**self.mapping.environment, "AWS_REGION": self._region}
                 self._runtime = module.from_environment(environment, self._session)
         return self._handler
+
+    @contextmanager
+    def _printing(self) -> Iterator[None]:
+        """Where the handler's output goes while it runs: its metrics are printed to stdout at
+        the time, its Powertools logger writes to the stream it was made with."""
+        if self._output is None:
+            yield
+            return
+        logger = getattr(self._module, "logger", None)
+        handler = getattr(logger, "registered_handler", None)
+        # sys.stdout is the process's: one redirected handler runs at a time.
+        with _REDIRECTED:
+            previous = (
+                handler.setStream(self._output) if isinstance(handler, StreamHandler) else None
+            )
+            try:
+                with redirect_stdout(self._output):
+                    yield
+            finally:
+                if previous is not None:
+                    handler.setStream(previous)
 
     def run(self) -> None:
         try:
@@ -316,6 +360,8 @@ class MappingWorker(threading.Thread):
             return
         window = min(self.mapping.batching_window_s, LOCAL_BATCHING_WINDOW_S)
         while not self._stopping.is_set():
+            if not self._resumed.wait(IDLE_POLL_S):
+                continue
             with self._arrived:
                 if not self._pending:
                     self._arrived.wait(IDLE_POLL_S)
@@ -336,9 +382,19 @@ class MappingWorker(threading.Thread):
                     self._oldest_pending = time.monotonic()
             if not batch:
                 return
-            self._deliver(batch)
+            with self._delivering:
+                self._deliver(batch)
             if once:
                 return
+
+    def pause(self) -> None:
+        """Holds the records back (they queue) once the batch being handed in is done."""
+        self._resumed.clear()
+        with self._delivering:
+            pass
+
+    def resume(self) -> None:
+        self._resumed.set()
 
     def _deliver(self, batch: list[dict[str, Any]]) -> None:
         attempts = 0
@@ -366,7 +422,9 @@ class MappingWorker(threading.Thread):
         self.stats.invocations += 1
         self.stats.records += len(batch)
         try:
-            response = self._load()(lambda_event(batch), context, runtime=self._runtime)
+            handler = self._load()
+            with self._printing():
+                response = handler(lambda_event(batch), context, runtime=self._runtime)
         except Exception as error:
             print(
                 f"[stream] {mapping.function_name} failed on {len(batch)} records: {error!r}",
@@ -435,6 +493,7 @@ class StreamFeeder(threading.Thread):
         self._stopping.set()
 
     def run(self) -> None:
+        idle_s = MIN_POLL_S
         while not self._stopping.is_set():
             try:
                 records = self._reader.read()
@@ -442,20 +501,30 @@ class StreamFeeder(threading.Thread):
                 if self._stopping.is_set():
                     return
                 print(f"[stream] reading the stream failed: {error}", file=sys.stderr, flush=True)
-                self._stopping.wait(1.0)
+                self._stopping.wait(MAX_POLL_S)
                 continue
             for worker in self._workers:
                 worker.offer(records)
-            if not records:
-                self._stopping.wait(IDLE_POLL_S)
+            if records:
+                idle_s = MIN_POLL_S
+            else:
+                # The emulator serves one request at a time: a quiet stream is asked less often.
+                self._stopping.wait(idle_s)
+                idle_s = min(MAX_POLL_S, idle_s * 2)
 
 
 class LocalStreams:
     """The local stack's stream: one reader, and a worker per event source mapping on it."""
 
-    def __init__(self, feeders: list[StreamFeeder], workers: list[MappingWorker]):
+    def __init__(
+        self,
+        feeders: list[StreamFeeder],
+        workers: list[MappingWorker],
+        output: TextIO | None = None,
+    ):
         self.feeders = feeders
         self.workers = workers
+        self._output = output
 
     def start(self) -> None:
         for thread in (*self.workers, *self.feeders):
@@ -467,9 +536,23 @@ class LocalStreams:
         for thread in (*self.feeders, *self.workers):
             if thread.is_alive():
                 thread.join(timeout=10)
+        if self._output is not None:
+            self._output.close()
 
     def stats(self) -> dict[str, MappingStats]:
         return {worker.mapping.name: worker.stats for worker in self.workers}
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """The stream functions hold back while the block runs (for a test that looks at what
+        the table holds before the purge); what came meanwhile is handed in afterwards."""
+        for worker in self.workers:
+            worker.pause()
+        try:
+            yield
+        finally:
+            for worker in self.workers:
+                worker.resume()
 
 
 # -- setting it up from the templates --------------------------------------------------------
@@ -518,9 +601,14 @@ def provision(
     return StreamSetup(mappings=stream_mappings(template, resolver()), buckets=buckets)
 
 
-def start(session: Any, setup: StreamSetup) -> LocalStreams:
-    """Starts reading each stream from its end, and the workers that hand its records in."""
-    workers = [MappingWorker(mapping, session, session.region_name) for mapping in setup.mappings]
+def start(session: Any, setup: StreamSetup, output: TextIO | None = None) -> LocalStreams:
+    """Starts reading each stream from its end, and the workers that hand its records in. The
+    functions print to `output` if given (the tests' log file, closed on stop), else to stdout
+    (`make dev`)."""
+    workers = [
+        MappingWorker(mapping, session, session.region_name, output=output)
+        for mapping in setup.mappings
+    ]
     feeders = [
         StreamFeeder(
             StreamReader(streams_client(session), arn),
@@ -528,7 +616,7 @@ def start(session: Any, setup: StreamSetup) -> LocalStreams:
         )
         for arn in sorted({m.stream_arn for m in setup.mappings})
     ]
-    streams = LocalStreams(feeders, workers)
+    streams = LocalStreams(feeders, workers, output)
     streams.start()
     return streams
 

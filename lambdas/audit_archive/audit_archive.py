@@ -10,8 +10,9 @@ its retention ends (in prod not even by the account's root user).
 The chain's head (the newest object's key, digest and sequence number, and the ids of the events
 archived last) is kept in the table under `ARCHIVE#<workspace>` / `HEAD`, and moved forward with
 a conditional write: two invocations can never both extend the chain from the same object. A
-lost or altered head costs nothing but a listing: the function then finds the newest object in
-the bucket itself. An append is safe to repeat:
+lost head costs a listing: the function then finds the newest object in the bucket itself; a
+head that names an object the bucket's next one does not follow stops the archive (errors alarm)
+rather than fork the chain. An append is safe to repeat:
 
 - the object is written with `If-None-Match: *`, so an existing object is never replaced; if
   the object for the next sequence number exists already (an earlier attempt stopped between the
@@ -69,7 +70,7 @@ class Head:
     key: str | None
     sha256: str | None
     recent_ids: tuple[str, ...]
-    # False when the table had no head (or a stale one) and it was read from the bucket.
+    # False when the table had no head and it was read from the bucket.
     stored: bool = True
 
 
