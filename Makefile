@@ -30,8 +30,8 @@ dev: setup frontend-build
 	$(PY) -m devstack
 
 lint: setup
-	$(VENV)/bin/ruff check app devstack tests lambdas bench frontend/scripts
-	$(VENV)/bin/ruff format --check app devstack tests lambdas bench frontend/scripts
+	$(VENV)/bin/ruff check app devstack tests lambdas bench frontend/scripts migrations
+	$(VENV)/bin/ruff format --check app devstack tests lambdas bench frontend/scripts migrations
 
 test-unit: setup
 	$(PY) -m pytest tests/unit

@@ -29,11 +29,13 @@ class MyTasks(MethodView):
     @blp.response(200, TaskPageOut)
     @errors(blp, 400)
     def get(self, args):
-        """The tasks assigned to the caller in every workspace they are a member of now,
-        earliest due first, those without a due date after all others, ties newest first.
-        A page may hold fewer than `limit` tasks and still have a `next_cursor` when tasks of
-        workspaces the caller left (or that were deleted) were left out; the list ends when
-        `next_cursor` is null."""
+        """The caller's tasks across workspaces, earliest due first.
+
+        The tasks assigned to the caller in every workspace they are a member of now, earliest
+        due first, those without a due date after all others, ties newest first. A page may
+        hold fewer than `limit` tasks and still have a `next_cursor` when tasks of workspaces
+        the caller left (or that were deleted) were left out; the list ends when `next_cursor`
+        is null."""
         return list_page(
             args,
             lambda start: services().tasks.assigned_to(

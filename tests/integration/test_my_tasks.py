@@ -163,3 +163,33 @@ def test_the_list_checks_its_input_and_its_cursor(stack, client, user, colleague
     assert_problem(client.get(f"/workspaces/{wid}/tasks?limit=1&cursor={cursor}"), 400)
     assert_problem(ApiClient(stack.api).get("/me/tasks"), 401)
     assert theirs.get("/me/tasks").json() == {"items": [], "next_cursor": None}
+
+
+def test_an_index_still_filling_is_a_503_not_a_500(stack, user):
+    """Right after a migration adds AssignedByDue, DynamoDB refuses reads of it until it is
+    filled (the emulator's indexes are ready at once, so DynamoDB's answer is stubbed)."""
+    from botocore.stub import Stubber  # noqa: PLC0415
+
+    from app import create_app  # noqa: PLC0415
+    from app.api.context import EXTENSION  # noqa: PLC0415
+    from app.config import Settings  # noqa: PLC0415
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+            patch.setenv(name, stack.environment[name])
+        app = create_app(Settings.from_env(stack.environment))
+        dynamodb = app.extensions[EXTENSION].clients.dynamodb
+        with Stubber(dynamodb) as stub:
+            stub.add_client_error(
+                "query",
+                service_error_code="ValidationException",
+                service_message="Cannot read from backfilling global secondary index: "
+                "AssignedByDue",
+                http_status_code=400,
+            )
+            response = app.test_client().get(
+                "/api/v1/me/tasks", headers={"Authorization": f"Bearer {user.access_token}"}
+            )
+    assert response.status_code == 503, response.get_data(as_text=True)
+    assert response.headers["Retry-After"]
+    assert response.headers["Content-Type"].startswith("application/problem+json")
