@@ -13,7 +13,7 @@ UV := $(TOOLS)/uv/bin/uv
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help setup dev test lint test-unit test-integration test-infra bench frontend-build test-frontend test-e2e lighthouse audit-verify
+.PHONY: help setup dev test lint test-unit test-integration test-infra bench profile soak frontend-build test-frontend test-e2e lighthouse audit-verify
 
 help:
 	@echo "make dev    set up and start the whole stack locally (emulator, resources, API, app)"
@@ -85,9 +85,23 @@ lighthouse: setup frontend-build
 test: lint test-unit test-integration test-infra test-frontend test-e2e lighthouse
 
 # Not part of `make test`: figures, printed as ratios to a baseline measured in the same run.
-bench: setup
+# wrk comes from Debian's package (installed here when missing; apt needs root).
+WRK := /usr/bin/wrk
+$(WRK):
+	command -v wrk >/dev/null || apt-get install -y -qq wrk || (apt-get update -qq && apt-get install -y -qq wrk)
+
+bench: setup $(WRK)
+	$(PY) -m bench.serving
 	$(PY) -m bench.emulator_transactions
 	$(PY) -m bench.api_latency
+
+# Flame graphs of the service under load, into bench/profiles/ (py-spy, dev group).
+profile: setup $(WRK)
+	$(PY) -m bench.profile
+
+# Five minutes of mixed load on the local stack: no error, RSS growth under 10%.
+soak: setup $(WRK)
+	$(PY) -m bench.soak
 
 # The audit archive's hash chain (docs/stream-processing.md): the running local stack's by default
 # (AUDIT_ENV picks another local environment); with AUDIT_BUCKET, a bucket in AWS, e.g.

@@ -1,13 +1,22 @@
 """gunicorn settings for the API, in the container and in the local stack.
 
-Workers are processes (one per CPU, at least two), each with a few threads: requests mostly wait
-on DynamoDB. ECS sends SIGTERM and kills after its stop timeout (30 s by default); the graceful
-timeout lets in-flight requests finish well within that, and the load balancer's deregistration
-delay (copilot/api/manifest.yml) is set to match.
+Worker model: gevent, one process per CPU (at least two), chosen by measurement (bench/,
+docs/performance.md). With gthread (2 workers x 4 threads), 16 connections that sent half a
+header line, or 8 that trickled a body a byte a second, held every thread and left /healthz
+unanswered; the ALB buffers headers but not bodies, so any signed-up user could do it. A gevent
+worker holds a slow connection in a greenlet of a few KiB, so 80 of them cost nothing and a
+normal request still answers in milliseconds (tests/integration/test_serving.py). The request
+work itself is CPU-bound Python, where threads only contend for the GIL and the log handler's
+lock; greenlets switch only while a request waits on DynamoDB.
+
+ECS sends SIGTERM and kills after its stop timeout (30 s by default); the graceful timeout lets
+in-flight requests finish well within that, and the load balancer's deregistration delay
+(copilot/api/manifest.yml) is set to match.
 """
 
 import os
 
+from gunicorn import util
 from gunicorn.http import wsgi
 
 
@@ -20,8 +29,20 @@ def _cpus() -> int:
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8080')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", max(2, _cpus())))
-worker_class = "gthread"
+# GUNICORN_WORKER_CLASS=gthread is there to measure the alternative (`make bench`), not to run.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gevent")
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Concurrent connections per gevent worker, slow ones included; past it, connections wait in
+# the listen backlog.
+worker_connections = 1000
+# gunicorn reads this file as the module "__config__"; a test that only reads the settings
+# must not patch its own process.
+if worker_class == "gevent" and __name__ == "__config__":
+    # Before anything imports ssl, sockets or threading for the app (preload_app below): gevent
+    # patched after those imports breaks TLS (RecursionError in SSLContext) and locks.
+    from gevent import monkey
+
+    monkey.patch_all()
 # Build the app once in the master: a bad setting stops the start at once with its message.
 preload_app = True
 timeout = 30
@@ -74,3 +95,16 @@ def _without_server_header(self):
 
 
 wsgi.Response.default_headers = _without_server_header
+
+
+# What gunicorn still answers itself (a request line or header it cannot parse, too many
+# headers, an unsupported transfer coding, a crash outside the app) is problem+json with the
+# contract's headers too, not gunicorn's HTML page (see app/api/http.py).
+def _write_problem(sock, status_int, reason, mesg):
+    from app.api.http import server_error_response  # noqa: PLC0415 -- after the gevent patch
+
+    detail = "The request is malformed" if 400 <= status_int < 500 else reason
+    util.write_nonblock(sock, server_error_response(status_int, detail))
+
+
+util.write_error = _write_problem

@@ -3,12 +3,17 @@ the request id, the security headers, the body size and type."""
 
 from __future__ import annotations
 
+import io
+import json
 import re
 import time
+from collections.abc import Callable, Iterable
+from http import HTTPStatus
+from typing import Any
 
 from flask import Flask, Response, g, request
 
-from app.api.problems import ApiProblem
+from app.api.problems import PROBLEM_JSON, ApiProblem
 from app.domain.clock import new_id
 from app.observability import context
 
@@ -51,6 +56,7 @@ def refuse_oversized_request() -> None:
 
 def register_http_hooks(app: Flask, *, csp: str, strict_transport: bool) -> None:
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.wsgi_app = BodyLimit(app.wsgi_app)
 
     @app.before_request
     def start_request() -> None:
@@ -77,3 +83,56 @@ def register_http_hooks(app: Flask, *, csp: str, strict_transport: bool) -> None
         if strict_transport:
             headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         return response
+
+
+class BodyLimit:
+    """WSGI middleware: the 64 KiB limit for chunked bodies too.
+
+    A chunked body has no Content-Length, so Flask cannot refuse it up front, and werkzeug
+    would cut it at the limit and parse what it got (100 KB of whitespace became a 201). Here
+    it is read up to one byte past the limit and handed on framed by its real length, so that
+    Flask's own check answers 413 as problem+json, as for a Content-Length over the limit.
+    gunicorn discards whatever of the body is left before the connection's next request.
+    """
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]):
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]):
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if chunked and environ.get("REQUEST_METHOD") in _BODY_METHODS:
+            body = environ["wsgi.input"].read(MAX_BODY_BYTES + 1)
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
+            # werkzeug ignores Content-Length beside chunked.
+            del environ["HTTP_TRANSFER_ENCODING"]
+        return self.app(environ, start_response)
+
+
+def server_error_response(status: int, detail: str) -> bytes:
+    """The whole HTTP response for an error gunicorn answers itself (a malformed request line,
+    a header gunicorn cannot parse, too many headers): the contract's problem+json with the
+    headers every response carries, instead of gunicorn's HTML page."""
+    request_id = new_id()
+    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    body = json.dumps(
+        {
+            "type": "about:blank",
+            "title": phrase,
+            "status": status,
+            "detail": detail,
+            "request_id": request_id,
+        }
+    ).encode()
+    head = (
+        f"HTTP/1.1 {status} {phrase}\r\n"
+        f"Content-Type: {PROBLEM_JSON}\r\n"
+        f"Content-Length: {len(body)}\r\n"
+        f"X-Request-Id: {request_id}\r\n"
+        "X-Content-Type-Options: nosniff\r\n"
+        "Referrer-Policy: no-referrer\r\n"
+        "X-Frame-Options: DENY\r\n"
+        "Cache-Control: no-store\r\n"
+        "Connection: close\r\n\r\n"
+    )
+    return head.encode("latin-1") + body

@@ -2,11 +2,21 @@
 
 PyJWT's JWKS client fetches and caches the user pool's keys and refetches once on an unknown
 `kid` (at most once per cooldown, so a flood of made-up kids cannot hammer Cognito).
+
+A browser sends the same access token with every request for up to an hour, so a token that
+passed every check is remembered (by its SHA-256 digest, never the token itself) until its own
+`exp`, in a bounded LRU. Nothing about a refused token is remembered: it is checked in full each
+time it comes back, and can never be found in the cache (a different token, a different digest).
 """
 
 from __future__ import annotations
 
+import hashlib
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
+from numbers import Real
 from typing import Any
 
 import jwt
@@ -22,6 +32,12 @@ REQUIRED_CLAIMS = ("sub", "iss", "client_id", "token_use", "exp", "iat")
 _JWKS_TIMEOUT_SECONDS = 3
 _JWKS_LIFESPAN_SECONDS = 3600
 _JWKS_COOLDOWN_SECONDS = 30
+# Distinct tokens in use at once per worker; one entry is a few hundred bytes.
+CACHE_ENTRIES = 10_000
+# Each claim Cognito puts in an access token, with the JSON type it must have when present.
+# PyJWT alone would take `exp: "1700000000"` (it calls int() on it) and hand a list through.
+_STRING_CLAIMS = ("sub", "iss", "client_id", "token_use", "username", "jti", "scope")
+_TIME_CLAIMS = ("exp", "iat", "nbf", "auth_time")
 
 
 class InvalidToken(Exception):
@@ -35,8 +51,50 @@ class Principal:
     client_id: str
 
 
+class VerifiedTokens:
+    """Principals of fully verified tokens, by token digest, each until its token's `exp`."""
+
+    def __init__(self, max_entries: int = CACHE_ENTRIES, clock=time.time):
+        self._max_entries = max_entries
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[bytes, tuple[Principal, float]] = OrderedDict()
+
+    @staticmethod
+    def digest(token: str) -> bytes:
+        return hashlib.sha256(token.encode()).digest()
+
+    def get(self, digest: bytes) -> Principal | None:
+        with self._lock:
+            entry = self._entries.get(digest)
+            if entry is None:
+                return None
+            principal, expires_at = entry
+            if self._clock() >= expires_at:
+                del self._entries[digest]
+                return None
+            self._entries.move_to_end(digest)
+            return principal
+
+    def put(self, digest: bytes, principal: Principal, expires_at: float) -> None:
+        with self._lock:
+            self._entries[digest] = (principal, expires_at)
+            self._entries.move_to_end(digest)
+            while len(self._entries) > self._max_entries:
+                self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
 class TokenVerifier:
-    def __init__(self, settings: Settings, jwks_client: PyJWKClient | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        jwks_client: PyJWKClient | None = None,
+        cache: VerifiedTokens | None = None,
+    ):
+        self._cache = cache if cache is not None else VerifiedTokens()
         self._issuer = settings.token_issuer
         self._client_ids = frozenset(settings.user_pool_client_ids)
         self._jwks = jwks_client or PyJWKClient(
@@ -48,6 +106,17 @@ class TokenVerifier:
         )
 
     def verify(self, token: str) -> Principal:
+        digest = self._cache.digest(token)
+        principal = self._cache.get(digest)
+        if principal is not None:
+            return principal
+        claims = self._verified_claims(token)
+        principal = self._principal(claims)
+        # Only now, with every check passed; and never past the token's own expiry.
+        self._cache.put(digest, principal, expires_at=claims["exp"])
+        return principal
+
+    def _verified_claims(self, token: str) -> dict[str, Any]:
         key = self._signing_key(token)
         try:
             claims = jwt.decode(
@@ -60,7 +129,8 @@ class TokenVerifier:
             )
         except jwt.PyJWTError as error:
             raise InvalidToken(str(error)) from error
-        return self._principal(claims)
+        _check_claim_types(claims)
+        return claims
 
     def _signing_key(self, token: str) -> Any:
         try:
@@ -82,15 +152,26 @@ class TokenVerifier:
     def _principal(self, claims: dict[str, Any]) -> Principal:
         if claims.get("token_use") != "access":
             raise InvalidToken(f"token_use is {claims.get('token_use')!r}, not 'access'")
-        client_id = claims.get("client_id")
+        client_id = claims["client_id"]
         if client_id not in self._client_ids:
             raise InvalidToken(f"client_id {client_id!r} is not a configured app client")
-        sub = claims.get("sub")
-        if not isinstance(sub, str) or not sub:
-            raise InvalidToken("sub is not a string")
-        username = claims.get("username")
-        return Principal(
-            user_id=sub,
-            username=username if isinstance(username, str) and username else sub,
-            client_id=client_id,
-        )
+        sub = claims["sub"]
+        if not sub:
+            raise InvalidToken("sub is empty")
+        return Principal(user_id=sub, username=claims.get("username") or sub, client_id=client_id)
+
+
+def _check_claim_types(claims: dict[str, Any]) -> None:
+    """Every claim that the service or PyJWT reads has its JSON type, or the token is refused."""
+    for name in _STRING_CLAIMS:
+        if name in claims and not isinstance(claims[name], str):
+            raise InvalidToken(f"{name} is not a string")
+    for name in _TIME_CLAIMS:
+        value = claims.get(name)
+        if name in claims and (isinstance(value, bool) or not isinstance(value, Real)):
+            raise InvalidToken(f"{name} is not a number")
+    groups = claims.get("cognito:groups")
+    if "cognito:groups" in claims and not (
+        isinstance(groups, list) and all(isinstance(g, str) for g in groups)
+    ):
+        raise InvalidToken("cognito:groups is not a list of strings")

@@ -4,6 +4,7 @@ spans are still made, so that logs carry trace ids, but nothing is exported."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from opentelemetry import propagate, trace
@@ -15,10 +16,25 @@ from opentelemetry.sdk.extension.aws.trace import AwsXRayIdGenerator
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.sampling import ParentBased, Sampler, TraceIdRatioBased
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 _provider_installed = False
 _EXCLUDED_URLS = "healthz,readyz"
+# One request in 20 is recorded and exported, as X-Ray's own default rule does beyond its first
+# request each second: X-Ray charges per trace, and a recorded span costs this process too
+# (docs/performance.md). A caller's sampled traceparent or X-Amzn-Trace-Id (Sampled=1) is
+# always followed. Every log line still carries its request's trace id, recorded or not.
+# OpenTelemetry's own OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG, read by its SDK, choose
+# another sampler (e.g. `parentbased_always_on` while investigating in dev).
+DEFAULT_SAMPLE_RATIO = 0.05
+_SAMPLER_VARIABLE = "OTEL_TRACES_SAMPLER"
+
+
+def _sampler() -> Sampler | None:
+    if os.environ.get(_SAMPLER_VARIABLE):
+        return None  # the SDK builds the one the variables name
+    return ParentBased(TraceIdRatioBased(DEFAULT_SAMPLE_RATIO))
 
 
 def configure_tracing(app: Any, *, service: str, environment: str, otlp_endpoint: str | None):
@@ -29,6 +45,7 @@ def configure_tracing(app: Any, *, service: str, environment: str, otlp_endpoint
                 {"service.name": service, "deployment.environment": environment}
             ),
             id_generator=AwsXRayIdGenerator(),
+            sampler=_sampler(),
         )
         if otlp_endpoint:
             # Imported only when used: the exporter pulls in protobuf.

@@ -3,8 +3,10 @@ genuine access token of a configured client gets in."""
 
 from __future__ import annotations
 
+import json
 import time
 
+import jwt
 import pytest
 
 from tests.support import tokens
@@ -21,6 +23,20 @@ def call(stack, header: str | None):
 def claims_for(stack, user, **overrides):
     fields = {"client_id": stack.stack.client_id, "sub": user.user_id, **overrides}
     return tokens.access_claims(region="us-east-1", pool_id=stack.stack.user_pool_id, **fields)
+
+
+def tokens_issuer(stack) -> str:
+    return f"https://cognito-idp.us-east-1.amazonaws.com/{stack.stack.user_pool_id}"
+
+
+def raw_signed(claims) -> str:
+    """Signed by the emulator's key as raw JSON (jwt.encode refuses some malformed claims)."""
+    return jwt.api_jws.encode(
+        json.dumps(claims).encode(),
+        tokens.emulator_private_key(),
+        algorithm="RS256",
+        headers={"kid": tokens.EMULATOR_KID},
+    )
 
 
 def test_a_genuine_access_token_is_accepted(stack, user):
@@ -117,6 +133,27 @@ def test_another_scheme_is_treated_as_no_token(stack):
         ),
         pytest.param(
             lambda s, u: f"Bearer {tokens.sign(claims_for(s, u, sub=None))}", id="missing-sub"
+        ),
+        # Claims of the wrong JSON type (issue 9, item 3): each is 401, never accepted or 500.
+        pytest.param(
+            lambda s, u: f"Bearer {raw_signed(claims_for(s, u, exp=str(int(time.time()) + 600)))}",
+            id="exp-as-a-numeric-string",
+        ),
+        pytest.param(
+            lambda s, u: f"Bearer {raw_signed(claims_for(s, u, client_id=[s.stack.client_id]))}",
+            id="client-id-as-a-list",
+        ),
+        pytest.param(
+            lambda s, u: f"Bearer {raw_signed(claims_for(s, u, sub=[u.user_id]))}",
+            id="sub-as-a-list",
+        ),
+        pytest.param(
+            lambda s, u: f"Bearer {raw_signed(claims_for(s, u, iss=[tokens_issuer(s)]))}",
+            id="iss-as-a-list",
+        ),
+        pytest.param(
+            lambda s, u: f"Bearer {raw_signed(claims_for(s, u, iat=str(int(time.time()))))}",
+            id="iat-as-a-numeric-string",
         ),
     ],
 )

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 
-from app.observability import context
+from opentelemetry.sdk.extension.aws.trace import AwsXRayIdGenerator
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+from app.observability import context, tracing
 from app.observability.logging import RequestContextFilter, json_formatter
 from app.observability.metrics import emf
 
@@ -58,3 +63,46 @@ def test_request_context_reaches_the_line():
         assert record.request_id == "req-1"
     finally:
         context.request_id.reset(token)
+
+
+def test_an_exception_reaches_the_line_as_text_and_extras_keep_their_names():
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        record = logging.LogRecord(
+            "app", logging.ERROR, __file__, 1, "failed %s", ("here",), sys.exc_info()
+        )
+    record.route = "/api/v1/me"
+    record.status = 500
+    line = json.loads(json_formatter(service="api", environment="test").format(record))
+    assert line["message"] == "failed here"
+    assert (line["route"], line["status"]) == ("/api/v1/me", 500)
+    assert line["exc_info"].startswith("Traceback") and "ValueError: boom" in line["exc_info"]
+    # Nothing of the LogRecord's own machinery leaks into the line.
+    assert not {"args", "msg", "levelno", "pathname", "exc_text", "created"} & set(line)
+
+
+def test_one_request_in_twenty_is_recorded_and_every_one_has_a_trace_id(monkeypatch):
+    monkeypatch.delenv("OTEL_TRACES_SAMPLER", raising=False)
+    tracer = TracerProvider(
+        sampler=tracing._sampler(), id_generator=AwsXRayIdGenerator()
+    ).get_tracer("t")
+    spans = [tracer.start_span("request") for _ in range(4000)]
+    recorded = sum(span.is_recording() for span in spans)
+    assert 0.03 < recorded / len(spans) < 0.07
+    assert all(span.get_span_context().is_valid for span in spans)
+
+
+def test_a_sampled_caller_is_always_followed(monkeypatch):
+    monkeypatch.delenv("OTEL_TRACES_SAMPLER", raising=False)
+    tracer = TracerProvider(sampler=tracing._sampler()).get_tracer("t")
+    header = {"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}
+    parent = TraceContextTextMapPropagator().extract(header)
+    assert all(tracer.start_span("request", context=parent).is_recording() for _ in range(50))
+
+
+def test_opentelemetrys_own_variable_chooses_another_sampler(monkeypatch):
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER", "parentbased_always_on")
+    assert tracing._sampler() is None
+    tracer = TracerProvider(sampler=tracing._sampler()).get_tracer("t")
+    assert all(tracer.start_span("request").is_recording() for _ in range(50))

@@ -13,7 +13,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt import PyJWKClient
 
-from app.auth.verifier import InvalidToken, TokenVerifier
+from app.auth.verifier import InvalidToken, TokenVerifier, VerifiedTokens
 from app.aws.clients import DependencyUnavailable
 from app.config import Settings
 
@@ -104,7 +104,9 @@ def token(key, kid: str, **overrides) -> str:
         "username": "someone",
         **overrides,
     }
-    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
+    # Signed as raw JSON: jwt.encode itself refuses some of the malformed claims tested here.
+    payload = json.dumps(claims).encode()
+    return jwt.api_jws.encode(payload, key, algorithm="RS256", headers={"kid": kid})
 
 
 def test_a_valid_token_gives_the_principal(jwks):
@@ -171,3 +173,95 @@ def test_claims_are_checked(jwks, overrides):
     claims = {k: now + v if k in ("exp", "nbf") else v for k, v in overrides.items()}
     with pytest.raises(InvalidToken):
         verifier_for(jwks.endpoint).verify(token(key, "k1", **claims))
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        pytest.param({"exp": str(int(time.time()) + 600)}, id="exp-numeric-string"),
+        pytest.param({"exp": True}, id="exp-boolean"),
+        pytest.param({"iat": str(int(time.time()))}, id="iat-numeric-string"),
+        pytest.param({"nbf": str(int(time.time()))}, id="nbf-numeric-string"),
+        pytest.param({"auth_time": [1]}, id="auth-time-list"),
+        pytest.param({"client_id": [CLIENT]}, id="client-id-list"),
+        pytest.param({"client_id": {"id": CLIENT}}, id="client-id-object"),
+        pytest.param({"sub": 12345}, id="sub-number"),
+        pytest.param({"token_use": ["access"]}, id="token-use-list"),
+        pytest.param({"username": ["someone"]}, id="username-list"),
+        pytest.param({"iss": [ISSUER]}, id="iss-list"),
+        pytest.param({"scope": 1}, id="scope-number"),
+        pytest.param({"cognito:groups": "admins"}, id="groups-string"),
+        pytest.param({"cognito:groups": [1]}, id="groups-of-numbers"),
+    ],
+)
+def test_every_claim_has_its_type_checked(jwks, overrides):
+    key = jwks.add_key("k1")
+    with pytest.raises(InvalidToken):
+        verifier_for(jwks.endpoint).verify(token(key, "k1", **overrides))
+
+
+class CountingDecode:
+    """jwt.decode, counted: how many tokens were verified in full."""
+
+    def __init__(self, monkeypatch):
+        self.calls = 0
+        real = jwt.decode
+
+        def decode(*args, **kwargs):
+            self.calls += 1
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr("app.auth.verifier.jwt.decode", decode)
+
+
+def test_a_verified_token_is_not_verified_again(jwks, monkeypatch):
+    key = jwks.add_key("k1")
+    verifier = verifier_for(jwks.endpoint)
+    decode = CountingDecode(monkeypatch)
+    good = token(key, "k1")
+    assert {verifier.verify(good).user_id for _ in range(5)} == {"user-1"}
+    assert decode.calls == 1
+
+
+def test_a_cached_token_is_checked_again_once_its_exp_has_passed(jwks, monkeypatch):
+    key = jwks.add_key("k1")
+    now = [time.time()]
+    verifier = verifier_for(jwks.endpoint)
+    verifier._cache = VerifiedTokens(clock=lambda: now[0])
+    decode = CountingDecode(monkeypatch)
+    good = token(key, "k1", exp=int(now[0]) + 30)
+    verifier.verify(good)
+    now[0] += 29
+    verifier.verify(good)
+    assert decode.calls == 1
+    now[0] += 2  # past exp: the cache no longer vouches for it
+    verifier.verify(good)  # still within PyJWT's leeway, so verified in full and accepted
+    assert decode.calls == 2
+
+
+def test_a_refused_token_stays_refused(jwks, monkeypatch):
+    key = jwks.add_key("k1")
+    verifier = verifier_for(jwks.endpoint)
+    good = token(key, "k1")
+    verifier.verify(good)
+    forged = token(jwks.add_key("k2"), "k1")  # signed by a key the kid does not name
+    wrong_client = token(key, "k1", client_id="other")
+    for _ in range(3):
+        for bad in (forged, wrong_client, good[:-4] + "AAAA"):
+            with pytest.raises(InvalidToken):
+                verifier.verify(bad)
+    assert verifier.verify(good).user_id == "user-1"
+
+
+def test_the_cache_is_bounded_and_keyed_by_digest(jwks):
+    key = jwks.add_key("k1")
+    cache = VerifiedTokens(max_entries=3)
+    verifier = verifier_for(jwks.endpoint)
+    verifier._cache = cache
+    issued = [token(key, "k1", sub=f"user-{i}") for i in range(10)]
+    for t in issued:
+        verifier.verify(t)
+    assert len(cache) == 3
+    assert all(len(k) == 32 for k in cache._entries)  # SHA-256 digests, not tokens
+    assert cache.get(VerifiedTokens.digest(issued[-1])).user_id == "user-9"
+    assert cache.get(VerifiedTokens.digest(issued[0])) is None
