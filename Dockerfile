@@ -29,7 +29,8 @@ COPY gunicorn.conf.py ./
 COPY app ./app
 USER 10001:10001
 EXPOSE 8080
-# The ALB checks /healthz; this lets `docker run` and ECS see the same (stdlib only).
+# For `docker run` and local tools: ECS ignores a Dockerfile HEALTHCHECK; the service manifest's
+# image.healthcheck gives the task the same check (stdlib only).
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '8080'), timeout=2)"]
 CMD ["gunicorn", "--config", "gunicorn.conf.py", "app.wsgi:app"]

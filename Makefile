@@ -13,7 +13,7 @@ UV := $(TOOLS)/uv/bin/uv
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help setup dev test lint test-unit test-integration test-infra bench profile soak frontend-build test-frontend test-e2e lighthouse audit-verify
+.PHONY: help setup dev test lint test-unit test-integration test-infra bench profile soak frontend-build test-frontend test-e2e lighthouse sbom audit audit-verify
 
 help:
 	@echo "make dev    set up and start the whole stack locally (emulator, resources, API, app)"
@@ -48,7 +48,14 @@ $(CHECKOV): tools/checkov/pyproject.toml tools/checkov/uv.lock $(UV)
 	$(UV) sync --project tools/checkov --locked --quiet
 	touch $(CHECKOV)
 
-test-infra: setup $(CHECKOV)
+# Parliament (IAM policy linter) in its own locked environment too: it needs an old setuptools.
+PARLIAMENT := tools/parliament/.venv/bin/parliament
+
+$(PARLIAMENT): tools/parliament/pyproject.toml tools/parliament/uv.lock $(UV)
+	$(UV) sync --project tools/parliament --locked --quiet
+	touch $(PARLIAMENT)
+
+test-infra: setup $(CHECKOV) $(PARLIAMENT)
 	$(PY) -m pytest tests/infra
 
 # The browser app (frontend/): npm ci from the lock file, then vite builds it into frontend/dist.
@@ -83,6 +90,28 @@ lighthouse: setup frontend-build
 	$(PY) -m pytest -s tests/e2e/test_lighthouse.py
 
 test: lint test-unit test-integration test-infra test-frontend test-e2e lighthouse
+
+# The pipeline's software bill of materials (CycloneDX) of what ships: the locked runtime Python
+# dependencies and the browser app's production npm dependencies. Works offline.
+SBOM_DIR ?= sbom
+
+sbom: $(UV) $(NPM_STAMP)
+	mkdir -p $(SBOM_DIR)
+	$(UV) export --locked --no-dev --no-emit-project --format cyclonedx1.5 --quiet \
+		--output-file $(SBOM_DIR)/python.cdx.json
+	cd $(FRONTEND) && npm sbom --omit dev --sbom-format cyclonedx --sbom-type application \
+		> $(abspath $(SBOM_DIR))/frontend.cdx.json
+
+# The pipeline's dependency audit (tools/audit.sh): needs the internet, so CodeBuild runs it and
+# `make test` does not; offline it fails closed.
+PIP_AUDIT := tools/pip-audit/.venv/bin/pip-audit
+
+$(PIP_AUDIT): tools/pip-audit/pyproject.toml tools/pip-audit/uv.lock $(UV)
+	$(UV) sync --project tools/pip-audit --locked --quiet
+	touch $(PIP_AUDIT)
+
+audit: $(PIP_AUDIT) $(NPM_STAMP)
+	PIP_AUDIT=$(PIP_AUDIT) UV=$(UV) bash tools/audit.sh
 
 # Not part of `make test`: figures, printed as ratios to a baseline measured in the same run.
 # wrk comes from Debian's package (installed here when missing; apt needs root).

@@ -9,8 +9,11 @@ Each resource type of the templates is handled in exactly one way (a test keeps 
 Table settings that the emulator's CloudFormation drops (TTL, point-in-time recovery, deletion
 protection) are applied through the DynamoDB API afterwards.
 
-Then the outputs are resolved, the environment's exports feed the service addon's outputs, and
-those become the service's environment variables by Copilot's naming rule, as in AWS.
+Then the outputs are resolved: the environment's exports are published as CloudFormation exports
+(a stack `<app>-<env>-addons-exports`, since moto's CloudFormation drops outputs that name what it
+skipped), so scripts that read them (frontend/scripts/deploy.py) work against the local stack as in
+AWS; and they feed the service addon's outputs, which become the service's environment variables
+by Copilot's naming rule.
 """
 
 from __future__ import annotations
@@ -26,7 +29,9 @@ from botocore.exceptions import ClientError
 from devstack import templates
 from devstack.intrinsics import SUB_VARIABLE, Resolver, Unresolvable
 
-CLOUDFORMATION = frozenset({"AWS::KMS::Key", "AWS::KMS::Alias", "AWS::DynamoDB::Table"})
+CLOUDFORMATION = frozenset(
+    {"AWS::KMS::Key", "AWS::KMS::Alias", "AWS::DynamoDB::Table", "AWS::S3::Bucket"}
+)
 THROUGH_APIS = frozenset(
     {"AWS::Cognito::UserPool", "AWS::Cognito::UserPoolClient", "AWS::SecretsManager::Secret"}
 )
@@ -46,10 +51,8 @@ NOT_NEEDED_LOCALLY: dict[str, str] = {
     "in tests/infra",
     "AWS::WAFv2::LoggingConfiguration": "belongs to the web ACL",
     "AWS::WAFv2::WebACLAssociation": "there is no load balancer locally",
-    "AWS::S3::Bucket": "the local stack serves the built frontend from the API process "
-    "(FRONTEND_DIR), not through CloudFront and S3; the audit archive bucket is made by "
-    "devstack/stream_poller.py, with its Object Lock settings",
-    "AWS::S3::BucketPolicy": "belongs to the frontend bucket",
+    "AWS::S3::BucketPolicy": "nothing local reads the buckets through CloudFront or needs their "
+    "TLS rule (moto's CloudFormation cannot create it)",
     "AWS::SNS::Topic": "alarms are not evaluated locally",
     "AWS::SNS::TopicPolicy": "belongs to the alarm topic",
     "AWS::SNS::Subscription": "belongs to the alarm topic",
@@ -116,6 +119,7 @@ class LocalProvisioner:
                 result.exports[resolver.resolve(export["Name"])] = str(
                     resolver.resolve(output["Value"])
                 )
+        self._publish_exports(f"{stack_name}-exports", result.exports)
         result.service_environment = self._service_environment(result)
         return result
 
@@ -173,6 +177,35 @@ class LocalProvisioner:
                 resource["ResourceType"], resource["PhysicalResourceId"]
             )
 
+    def _publish_exports(self, stack_name: str, exports: Mapping[str, str]) -> None:
+        """The environment's exports as CloudFormation has them in AWS (ListExports,
+        Fn::ImportValue). A stack of its own, made anew each time: moto's update_stack does not
+        refresh exports."""
+        self._progress(f"CloudFormation exports ({len(exports)}) in stack {stack_name}")
+        cloudformation = self.client("cloudformation")
+        if self._stack_exists(stack_name):
+            cloudformation.delete_stack(StackName=stack_name)
+        body = {
+            "AWSTemplateFormatVersion": "2010-09-09",
+            # A stack needs a resource: a parameter that lists what the stack exports.
+            "Resources": {
+                "ExportedNames": {
+                    "Type": "AWS::SSM::Parameter",
+                    "Properties": {
+                        "Name": f"/{self._app}/{self._env}/local/exports",
+                        "Type": "String",
+                        "Value": ",".join(sorted(exports)) or "none",
+                    },
+                }
+            },
+            "Outputs": {
+                f"Export{number}": {"Value": value, "Export": {"Name": name}}
+                for number, (name, value) in enumerate(sorted(exports.items()))
+            },
+        }
+        cloudformation.create_stack(StackName=stack_name, TemplateBody=json.dumps(body))
+        self._wait_for_stack(stack_name)
+
     def _stack_exists(self, stack_name: str) -> bool:
         try:
             stacks = self.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"]
@@ -207,6 +240,13 @@ class LocalProvisioner:
             if table.get("LatestStreamArn"):
                 attributes["StreamArn"] = table["LatestStreamArn"]
             return attributes
+        if resource_type == "AWS::S3::Bucket":
+            return {
+                "Ref": physical_id,
+                "Arn": f"arn:aws:s3:::{physical_id}",
+                "DomainName": f"{physical_id}.s3.amazonaws.com",
+                "RegionalDomainName": f"{physical_id}.s3.{self._region}.amazonaws.com",
+            }
         return {"Ref": physical_id}
 
     def _apply_table_settings(

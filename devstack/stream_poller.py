@@ -18,8 +18,9 @@ stream's end, so a reused emulator's old records are not handed in again), the b
 window's full length (it waits at most LOCAL_BATCHING_WINDOW_S), concurrency limits, and
 X-Ray (Powertools' tracer is off outside Lambda).
 
-The audit archive bucket is created here too (`provision`), through the S3 API from its
-template's properties: moto's CloudFormation does not apply Object Lock.
+The audit archive bucket gets its settings here too (`provision`), through the S3 API from its
+template's properties: moto's CloudFormation, which creates the buckets, leaves out versioning
+and Object Lock.
 """
 
 from __future__ import annotations
@@ -567,9 +568,9 @@ class StreamSetup:
 def provision(
     session: Any, *, app: str, env: str, resources: dict[str, dict[str, str]]
 ) -> StreamSetup:
-    """Creates the buckets the stream functions write (with their template's Object Lock,
-    versioning, encryption, public access block and tags) and reads the mappings. `resources`
-    is what the local provisioner made; the buckets are added to it."""
+    """Gives the buckets the stream functions write their template's settings (Object Lock,
+    versioning, encryption, public access block, tags; creating a bucket the provisioner did
+    not) and reads the mappings. `resources` is what the local provisioner made."""
     template = templates.merged(templates.ENVIRONMENT_ADDONS)
     account = session.client("sts").get_caller_identity()["Account"]
 
@@ -597,7 +598,7 @@ def provision(
         properties = resolver().resolve(template["Resources"][logical_id]["Properties"])
         name = _ensure_bucket(session.client("s3"), properties, session.region_name)
         buckets[logical_id] = name
-        resources[logical_id] = {"Ref": name, "Arn": f"arn:aws:s3:::{name}"}
+        resources.setdefault(logical_id, {"Ref": name, "Arn": f"arn:aws:s3:::{name}"})
     return StreamSetup(mappings=stream_mappings(template, resolver()), buckets=buckets)
 
 

@@ -4,10 +4,10 @@ config.json from the environment's outputs, invalidate what must not be served s
     python frontend/scripts/deploy.py --app teamtasks --env dev [--region eu-west-1]
         [--distribution-id E123...] [--skip-build]
 
-What it reads (CloudFormation exports of the environment's addons):
-  <app>-<env>-UserPoolId, <app>-<env>-UserPoolClientId, <app>-<env>-FrontendBucketName.
-The CloudFront distribution is the one whose origin is that bucket (Copilot does not export its
-id); --distribution-id names it instead.
+What it reads: the CloudFormation exports of the environment's addons named in EXPORTS below
+(addons/environment/cognito.yml and frontend.yml declare them; tests/infra/test_rendered_stacks.py
+checks that every name here is exported). The CloudFront distribution is the one whose origin is
+that bucket (Copilot does not export its id); --distribution-id names it instead.
 
 Cache headers: content-hashed files under assets/ are immutable for a year; everything else
 (index.html, config.json, favicon) is `no-cache`, so browsers and CloudFront revalidate it on
@@ -50,6 +50,14 @@ CONTENT_TYPES = {
 }
 
 
+# Environment field -> the export it comes from, <app>-<env>-<suffix>.
+EXPORTS = {
+    "user_pool_id": "UserPoolId",
+    "user_pool_client_id": "UserPoolClientId",
+    "bucket": "FrontendBucketName",
+}
+
+
 class DeployError(Exception):
     """Something the person deploying must fix; the message says what."""
 
@@ -81,11 +89,7 @@ def exports(cloudformation: Any) -> dict[str, str]:
 
 def read_environment(session: Any, app: str, env: str) -> Environment:
     found = exports(session.client("cloudformation"))
-    names = {
-        "user_pool_id": f"{app}-{env}-UserPoolId",
-        "user_pool_client_id": f"{app}-{env}-UserPoolClientId",
-        "bucket": f"{app}-{env}-FrontendBucketName",
-    }
+    names = {field: f"{app}-{env}-{suffix}" for field, suffix in EXPORTS.items()}
     missing = [name for name in names.values() if name not in found]
     if missing:
         raise DeployError(

@@ -1,5 +1,7 @@
-"""The deploy script against the emulator: it reads the environment's exports, uploads the
-built app with the right headers, writes config.json and invalidates CloudFront."""
+"""The deploy script against the emulator: it reads the exports the environment's addon templates
+really declare (provisioned from addons/environment, not made up here), uploads the built app
+with the right headers, writes config.json and invalidates the distribution Copilot renders for
+the environment."""
 
 from __future__ import annotations
 
@@ -13,84 +15,116 @@ import sys
 import boto3
 import pytest
 
+from devstack.emulator import EndpointSession
+from devstack.provision import LocalProvisioner
 from tests.e2e.conftest import DIST, ROOT
+from tests.infra.rendered import analysis, render
 
 SCRIPT = ROOT / "frontend" / "scripts" / "deploy.py"
-TEMPLATE = {
-    "Resources": {"Bucket": {"Type": "AWS::S3::Bucket"}},
-    "Outputs": {
-        "UserPoolId": {
-            "Value": "eu-west-1_Pool123",
-            "Export": {"Name": {"Fn::Sub": "${AWS::StackName}-UserPoolId"}},
-        },
-        "UserPoolClientId": {
-            "Value": "client123",
-            "Export": {"Name": {"Fn::Sub": "${AWS::StackName}-UserPoolClientId"}},
-        },
-        "FrontendBucketName": {
-            "Value": {"Ref": "Bucket"},
-            "Export": {"Name": {"Fn::Sub": "${AWS::StackName}-FrontendBucketName"}},
-        },
-    },
-}
+REGION = "eu-west-1"
+# The environment whose manifest the model renders; its resources are made in the emulator's
+# eu-west-1, which no other test uses.
+ENV = "dev"
 
 
-@pytest.fixture
-def environment(app_stack):
-    """An environment as the addons leave it: exports, the bucket, a distribution on it."""
-    region = "eu-west-1"
-    endpoint = app_stack.stack.options.endpoint
-    session = boto3.session.Session(
-        region_name=region, aws_access_key_id="testing", aws_secret_access_key="testing"
-    )
-    env = f"d{secrets.token_hex(3)}"
-    cloudformation = session.client("cloudformation", endpoint_url=endpoint)
-    # The stack is named <app>-<env> so that its exports carry the addons' names.
-    cloudformation.create_stack(StackName=f"teamtasks-{env}", TemplateBody=json.dumps(TEMPLATE))
-    exports = {e["Name"]: e["Value"] for e in cloudformation.list_exports()["Exports"]}
-    bucket = exports[f"teamtasks-{env}-FrontendBucketName"]
-    cloudfront = session.client("cloudfront", endpoint_url=endpoint)
-
-    def distribution(domain: str) -> str:
-        return cloudfront.create_distribution(
-            DistributionConfig={
-                "CallerReference": secrets.token_hex(8),
-                "Comment": "",
-                "Enabled": True,
-                "DefaultCacheBehavior": {
-                    "TargetOriginId": "app",
-                    "ViewerProtocolPolicy": "redirect-to-https",
-                },
-                "Origins": {
-                    "Quantity": 1,
-                    "Items": [
-                        {
-                            "Id": "app",
-                            "DomainName": domain,
-                            "S3OriginConfig": {"OriginAccessIdentity": ""},
-                        }
-                    ],
-                },
+def cloudfront_config(origins: list[dict], default_origin: str, viewer_policy: str) -> dict:
+    """A DistributionConfig for the CloudFront API from the origins of a CloudFormation one."""
+    items = []
+    for origin in origins:
+        item = {"Id": origin["Id"], "DomainName": origin["DomainName"]}
+        if "S3OriginConfig" in origin:
+            item["S3OriginConfig"] = {"OriginAccessIdentity": ""}
+        else:
+            item["CustomOriginConfig"] = {
+                "HTTPPort": 80,
+                "HTTPSPort": 443,
+                "OriginProtocolPolicy": origin["CustomOriginConfig"]["OriginProtocolPolicy"],
             }
-        )["Distribution"]["Id"]
+        items.append(item)
+    return {
+        "CallerReference": secrets.token_hex(8),
+        "Comment": "",
+        "Enabled": True,
+        "DefaultCacheBehavior": {
+            "TargetOriginId": default_origin,
+            "ViewerProtocolPolicy": viewer_policy,
+        },
+        "Origins": {"Quantity": len(items), "Items": items},
+    }
 
-    distribution(f"other-{bucket}.s3.{region}.amazonaws.com")  # someone else's
-    ours = distribution(f"{bucket}.s3.{region}.amazonaws.com")
+
+def copilots_distribution(account: str) -> dict:
+    """The distribution Copilot renders for the environment (tests/infra/rendered), patched:
+    its origins and default behaviour, for the emulator, which cannot run Copilot."""
+    deployment = render(ENV, variables={"AWS_ACCOUNT_ID": account, "AWS_REGION": REGION})
+    stack = deployment.stack("environment")
+    resolved = analysis.resolver(stack, deployment).resolve(
+        stack.template["Resources"]["CloudFrontDistribution"]["Properties"]["DistributionConfig"]
+    )
+    for origin in resolved["Origins"]:
+        if origin["DomainName"].startswith("<"):  # the ALB's DNS name, made by AWS
+            origin["DomainName"] = f"alb-{ENV}.{REGION}.elb.amazonaws.com"
+    default = resolved["DefaultCacheBehavior"]
+    return cloudfront_config(
+        resolved["Origins"], default["TargetOriginId"], default["ViewerProtocolPolicy"]
+    )
+
+
+@pytest.fixture(scope="module")
+def environment(app_stack):
+    """An environment as its addon templates leave it (provisioned in the emulator from
+    addons/environment, exports included), and the distribution Copilot would put in front of
+    it, beside one that serves another bucket."""
+    endpoint = app_stack.stack.options.endpoint
+    session = EndpointSession(endpoint, REGION)
+    provisioned = LocalProvisioner(
+        session, app="teamtasks", env=ENV, progress=lambda message: None
+    ).run()
+    cloudfront = session.client("cloudfront")
+    account = session.client("sts").get_caller_identity()["Account"]
+    config = copilots_distribution(account)
+    # The bucket the environment manifest names as the CDN's static assets location.
+    (bucket,) = [
+        o["DomainName"].split(".s3.")[0]
+        for o in config["Origins"]["Items"]
+        if "S3OriginConfig" in o
+    ]
+    decoy = cloudfront_config(
+        [
+            {
+                "Id": "other",
+                "DomainName": f"other-{bucket}.s3.{REGION}.amazonaws.com",
+                "S3OriginConfig": {},
+            }
+        ],
+        "other",
+        "redirect-to-https",
+    )
+    cloudfront.create_distribution(DistributionConfig=decoy)
+    ours = cloudfront.create_distribution(DistributionConfig=config)["Distribution"]["Id"]
     run_env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
         "AWS_ENDPOINT_URL": endpoint,
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_REGION": region,
+        "AWS_REGION": REGION,
     }
     return {
-        "env": env,
+        "env": ENV,
         "bucket": bucket,
         "distribution": ours,
-        "s3": session.client("s3", endpoint_url=endpoint),
+        "exports": provisioned.exports,
+        "s3": session.client("s3"),
         "cloudfront": cloudfront,
         "run_env": run_env,
     }
+
+
+def invalidations(environment) -> list[dict]:
+    listed = environment["cloudfront"].list_invalidations(
+        DistributionId=environment["distribution"]
+    )["InvalidationList"]
+    return listed.get("Items") or []
 
 
 def load_script():
@@ -113,6 +147,7 @@ def deploy(environment, *extra: str) -> subprocess.CompletedProcess:
 
 
 def test_deploy_builds_uploads_configures_and_invalidates(environment):
+    before = {i["Id"] for i in invalidations(environment)}
     result = deploy(environment)
     assert result.returncode == 0, result.stdout + result.stderr
     s3, bucket = environment["s3"], environment["bucket"]
@@ -137,18 +172,16 @@ def test_deploy_builds_uploads_configures_and_invalidates(environment):
     config = json.loads(s3.get_object(Bucket=bucket, Key="config.json")["Body"].read())
     assert config == {
         "apiBaseUrl": "/api/v1",
-        "region": "eu-west-1",
-        "userPoolId": "eu-west-1_Pool123",
-        "userPoolClientId": "client123",
+        "region": REGION,
+        "userPoolId": environment["exports"][f"teamtasks-{ENV}-UserPoolId"],
+        "userPoolClientId": environment["exports"][f"teamtasks-{ENV}-UserPoolClientId"],
         "cognitoEndpoint": None,
     }
+    assert config["userPoolId"].startswith(f"{REGION}_")
 
-    invalidations = environment["cloudfront"].list_invalidations(
-        DistributionId=environment["distribution"]
-    )["InvalidationList"]
-    assert invalidations["Quantity"] == 1
+    (made,) = [i["Id"] for i in invalidations(environment) if i["Id"] not in before]
     detail = environment["cloudfront"].get_invalidation(
-        DistributionId=environment["distribution"], Id=invalidations["Items"][0]["Id"]
+        DistributionId=environment["distribution"], Id=made
     )["Invalidation"]["InvalidationBatch"]["Paths"]
     assert sorted(detail["Items"]) == ["/", "/config.json", "/index.html"]
     assert "invalidation" in result.stdout

@@ -4,7 +4,6 @@ locations (what `copilot svc|env package --upload-assets` does), and the manifes
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ import yaml
 
 from devstack import templates
 from devstack.intrinsics import Resolver
+from tests.infra.rendered import model
 
 ROOT = templates.ROOT
 ENVIRONMENT_ADDONS = templates.ENVIRONMENT_ADDONS
@@ -23,38 +23,14 @@ COPILOT = ROOT / "copilot"
 SERVICE_MANIFEST = COPILOT / "api" / "manifest.yml"
 PIPELINE = COPILOT / "pipelines" / "teamtasks-main"
 
-# Properties whose local path Copilot zips and uploads, rewriting them to an S3 location.
-_PACKAGED = {
-    "AWS::Lambda::Function": ("Code", {"S3Bucket": "S3Bucket", "S3Key": "S3Key"}),
-    "AWS::Lambda::LayerVersion": ("Content", {"S3Bucket": "S3Bucket", "S3Key": "S3Key"}),
-    "AWS::Serverless::Function": ("CodeUri", None),
-}
-
 
 def merged(folder: Path) -> dict[str, Any]:
     return templates.merged(folder)
 
 
-def local_assets(template: dict[str, Any]) -> dict[str, str]:
-    """Logical id -> the local path Copilot would upload for it."""
-    found = {}
-    for logical_id, resource in template["Resources"].items():
-        spec = _PACKAGED.get(resource["Type"])
-        if spec and isinstance(resource.get("Properties", {}).get(spec[0]), str):
-            found[logical_id] = resource["Properties"][spec[0]]
-    return found
-
-
-def packaged(folder: Path) -> dict[str, Any]:
-    """The merged template as CloudFormation receives it from Copilot."""
-    template = copy.deepcopy(merged(folder))
-    for logical_id, path in local_assets(template).items():
-        resource = template["Resources"][logical_id]
-        prop, _ = _PACKAGED[resource["Type"]]
-        key = "assets/" + path.strip("/").replace("/", "-") + ".zip"
-        resource["Properties"][prop] = {"S3Bucket": "copilot-app-assets", "S3Key": key}
-    template["AWSTemplateFormatVersion"] = "2010-09-09"
-    return template
+# What Copilot uploads for an addons folder: the one merged nested template, code paths rewritten.
+local_assets = model.local_assets
+packaged = model.packaged
 
 
 def write_json(template: dict[str, Any], path: Path) -> Path:

@@ -1,20 +1,18 @@
-"""copilot/environments/overrides/cfn.patches.yml, checked statically: Copilot applies these
-patches to the environment template it generates, which cannot be generated here. They are
-applied to a model of the parts of Copilot's CloudFront distribution they touch (logical ids,
-paths and defaults as in Copilot's cdn-resources template, v1.33), and the result is asserted
-and linted (test_linters.py)."""
+"""copilot/environments/overrides/cfn.patches.yml on the CloudFront distribution: Copilot applies
+these patches to the environment stack it renders; tests/infra/rendered renders it as Copilot's
+templates do (cdn-resources.yml) and applies them. The result is asserted here, linted with the
+whole stack (test_rendered_stacks.py) and scanned (test_linters.py)."""
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
 
-from devstack import templates
 from tests.infra import support
+from tests.infra.rendered import render, yamlpatch
+from tests.infra.rendered.model import ENVIRONMENT_PATCHES
 
-PATCHES = support.COPILOT / "environments" / "overrides" / "cfn.patches.yml"
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER = "216adef6-5c7f-47e4-b989-5492eafa07d3"
@@ -23,136 +21,34 @@ EXPECTED_CSP = (
     "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'; connect-src 'self' https://cognito-idp.${AWS::Region}.amazonaws.com"
 )
-CDN_CERTIFICATE = "arn:aws:acm:us-east-1:111122223333:certificate/abc"
 ALB_ORIGIN = {"Fn::Sub": "copilot-${AppName}-${EnvironmentName}-origin"}
 S3_ORIGIN = {"Fn::Sub": "copilot-${AppName}-${EnvironmentName}-s3"}
 
 
-def copilot_distribution_model() -> dict[str, Any]:
-    """What Copilot renders for an environment with `cdn.static_assets` and an imported CDN
-    certificate (only the parts the patches depend on)."""
-    all_methods = ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"]
+def patched_environment() -> dict[str, Any]:
+    return render("prod").stack("environment").template
+
+
+def patched_cdn_resources() -> dict[str, Any]:
+    """The distribution and every resource the patches add to the environment stack, as a
+    template of their own for the scanner (tests/infra/test_linters.py)."""
+    template = patched_environment()
+    added = {
+        patch["path"].split("/")[2]
+        for patch in yamlpatch.load(ENVIRONMENT_PATCHES)
+        if patch["op"] == "add" and patch["path"].count("/") == 2
+    }
+    keep = {"CloudFrontDistribution", *added}
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
-        "Parameters": {
-            "AppName": {"Type": "String"},
-            "EnvironmentName": {"Type": "String"},
-            "ALBWorkloads": {"Type": "String"},
-            "PublicLoadBalancerDNSName": {"Type": "String"},
-        },
-        "Conditions": {"CreateALB": {"Fn::Not": [{"Fn::Equals": [{"Ref": "ALBWorkloads"}, ""]}]}},
-        "Resources": {
-            "CloudFrontOriginAccessControl": {
-                "Type": "AWS::CloudFront::OriginAccessControl",
-                "Properties": {
-                    "OriginAccessControlConfig": {
-                        "Name": {"Fn::Sub": "copilot-${AppName}-${EnvironmentName}-oac"},
-                        "OriginAccessControlOriginType": "s3",
-                        "SigningBehavior": "always",
-                        "SigningProtocol": "sigv4",
-                    }
-                },
-            },
-            "CloudFrontDistribution": {
-                "Type": "AWS::CloudFront::Distribution",
-                "Metadata": {"aws:copilot:description": "A CloudFront distribution"},
-                "Condition": "CreateALB",
-                "Properties": {
-                    "DistributionConfig": {
-                        "Aliases": ["app.example.com"],
-                        "DefaultCacheBehavior": {
-                            "AllowedMethods": all_methods,
-                            "CachePolicyId": CACHING_DISABLED,
-                            "TargetOriginId": copy.deepcopy(ALB_ORIGIN),
-                            "OriginRequestPolicyId": ALL_VIEWER,
-                            "ViewerProtocolPolicy": "allow-all",
-                        },
-                        "Enabled": True,
-                        "IPV6Enabled": True,
-                        "Origins": [
-                            {
-                                "Id": copy.deepcopy(ALB_ORIGIN),
-                                "DomainName": {"Ref": "PublicLoadBalancerDNSName"},
-                                "CustomOriginConfig": {"OriginProtocolPolicy": "match-viewer"},
-                            },
-                            {
-                                "Id": copy.deepcopy(S3_ORIGIN),
-                                "DomainName": "bucket.s3.eu-west-1.amazonaws.com",
-                                "OriginAccessControlId": {"Ref": "CloudFrontOriginAccessControl"},
-                                "S3OriginConfig": {"OriginAccessIdentity": ""},
-                            },
-                        ],
-                        "CacheBehaviors": [
-                            {
-                                "AllowedMethods": all_methods,
-                                "ViewerProtocolPolicy": "allow-all",
-                                "CachePolicyId": CACHING_OPTIMIZED,
-                                "TargetOriginId": copy.deepcopy(S3_ORIGIN),
-                                "PathPattern": "assets/*",
-                            }
-                        ],
-                        "ViewerCertificate": {
-                            "AcmCertificateArn": CDN_CERTIFICATE,
-                            "MinimumProtocolVersion": "TLSv1",
-                            "SslSupportMethod": "sni-only",
-                        },
-                    }
-                },
-            },
-        },
+        "Resources": {k: v for k, v in template["Resources"].items() if k in keep},
     }
-
-
-def _pointer(path: str) -> list[str]:
-    assert path.startswith("/"), path
-    return [p.replace("~1", "/").replace("~0", "~") for p in path[1:].split("/")]
-
-
-def apply_patches(template: dict[str, Any], patches: list[dict[str, Any]]) -> dict[str, Any]:
-    """RFC 6902 add/replace/remove, as Copilot's yamlpatch does; a path that does not exist
-    (for replace and remove, or an add's parent) is an error, as it is for Copilot."""
-    result = copy.deepcopy(template)
-    for patch in patches:
-        *parents, last = _pointer(patch["path"])
-        node: Any = result
-        for part in parents:
-            node = node[int(part)] if isinstance(node, list) else node[part]
-        op = patch["op"]
-        if isinstance(node, list):
-            index = len(node) if last == "-" else int(last)
-            if op == "add":
-                node.insert(index, copy.deepcopy(patch["value"]))
-            elif op == "replace":
-                node[index] = copy.deepcopy(patch["value"])
-            elif op == "remove":
-                del node[index]
-            else:
-                raise ValueError(op)
-        else:
-            if op in ("replace", "remove") and last not in node:
-                raise KeyError(patch["path"])
-            if op == "remove":
-                del node[last]
-            elif op in ("add", "replace"):
-                node[last] = copy.deepcopy(patch["value"])
-            else:
-                raise ValueError(op)
-    return result
-
-
-def patched_distribution_template() -> dict[str, Any]:
-    return apply_patches(copilot_distribution_model(), templates.load(PATCHES))
 
 
 @pytest.fixture(scope="module")
 def config() -> dict[str, Any]:
-    template = patched_distribution_template()
+    template = patched_environment()
     return template["Resources"]["CloudFrontDistribution"]["Properties"]["DistributionConfig"]
-
-
-def test_patches_use_only_the_operations_copilot_supports():
-    for patch in templates.load(PATCHES):
-        assert patch["op"] in ("add", "remove", "replace")
 
 
 def test_the_bucket_is_the_default_and_only_api_goes_to_the_load_balancer(config):
@@ -187,7 +83,7 @@ def test_every_behaviour_carries_the_security_headers(config):
 
 
 def test_the_security_headers_policy():
-    policy = patched_distribution_template()["Resources"]["FrontendResponseHeadersPolicy"]
+    policy = patched_environment()["Resources"]["FrontendResponseHeadersPolicy"]
     headers = policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
     assert headers["ContentSecurityPolicy"]["ContentSecurityPolicy"] == {"Fn::Sub": EXPECTED_CSP}
     hsts = headers["StrictTransportSecurity"]
@@ -197,9 +93,31 @@ def test_the_security_headers_policy():
     assert headers["FrameOptions"]["FrameOption"] == "DENY"
 
 
-def test_a_patch_on_a_path_copilot_does_not_render_is_an_error():
-    with pytest.raises(KeyError):
-        apply_patches(
-            copilot_distribution_model(),
-            [{"op": "replace", "path": "/Resources/CloudFrontDistribution/Nope", "value": 1}],
-        )
+def test_the_distribution_has_the_cloudfront_web_acl_and_logs(config):
+    # The ACL lives in us-east-1 (addons/edge/cloudfront-waf.yml); its ARN is a setting in SSM.
+    assert config["WebACLId"] == {
+        "Fn::Sub": "{{resolve:ssm:/${AppName}/${EnvironmentName}/cloudfront-web-acl-arn}}"
+    }
+    assert config["Logging"]["Bucket"] == {"Fn::GetAtt": ["AccessLogsBucket", "DomainName"]}
+    bucket = patched_environment()["Resources"]["AccessLogsBucket"]["Properties"]
+    # CloudFront standard logs need ACLs enabled on the bucket.
+    assert bucket["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerPreferred"}]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+
+
+def test_no_scanner_finding_on_logging_or_waf_is_skipped():
+    """The distribution has its web ACL and its logs, and the frontend bucket its access logs:
+    nothing skips CKV_AWS_68, CKV_AWS_86 or CKV_AWS_18 there any more."""
+    template = patched_environment()["Resources"]
+    skipped = (template["CloudFrontDistribution"].get("Metadata") or {}).get("checkov") or {}
+    assert not skipped
+    frontend = support.merged(support.ENVIRONMENT_ADDONS)["Resources"]["FrontendBucket"]
+    assert "checkov" not in (frontend.get("Metadata") or {})
+    logging = frontend["Properties"]["LoggingConfiguration"]["Fn::If"]
+    assert logging[1] == {
+        "DestinationBucketName": {"Ref": "AccessLogsBucketName"},
+        "LogFilePrefix": "frontend-bucket/",
+    }
+    for env in support.ENVIRONMENTS:
+        manifest = support.load_yaml(support.COPILOT / "environments" / env / "manifest.yml")
+        assert manifest["http"]["public"]["access_logs"] is True, env

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from tests.infra import support
+from tests.infra.rendered import analysis, render
 
 ENV = support.merged(support.ENVIRONMENT_ADDONS)
 SVC = support.merged(support.SERVICE_ADDONS)
@@ -13,9 +14,23 @@ SVC = support.merged(support.SERVICE_ADDONS)
 NO_RESOURCE_LEVEL = {
     "xray:PutTraceSegments",
     "xray:PutTelemetryRecords",
-    # What a function in a VPC needs to manage its network interfaces (stream*.yml).
+    "cloudformation:ListExports",
+    "cloudfront:ListDistributions",
+    "elasticloadbalancing:DescribeRules",
+    # What a function in a VPC needs to manage its network interfaces, and what Lambda checks a
+    # stream's mapping for (stream*.yml).
     "ec2:DescribeNetworkInterfaces",
     "ec2:DescribeSubnets",
+    "dynamodb:ListStreams",
+}
+# Every optional part present: the load balancer, the distribution, Copilot's manager role.
+DEPLOYED = {
+    "CloudFrontDistributionId": "E2EXAMPLE",
+    "PublicLoadBalancerArn": "arn:aws:elasticloadbalancing:eu-west-1:111122223333:"
+    "loadbalancer/app/x/1",
+    "EnvironmentManagerRoleName": "teamtasks-prod-EnvManagerRole",
+    "HTTPSListenerArn": "arn:aws:elasticloadbalancing:eu-west-1:111122223333:listener/app/x/1/2",
+    "CloudFrontWebAclArn": "arn:aws:wafv2:us-east-1:111122223333:global/webacl/x/1",
 }
 # boto3 calls -> the IAM actions they need (TransactWriteItems is authorised item by item).
 DYNAMODB_CALLS = {
@@ -40,16 +55,20 @@ def listed(value: Any) -> list[Any]:
 
 
 def identity_policies() -> dict[str, dict[str, Any]]:
+    """Every identity policy of the addons, its intrinsics evaluated in prod with every optional
+    part present."""
     found = {}
     for template in (ENV, SVC):
+        resolver = support.resolver(template, "prod", **DEPLOYED)
         for logical_id, resource in template["Resources"].items():
             properties = resource.get("Properties", {})
             if resource["Type"] == "AWS::IAM::ManagedPolicy":
-                found[logical_id] = properties["PolicyDocument"]
+                found[logical_id] = resolver.resolve(properties["PolicyDocument"])
             for policy in (
                 properties.get("Policies", []) if resource["Type"] == "AWS::IAM::Role" else []
             ):
-                found[f"{logical_id}.{policy['PolicyName']}"] = policy["PolicyDocument"]
+                name = f"{logical_id}.{policy['PolicyName']}"
+                found[name] = resolver.resolve(policy["PolicyDocument"])
     return found
 
 
@@ -137,9 +156,7 @@ def test_the_rotation_function_touches_its_secret_only():
 
 def key_policy(logical_id: str, env: str = "prod") -> list[dict[str, Any]]:
     policy = ENV["Resources"][logical_id]["Properties"]["KeyPolicy"]
-    return support.resolver(ENV, env, CloudFrontDistributionId="E2EXAMPLE").resolve(policy)[
-        "Statement"
-    ]
+    return support.resolver(ENV, env, **DEPLOYED).resolve(policy)["Statement"]
 
 
 def test_no_key_allows_anyone():
@@ -162,23 +179,58 @@ def test_the_data_key_names_each_user_and_the_account_only_administers():
     users = {}
     for s in statements:
         condition = s.get("Condition", {})
-        principal = (condition.get("ArnEquals") or condition.get("ArnLike") or {}).get(
-            "aws:PrincipalArn"
-        )
-        if principal:
+        assert "aws:PrincipalArn" not in condition.get("ArnLike", {}), "a name pattern is trusted"
+        principals = (condition.get("ArnEquals") or {}).get("aws:PrincipalArn")
+        for principal in [principals] if isinstance(principals, str) else principals or []:
             users[principal] = s
             assert "kms:ViaService" in condition["StringEquals"], principal
+    role = "arn:aws:iam::111122223333:role/teamtasks-prod-"
     assert set(users) == {
-        "arn:aws:iam::111122223333:role/teamtasks-prod-CFNExecutionRole",
-        "arn:aws:iam::111122223333:role/teamtasks-prod-api-TaskRole-*",
-        "arn:aws:iam::111122223333:role/teamtasks-prod-cursor-rotation",
-        "arn:aws:iam::111122223333:role/teamtasks-prod-stream-purge",
-        "arn:aws:iam::111122223333:role/teamtasks-prod-audit-archive",
+        f"{role}CFNExecutionRole",
+        f"{role}api-task",
+        f"{role}cursor-rotation",
+        f"{role}origin-rotation",
+        f"{role}data-break-glass",
+        f"{role}stream-purge",
+        f"{role}audit-archive",
     }
-    task = users["arn:aws:iam::111122223333:role/teamtasks-prod-api-TaskRole-*"]
-    assert task["Action"] == ["kms:Decrypt"]
+    assert users[f"{role}api-task"]["Action"] == ["kms:Decrypt"]
+    assert users[f"{role}data-break-glass"]["Condition"]["StringEquals"]["kms:ViaService"] == (
+        "dynamodb.eu-west-1.amazonaws.com"
+    )
 
 
-def test_the_rotation_role_name_is_the_one_the_key_policy_names():
-    role = ENV["Resources"]["CursorRotationRole"]["Properties"]["RoleName"]
-    assert support.resolver(ENV, "prod").resolve(role) == "teamtasks-prod-cursor-rotation"
+def test_the_task_role_the_key_trusts_is_the_one_copilot_creates():
+    """The service's patch names Copilot's task role; the key's policy names that name."""
+    deployment = render("prod")
+    service = deployment.stack("service")
+    name = analysis.resolver(service, deployment).resolve(
+        service.template["Resources"]["TaskRole"]["Properties"]["RoleName"]
+    )
+    assert f"arn:aws:iam::111122223333:role/{name}" in {
+        principal
+        for s in key_policy("DataKey")
+        for principal in [(s.get("Condition", {}).get("ArnEquals") or {}).get("aws:PrincipalArn")]
+        if isinstance(principal, str)
+    }
+
+
+def test_break_glass_takes_mfa_and_reads_only_restored_copies():
+    role = ENV["Resources"]["DataBreakGlassRole"]["Properties"]
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": True}}
+    document = identity_policies()["DataBreakGlassPolicy"]
+    by_sid = {s["Sid"]: s for s in document["Statement"]}
+    assert by_sid["RestoreTheTable"]["Resource"].endswith(":table/teamtasks-prod-tasks")
+    for resource in by_sid["FillAndReadTheRestoredCopies"]["Resource"]:
+        assert ":table/teamtasks-prod-tasks-restored-" in resource
+
+
+def test_the_rotation_role_names_are_the_ones_the_key_policy_names():
+    for logical_id, name in (
+        ("CursorRotationRole", "teamtasks-prod-cursor-rotation"),
+        ("OriginRotationRole", "teamtasks-prod-origin-rotation"),
+        ("DataBreakGlassRole", "teamtasks-prod-data-break-glass"),
+    ):
+        role = ENV["Resources"][logical_id]["Properties"]["RoleName"]
+        assert support.resolver(ENV, "prod").resolve(role) == name

@@ -62,3 +62,12 @@ def test_the_build_context_lets_in_only_what_the_image_needs():
         "gunicorn.conf.py",
         "app/",
     }
+
+
+def test_the_task_has_the_images_health_check_because_ecs_ignores_the_dockerfiles():
+    (healthcheck,) = [line for line in INSTRUCTIONS if line.startswith("HEALTHCHECK ")]
+    in_dockerfile = json.loads(healthcheck.split(" CMD ", 1)[1])
+    manifest = support.load_yaml(support.SERVICE_MANIFEST)
+    command = manifest["image"]["healthcheck"]["command"]
+    assert command[0] == "CMD" and command[1:] == in_dockerfile
+    assert "ECS ignores a Dockerfile HEALTHCHECK" in DOCKERFILE

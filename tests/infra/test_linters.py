@@ -1,7 +1,8 @@
 """The linters and the scanner, over what Copilot deploys: each addons folder merged into one
-template and packaged (a file alone refers to resources of its siblings), the CDN patches
-applied to a model of Copilot's distribution, the Dockerfile. Zero findings is the bar; every
-checkov skip carries its reason inline."""
+template and packaged (a file alone refers to resources of its siblings), the resources the
+environment patches add or change in Copilot's rendered stack (cfn-lint sees them in the whole
+stack, test_rendered_stacks.py), the Dockerfile. Zero findings is the bar; every checkov skip
+carries its reason inline."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.infra import support
-from tests.infra.test_cdn_patches import patched_distribution_template
+from tests.infra.test_cdn_patches import patched_cdn_resources
 
 BIN = Path(sys.executable).parent
 CHECKOV = support.ROOT / "tools" / "checkov" / ".venv" / "bin" / "checkov"
@@ -27,7 +28,9 @@ def deployed_templates(tmp_path_factory) -> dict[str, Path]:
         name: support.write_json(support.packaged(path), folder / f"{name}-addons.json")
         for name, path in support.ADDON_FOLDERS.items()
     }
-    paths["cdn"] = support.write_json(patched_distribution_template(), folder / "env-cdn.json")
+    # The CloudFront-scope web ACL's stack, deployed by hand in us-east-1.
+    edge = support.load_yaml_cfn(support.ROOT / "addons" / "edge" / "cloudfront-waf.yml")
+    paths["edge"] = support.write_json(edge, folder / "edge-cloudfront-waf.json")
     return paths
 
 
@@ -66,6 +69,8 @@ def checkov_report(deployed_templates, tmp_path_factory) -> dict:
     folder = tmp_path_factory.mktemp("scan")
     for path in deployed_templates.values():
         (folder / path.name).write_text(path.read_text())
+    # The resources the environment patches add or change, as the rendered stack has them.
+    support.write_json(patched_cdn_resources(), folder / "env-cdn.json")
     (folder / "Dockerfile").write_text((support.ROOT / "Dockerfile").read_text())
     result = subprocess.run(
         [

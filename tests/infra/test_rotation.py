@@ -1,13 +1,17 @@
-"""The cursor key's rotation function, its four steps run in-process against moto (the emulator
-cannot invoke a Lambda). Secrets Manager starts a rotation by adding an AWSPENDING version
-without a value and then calls the function once per step; moto's RotateSecret does exactly that
-first part before it fails to find the function, so the tests start rotations through it."""
+"""The rotation functions (lambdas/secret_rotation), their four steps run in-process against moto
+(the emulator cannot invoke a Lambda). Secrets Manager starts a rotation by adding an AWSPENDING
+version without a value and then calls the function once per step; moto's RotateSecret does
+exactly that first part before it fails to find the function, so the tests start rotations
+through it. This file: the cursor signing key and the protocol; test_origin_rotation.py: the
+origin header, at the load balancer and CloudFront."""
 
 from __future__ import annotations
 
 import importlib.util
 import re
+import sys
 import uuid
+from pathlib import Path
 
 import boto3
 import pytest
@@ -16,21 +20,30 @@ from moto import mock_aws
 from tests.infra import support
 
 REGION = "eu-west-1"
+FUNCTIONS = support.ROOT / "lambdas" / "secret_rotation"
 
 
-@pytest.fixture
-def handler(monkeypatch):
+def load_function(monkeypatch, module: str, service: str):
+    """A function module of lambdas/secret_rotation, imported as Lambda imports it (the folder
+    is the zip's root)."""
     monkeypatch.setenv("AWS_REGION", REGION)
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
-    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "cursor-rotation")
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", service)
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "TeamTasks")
-    path = support.ROOT / "lambdas" / "cursor_rotation" / "handler.py"
-    spec = importlib.util.spec_from_file_location("cursor_rotation_handler", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    monkeypatch.syspath_prepend(str(FUNCTIONS))
+    sys.modules.pop("rotation", None)
+    spec = importlib.util.spec_from_file_location(f"rotation_{module}", FUNCTIONS / f"{module}.py")
+    loaded = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(loaded)
+    return loaded
+
+
+@pytest.fixture
+def handler(monkeypatch):
+    module = load_function(monkeypatch, "cursor_key", "cursor-rotation")
     with mock_aws():
         yield module
 
@@ -99,7 +112,7 @@ def test_test_step_rejects_a_malformed_pending_key(handler, secret):
     client.put_secret_value(
         SecretId=arn, ClientRequestToken=token, SecretString="short", VersionStages=["AWSPENDING"]
     )
-    with pytest.raises(handler.RotationError, match="well-formed"):
+    with pytest.raises(handler.RotationError, match="not well formed"):
         step(handler, "testSecret", arn, token)
 
 
@@ -133,9 +146,12 @@ def test_an_unknown_step_is_refused(handler, secret):
         step(handler, "dropSecret", arn, token)
 
 
-def test_the_template_runs_this_handler():
-    function = support.merged(support.ENVIRONMENT_ADDONS)["Resources"]["CursorRotationFunction"]
+@pytest.mark.parametrize("logical_id", ["CursorRotationFunction", "OriginRotationFunction"])
+def test_the_template_runs_these_handlers_with_the_protocol_beside_them(logical_id):
+    function = support.merged(support.ENVIRONMENT_ADDONS)["Resources"][logical_id]
     module, name = function["Properties"]["Handler"].split(".")
-    path = support.ROOT / function["Properties"]["Code"] / f"{module}.py"
-    assert f"def {name}(" in path.read_text()
+    folder = support.ROOT / function["Properties"]["Code"]
+    assert f"def {name}(" in (folder / f"{module}.py").read_text()
+    assert (folder / "rotation.py").is_file()  # imported from the zip's root
     assert function["Properties"]["Runtime"] == "python3.13"
+    assert Path(function["Properties"]["Code"]) == Path("lambdas/secret_rotation")

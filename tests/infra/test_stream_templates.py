@@ -226,18 +226,65 @@ def test_concurrency_is_reserved_unless_the_account_cannot(function, parameter, 
     assert resolved(concurrency, **{parameter: "0"}) == {}
 
 
-@pytest.mark.parametrize("function", FUNCTIONS)
-def test_each_function_runs_in_the_private_subnets_behind_a_closed_security_group(function):
+IN_THE_VPC = ["ArchiveFunction", "CursorRotationFunction", "PurgeFunction"]
+
+
+def test_every_function_but_the_origin_rotation_runs_in_the_vpc():
+    """The origin header's rotation runs when the environment is created, before Copilot adds
+    the NAT gateways: it joins the others once the environment has VPC endpoints."""
+    functions = support.resources_of(ENV, "AWS::Lambda::Function")
+    assert sorted(f for f, r in functions.items() if "VpcConfig" in r["Properties"]) == IN_THE_VPC
+    assert sorted(set(functions) - set(IN_THE_VPC)) == ["OriginRotationFunction"]
+    assert properties("OriginVerifySecretRotation")["RotateImmediatelyOnUpdate"] is True
+    assert properties("CursorSigningSecretRotation")["RotateImmediatelyOnUpdate"] is False
+
+
+@pytest.mark.parametrize("function", IN_THE_VPC)
+def test_every_function_runs_in_the_private_subnets_behind_a_closed_security_group(function):
     assert properties(function)["VpcConfig"] == {
         "SubnetIds": {"Ref": "PrivateSubnets"},
-        "SecurityGroupIds": [{"Fn::GetAtt": ["StreamFunctionsSecurityGroup", "GroupId"]}],
+        "SecurityGroupIds": [{"Fn::GetAtt": ["PrivateFunctionsSecurityGroup", "GroupId"]}],
     }
-    group = properties("StreamFunctionsSecurityGroup")
+    group = properties("PrivateFunctionsSecurityGroup")
     assert "SecurityGroupIngress" not in group
     assert [
         (r["IpProtocol"], r["FromPort"], r["ToPort"]) for r in group["SecurityGroupEgress"]
     ] == [("tcp", 443, 443)]
     assert group["VpcId"] == {"Ref": "VpcId"}
+    # Its role may manage network interfaces (only), and has that before the function exists.
+    (policy,) = [
+        logical_id
+        for logical_id, resource in support.resources_of(ENV, "AWS::IAM::ManagedPolicy").items()
+        if resource["Properties"]["Roles"]
+        == [{"Ref": properties(function)["Role"]["Fn::GetAtt"][0]}]
+    ]
+    assert RESOURCES[function]["DependsOn"] == policy
+    document = properties(policy)["PolicyDocument"]
+    by_sid = {s["Sid"]: s for s in document["Statement"] if isinstance(s, dict) and "Sid" in s}
+    interfaces = by_sid["NetworkInterfacesInThePrivateSubnets"]
+    assert set(interfaces["Action"]) == {
+        "ec2:CreateNetworkInterface",
+        "ec2:DeleteNetworkInterface",
+        "ec2:AssignPrivateIpAddresses",
+        "ec2:UnassignPrivateIpAddresses",
+    }
+    assert all(
+        r["Fn::Sub"].startswith("arn:${AWS::Partition}:ec2:") for r in interfaces["Resource"]
+    )
+
+
+@pytest.mark.parametrize(
+    "function,parameter,default",
+    [
+        ("CursorRotationFunction", "RotationReservedConcurrency", 1),
+        ("OriginRotationFunction", "RotationReservedConcurrency", 1),
+    ],
+)
+def test_the_rotations_reserve_concurrency_unless_the_account_cannot(function, parameter, default):
+    assert ENV["Parameters"][parameter]["Default"] == default
+    concurrency = {"Reserved": properties(function)["ReservedConcurrentExecutions"]}
+    assert resolved(concurrency) == {"Reserved": str(default)}
+    assert resolved(concurrency, **{parameter: "0"}) == {}
 
 
 def test_the_environment_stack_hands_in_copilots_vpc_and_private_subnets():
@@ -299,11 +346,12 @@ def test_each_role_gets_the_table_actions_its_code_calls_on_its_own_keys_only(
     }
     stream = by_sid["ReadTheTablesStream"]
     assert set(stream["Action"]) == STREAM_ACTIONS
-    assert stream["Resource"] == {"Fn::GetAtt": ["TasksTable", "StreamArn"]}
+    assert stream["Resource"] == {"Fn::Sub": "${TasksTable.Arn}/stream/*"}
+    assert by_sid["ListStreams"]["Action"] == ["dynamodb:ListStreams"]
     # No statement grants a DynamoDB action on anything else.
     for statement in by_sid.values():
         if any(a.startswith("dynamodb:") for a in listed(statement["Action"])):
-            assert statement in (items, stream, by_sid["ListTheTablesStreams"])
+            assert statement in (items, stream, by_sid["ListStreams"])
 
 
 def test_the_purge_keys_never_reach_the_audit_events_or_the_archive_heads():
@@ -331,8 +379,8 @@ def test_the_data_keys_policy_names_each_role_for_dynamodb_only(function):
     (statement,) = [
         s
         for s in policy["Statement"]
-        if s.get("Condition", {}).get("ArnEquals", {}).get("aws:PrincipalArn")
-        == f"arn:aws:iam::111122223333:role/{role_name}"
+        if f"arn:aws:iam::111122223333:role/{role_name}"
+        in listed(s.get("Condition", {}).get("ArnEquals", {}).get("aws:PrincipalArn"))
     ]
     assert statement["Action"] == ["kms:Decrypt"]
     assert statement["Condition"]["StringEquals"] == {

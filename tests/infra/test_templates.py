@@ -3,6 +3,7 @@ evaluated per environment (devstack's resolver) where a value depends on the env
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -218,15 +219,21 @@ def test_the_browser_client_is_public_with_srp_and_refresh_only():
 # -- WAF ----------------------------------------------------------------------------------
 
 
-def test_the_web_acl_rules():
-    acl = ENV["Resources"]["WebAcl"]["Properties"]
-    assert acl["Scope"] == "REGIONAL" and acl["DefaultAction"] == {"Allow": {}}
-    managed = {
+EDGE = support.load_yaml_cfn(support.ROOT / "addons" / "edge" / "cloudfront-waf.yml")
+
+
+def managed_groups(acl: dict[str, Any]) -> set[str]:
+    return {
         r["Statement"]["ManagedRuleGroupStatement"]["Name"]
         for r in acl["Rules"]
         if "ManagedRuleGroupStatement" in r["Statement"]
     }
-    assert managed == {
+
+
+def test_the_cloudfront_web_acl_sees_clients_and_limits_each():
+    acl = EDGE["Resources"]["WebAcl"]["Properties"]
+    assert acl["Scope"] == "CLOUDFRONT" and acl["DefaultAction"] == {"Allow": {}}
+    assert managed_groups(acl) == {
         "AWSManagedRulesCommonRuleSet",
         "AWSManagedRulesKnownBadInputsRuleSet",
         "AWSManagedRulesAmazonIpReputationList",
@@ -235,11 +242,31 @@ def test_the_web_acl_rules():
     assert len(rate) == 1 and rate[0]["Action"] == {"Block": {}}
     assert rate[0]["Statement"]["RateBasedStatement"]["AggregateKeyType"] == "IP"
     assert len({r["Priority"] for r in acl["Rules"]}) == len(acl["Rules"])
-
-
-def test_the_web_acl_logs_without_the_authorization_header():
-    logging = ENV["Resources"]["WebAclLogging"]["Properties"]
+    logging = EDGE["Resources"]["WebAclLogging"]["Properties"]
     assert logging["RedactedFields"] == [{"SingleHeader": {"Name": "authorization"}}]
+    assert EDGE["Rules"]["OnlyInUsEast1"]["Assertions"][0]["Assert"] == {
+        "Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]
+    }
+
+
+def test_the_regional_web_acl_keeps_what_does_not_depend_on_the_address():
+    """Behind CloudFront the load balancer sees only edge addresses."""
+    acl = ENV["Resources"]["WebAcl"]["Properties"]
+    assert acl["Scope"] == "REGIONAL" and acl["DefaultAction"] == {"Allow": {}}
+    assert managed_groups(acl) == {
+        "AWSManagedRulesCommonRuleSet",
+        "AWSManagedRulesKnownBadInputsRuleSet",
+    }
+    assert not [r for r in acl["Rules"] if "RateBasedStatement" in r["Statement"]]
+    assert len({r["Priority"] for r in acl["Rules"]}) == len(acl["Rules"])
+
+
+def test_the_web_acl_logs_without_the_authorization_or_origin_header():
+    logging = ENV["Resources"]["WebAclLogging"]["Properties"]
+    assert logging["RedactedFields"] == [
+        {"SingleHeader": {"Name": "authorization"}},
+        {"SingleHeader": {"Name": "x-origin-verify"}},
+    ]
     group = ENV["Resources"]["WebAclLogGroup"]["Properties"]
     assert resolved(ENV, "prod", group["LogGroupName"]).startswith("aws-waf-logs-")
 
@@ -296,3 +323,87 @@ def test_only_the_environments_distribution_reads_the_bucket(distribution):
                 "aws:SourceArn": f"arn:aws:cloudfront::111122223333:distribution/{distribution}"
             }
         }
+
+
+# -- the dashboard -------------------------------------------------------------------------
+
+
+def test_the_dashboard_is_json_and_never_names_the_ecs_service():
+    body = resolved(SVC, "prod", SVC["Resources"]["Dashboard"]["Properties"]["DashboardBody"])
+    widgets = json.loads(body)["widgets"]
+    assert {w["properties"]["title"] for w in widgets} >= {
+        "WAF at CloudFront (clients)",
+        "WAF at the load balancer",
+    }
+    # The service's name would make the addons depend on the service (a cycle): the task
+    # metrics are found by a search on the cluster.
+    assert "EcsServiceName" not in SVC["Parameters"]
+    tasks = next(w for w in widgets if w["properties"]["title"].startswith("Tasks"))
+    assert all("SEARCH(" in m[0]["expression"] for m in tasks["properties"]["metrics"])
+
+
+# -- what the environment takes from its settings ---------------------------------------------
+
+ENV_PARAMETERS = support.load_yaml_cfn(support.ENVIRONMENT_ADDONS / "addons.parameters.yml")[
+    "Parameters"
+]
+
+
+@pytest.mark.parametrize("parameter", ["AlarmEmail", "SesIdentityArn", "CloudFrontWebAclArn"])
+def test_copilot_passes_each_environment_its_settings(parameter):
+    name = {
+        "AlarmEmail": "alarm-email",
+        "SesIdentityArn": "ses-identity-arn",
+        "CloudFrontWebAclArn": "cloudfront-web-acl-arn",
+    }[parameter]
+    assert ENV_PARAMETERS[parameter] == {
+        "Fn::Sub": f"{{{{resolve:ssm:/${{AppName}}/${{EnvironmentName}}/{name}}}}}"
+    }
+
+
+@pytest.mark.parametrize("email,subscribed", [("", False), ("oncall@example.com", True)])
+def test_the_alarm_topic_mails_the_environments_address(email, subscribed):
+    subscription = ENV["Resources"]["AlarmEmailSubscription"]
+    condition = support.resolver(ENV, "prod", AlarmEmail=email).condition(subscription["Condition"])
+    assert condition is subscribed
+    assert subscription["Properties"]["Endpoint"] == {"Ref": "AlarmEmail"}
+
+
+SES_IDENTITY = "arn:aws:ses:eu-west-1:111122223333:identity/no-reply@teamtasks.example.com"
+
+
+@pytest.mark.parametrize(
+    "identity,expected",
+    [
+        ("none", {"EmailSendingAccount": "COGNITO_DEFAULT"}),
+        (
+            SES_IDENTITY,
+            {
+                "EmailSendingAccount": "DEVELOPER",
+                "SourceArn": SES_IDENTITY,
+                "From": "no-reply@teamtasks.example.com",
+            },
+        ),
+    ],
+)
+def test_the_user_pool_sends_mail_with_ses_when_the_environment_names_an_identity(
+    identity, expected
+):
+    pool = ENV["Resources"]["UserPool"]["Properties"]
+    assert resolved(ENV, "prod", pool["EmailConfiguration"], SesIdentityArn=identity) == expected
+
+
+def test_every_rotation_function_has_an_alarm_for_its_failures():
+    functions = support.resources_of(ENV, "AWS::Lambda::Function")
+    assert functions
+    alarmed = {
+        alarm["Properties"]["Dimensions"][0]["Value"]["Ref"]
+        for alarm in support.resources_of(ENV, "AWS::CloudWatch::Alarm").values()
+        if alarm["Properties"].get("Namespace") == "AWS/Lambda"
+        and alarm["Properties"]["MetricName"] == "Errors"
+    }
+    rotations = {
+        r["Properties"]["RotationLambdaARN"]["Fn::GetAtt"][0]
+        for r in support.resources_of(ENV, "AWS::SecretsManager::RotationSchedule").values()
+    }
+    assert rotations and rotations <= alarmed

@@ -1,4 +1,5 @@
-"""Every setting app/config.py reads comes from the deployment, and every addon output is used."""
+"""Every setting app/config.py reads comes from the deployment, and every addon output is used.
+(Exports and imports across stacks are checked on the rendered stacks, test_rendered_stacks.py.)"""
 
 from __future__ import annotations
 
@@ -23,8 +24,6 @@ SET_BY_THE_PLATFORM = {
 }
 # Local runs only; app/config.py refuses the endpoint override in AWS.
 NEVER_IN_AWS = {"AWS_ENDPOINT_URL", "FRONTEND_DIR"}
-# Exports of Copilot's own environment stack (COPILOT.md section 4) the addons may import.
-COPILOT_ENVIRONMENT_EXPORTS = {"PublicLoadBalancerFullName", "ClusterId", "VpcId"}
 
 
 def settings_read() -> set[str]:
@@ -96,27 +95,6 @@ def test_every_service_addon_output_is_a_setting_or_the_task_policy():
             )
         else:
             assert templates.copilot_variable_name(name) in settings_read(), name
-
-
-def imports(value) -> set[str]:
-    """The export suffixes (after ${App}-${Env}-) a template imports."""
-    found = set()
-    text = repr(value)
-    for match in re.finditer(r"\$\{App\}-\$\{Env\}-(\w+)", text):
-        found.add(match.group(1))
-    return found
-
-
-def test_every_environment_export_is_imported_and_every_import_exists():
-    env = templates.merged(support.ENVIRONMENT_ADDONS)
-    exported = {
-        output["Export"]["Name"]["Fn::Sub"].removeprefix("${App}-${Env}-")
-        for output in env["Outputs"].values()
-    }
-    service = templates.merged(support.SERVICE_ADDONS)
-    imported = imports(service["Resources"]) | imports(service["Outputs"])
-    assert exported - imported == set(), "exports nobody uses"
-    assert imported - exported - COPILOT_ENVIRONMENT_EXPORTS == set(), "imports nobody exports"
 
 
 def test_outputs_are_not_conditional():

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Smoke tests against a deployed environment, through CloudFront: the browser app, the API's
-# public documents, and an authenticated endpoint refusing a missing token. No credentials.
+# Smoke tests against a deployed environment, through CloudFront: the browser app (and a deep
+# link, which the edge function rewrites to it), the API's public documents, and an authenticated
+# endpoint refusing a missing token. No credentials. Run by the pipeline after each stage.
 # Usage: smoke.sh https://<the environment's domain>
 set -euo pipefail
 base="${1:?usage: smoke.sh BASE_URL}"
@@ -28,8 +29,21 @@ header() {
   fi
 }
 
+body() {
+  local path="$1" pattern="$2"
+  if curl --silent --max-time 10 "${base}${path}" | grep -q "$pattern"; then
+    echo "ok    ${path} has ${pattern}"
+  else
+    echo "FAIL  ${path} lacks ${pattern}"
+    failures=$((failures + 1))
+  fi
+}
+
 expect 200 /
 expect 200 /config.json
+expect 200 /workspaces/smoke-test-deep-link
+body /workspaces/smoke-test-deep-link '<div id="app"'
+body /config.json userPoolId
 expect 200 /api/openapi.json
 expect 401 /api/v1/me
 header strict-transport-security /
