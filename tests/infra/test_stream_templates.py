@@ -217,6 +217,8 @@ def test_each_function_gets_exactly_the_settings_its_handler_reads(function):
     [
         ("PurgeFunction", "PurgeReservedConcurrency", 2),
         ("ArchiveFunction", "ArchiveReservedConcurrency", 4),
+        ("CursorRotationFunction", "RotationReservedConcurrency", 1),
+        ("OriginRotationFunction", "RotationReservedConcurrency", 1),
     ],
 )
 def test_concurrency_is_reserved_unless_the_account_cannot(function, parameter, default):
@@ -271,20 +273,6 @@ def test_every_function_runs_in_the_private_subnets_behind_a_closed_security_gro
     assert all(
         r["Fn::Sub"].startswith("arn:${AWS::Partition}:ec2:") for r in interfaces["Resource"]
     )
-
-
-@pytest.mark.parametrize(
-    "function,parameter,default",
-    [
-        ("CursorRotationFunction", "RotationReservedConcurrency", 1),
-        ("OriginRotationFunction", "RotationReservedConcurrency", 1),
-    ],
-)
-def test_the_rotations_reserve_concurrency_unless_the_account_cannot(function, parameter, default):
-    assert ENV["Parameters"][parameter]["Default"] == default
-    concurrency = {"Reserved": properties(function)["ReservedConcurrentExecutions"]}
-    assert resolved(concurrency) == {"Reserved": str(default)}
-    assert resolved(concurrency, **{parameter: "0"}) == {}
 
 
 def test_the_environment_stack_hands_in_copilots_vpc_and_private_subnets():
