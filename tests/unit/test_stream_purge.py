@@ -173,12 +173,17 @@ def workspace_with_items(service, tasks: int = 3, seeded: int = 0) -> str:
     return workspace_id
 
 
+SEEDED_NOTES = "Agreed with the client; see the minutes of the kick-off meeting. " * 16
+
+
 def _task(workspace_id: str, number: int) -> Task:
     return Task(
         id=f"01SEEDED{number:018d}",
         workspace_id=workspace_id,
         title=f"seeded {number}",
-        description="",
+        # Notes of a realistic size: a thousand tasks then fill more than one page of a query
+        # (DynamoDB and moto stop a page at 1 MB), so the purge must follow LastEvaluatedKey.
+        description=SEEDED_NOTES,
         status="todo",
         due_date=None,
         assignee_id="bob" if number % 2 else None,
@@ -206,6 +211,13 @@ def test_a_deleted_workspace_of_over_a_thousand_items_is_emptied(local, service,
     pk = keys.workspace_pk(workspace_id)
     items = len(partition(service, pk))
     assert items > 1000
+    first_page = service.dynamodb.query(
+        TableName=service.table,
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": pk}},
+        Select="COUNT",
+    )
+    assert "LastEvaluatedKey" in first_page, "the workspace should fill more than one page"
     audit_before = partition(service, keys.audit_pk(workspace_id))
     delete(service, workspace_id)
 
