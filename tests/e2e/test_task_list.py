@@ -262,7 +262,10 @@ def test_defect_9_a_removed_members_task_shows_a_former_member(tab, team):
     with page.expect_request(lambda r: r.method == "PATCH") as patch:
         assignee.select_option(label="Nobody")
         page.get_by_role("button", name="Save changes").click()
-    assert json.loads(patch.value.post_data) == {"title": "Send the invitations", "assignee_id": None}
+    assert json.loads(patch.value.post_data) == {
+        "title": "Send the invitations",
+        "assignee_id": None,
+    }
     expect(toasts(page)).to_contain_text("Saved.")
     saved = api.get(f"/workspaces/{workspace['id']}/tasks/{tasks['Send the invites']['id']}")
     assert (saved.json()["title"], saved.json()["assignee_id"]) == ("Send the invitations", None)
