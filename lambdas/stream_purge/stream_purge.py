@@ -11,12 +11,17 @@ The event source mapping delivers only the records of workspace deletions: the w
    unprocessed keys again with backoff;
 3. deletes the workspace item last, on the condition that it is still marked deleted.
 
+An owner's membership goes in a transaction of its own that also counts the workspace back
+off the user's owned workspaces (`USER#<id>` / `LIMITS`, the product limit), on the condition
+that the membership is still there: the owner's own workspace list may have removed it and
+counted it back first (app/domain/workspaces.py), and the count must drop exactly once.
+
 Why nothing survives a purge: every write the API makes to a workspace's items carries, in the
 same transaction, the condition that the workspace item exists and is not deleted
-(app/storage/writes.py: `require_live_workspace` and the `_LIVE` conditions). Once the deletion
-has committed, no transaction can add or change an item of the workspace; its stream record is
-emitted after the commit, so the purge's strongly consistent queries see every item that will
-ever exist there. A transaction racing the deletion either committed first (and is seen) or is
+(app/storage/writes.py: the `_LIVE` condition on the workspace item that every change writes).
+Once the deletion has committed, no transaction can add or change an item of the workspace;
+its stream record is emitted after the commit, so the purge's strongly consistent queries see
+every item that will ever exist there. A transaction racing the deletion either committed first (and is seen) or is
 cancelled.
 
 Idempotent: a replayed record finds fewer items, or none, and deletes those; deleting an item
@@ -53,6 +58,10 @@ from botocore.exceptions import ClientError
 # this code is zipped on its own and cannot import the service's package).
 WORKSPACE_PREFIX = "WS#"
 WORKSPACE_SK = "META"
+MEMBER_PREFIX = "MEMBER#"
+OWNER_ROLE = "owner"
+USER_PREFIX = "USER#"
+USER_LIMITS_SK = "LIMITS"
 
 BATCH_WRITE_LIMIT = 25  # DynamoDB's maximum per BatchWriteItem call
 UNPROCESSED_RETRIES = 8
@@ -95,7 +104,13 @@ class Purger:
             logger.warning("the workspace is not marked deleted; nothing purged")
             return PurgeResult(workspace_id, 0, 0.0)
         deleted = 0
-        for keys in self._pages_of_keys(workspace_id):
+        for items in self._pages_of_keys(workspace_id):
+            keys = []
+            for item in items:
+                if _is_owner_membership(item):
+                    deleted += self._remove_owner(item)
+                else:
+                    keys.append(_key(item["PK"]["S"], item["SK"]["S"]))
             for start in range(0, len(keys), BATCH_WRITE_LIMIT):
                 if remaining_ms() < DEADLINE_MARGIN_MS:
                     raise PurgeIncomplete(
@@ -114,12 +129,14 @@ class Purger:
         return response.get("Item")
 
     def _pages_of_keys(self, workspace_id: str) -> Iterator[list[dict[str, Any]]]:
-        """The keys of the partition's items, the workspace item left out (it goes last)."""
+        """The keys (and a membership's role) of the partition's items, the workspace item left
+        out (it goes last)."""
         arguments: dict[str, Any] = {
             "TableName": self.table,
             "KeyConditionExpression": "PK = :pk",
             "ExpressionAttributeValues": {":pk": {"S": WORKSPACE_PREFIX + workspace_id}},
-            "ProjectionExpression": "PK, SK",
+            "ProjectionExpression": "PK, SK, #role",
+            "ExpressionAttributeNames": {"#role": "role"},
             "ConsistentRead": True,
         }
         while True:
@@ -143,6 +160,30 @@ class Purger:
                 self.sleep(random.uniform(0, min(2.0, 0.05 * 2**attempt)))  # noqa: S311 -- jitter, not security
         raise PurgeIncomplete(f"{len(pending)} keys stayed unprocessed")
 
+    def _remove_owner(self, membership: dict[str, Any]) -> int:
+        user_id = membership["SK"]["S"].removeprefix(MEMBER_PREFIX)
+        try:
+            self.dynamodb.transact_write_items(
+                TransactItems=[
+                    {
+                        "Delete": {
+                            "TableName": self.table,
+                            "Key": _key(membership["PK"]["S"], membership["SK"]["S"]),
+                            "ConditionExpression": "#role = :owner",
+                            "ExpressionAttributeNames": {"#role": "role"},
+                            "ExpressionAttributeValues": {":owner": {"S": OWNER_ROLE}},
+                        }
+                    },
+                    {"Update": {"TableName": self.table, **owned_count_back(user_id)}},
+                ]
+            )
+        except ClientError as error:
+            reasons = [r.get("Code") for r in error.response.get("CancellationReasons", [])]
+            if reasons[:1] == ["ConditionalCheckFailed"]:
+                return 0  # already removed, and counted back, by the owner's own listing
+            raise
+        return 1
+
     def _delete_workspace_item(self, workspace_id: str) -> int:
         try:
             response = self.dynamodb.delete_item(
@@ -162,6 +203,25 @@ class Purger:
 
 def _key(pk: str, sk: str) -> dict[str, Any]:
     return {"PK": {"S": pk}, "SK": {"S": sk}}
+
+
+def _is_owner_membership(item: dict[str, Any]) -> bool:
+    return item["SK"]["S"].startswith(MEMBER_PREFIX) and item.get("role", {}).get("S") == OWNER_ROLE
+
+
+def owned_count_back(user_id: str) -> dict[str, Any]:
+    """The update that takes one workspace off a user's owned count, as the service writes it
+    (app/storage/writes.py `count_owned_workspace`; a unit test keeps the two equal)."""
+    return {
+        "Key": _key(USER_PREFIX + user_id, USER_LIMITS_SK),
+        "UpdateExpression": "SET user_id = :user, #type = :type ADD owned :delta",
+        "ExpressionAttributeNames": {"#type": "type"},
+        "ExpressionAttributeValues": {
+            ":delta": {"N": "-1"},
+            ":user": {"S": user_id},
+            ":type": {"S": "user_limits"},
+        },
+    }
 
 
 def from_environment(environ: Mapping[str, str], session: Any = None) -> Purger:

@@ -297,6 +297,8 @@ DYNAMODB_CALLS = {
     "update_item": "dynamodb:UpdateItem",
     "scan": "dynamodb:Scan",
 }
+# TransactWriteItems is authorised item by item: the purge deletes a membership and updates a count.
+TRANSACTION_ACTIONS = {"dynamodb:DeleteItem", "dynamodb:UpdateItem"}
 STREAM_ACTIONS = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"}
 
 
@@ -305,7 +307,8 @@ def dynamodb_calls(function: str) -> set[str]:
     found = set()
     for path in folder.glob("*.py"):
         found |= set(re.findall(r"self\.dynamodb\.(\w+)\(", path.read_text()))
-    return {DYNAMODB_CALLS[call] for call in found}
+    actions = {DYNAMODB_CALLS[call] for call in found if call != "transact_write_items"}
+    return actions | (TRANSACTION_ACTIONS if "transact_write_items" in found else set())
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
@@ -319,19 +322,42 @@ def test_each_role_is_its_functions_own_and_trusted_by_lambda_only(function):
 
 
 @pytest.mark.parametrize(
-    "function,leading_keys", [("PurgeFunction", "WS#*"), ("ArchiveFunction", "ARCHIVE#*")]
+    "function,actions_by_keys",
+    [
+        (
+            "PurgeFunction",
+            {
+                "WS#*": {
+                    "dynamodb:GetItem",
+                    "dynamodb:Query",
+                    "dynamodb:BatchWriteItem",
+                    "dynamodb:DeleteItem",
+                },
+                # The owned count of an owner whose membership goes (the product limit).
+                "USER#*": {"dynamodb:UpdateItem"},
+            },
+        ),
+        (
+            "ArchiveFunction",
+            {"ARCHIVE#*": {"dynamodb:GetItem", "dynamodb:PutItem"}},
+        ),
+    ],
 )
 def test_each_role_gets_the_table_actions_its_code_calls_on_its_own_keys_only(
-    function, leading_keys
+    function, actions_by_keys
 ):
     by_sid = statements(function)
     table = [s for s in by_sid.values() if s["Resource"] == {"Fn::GetAtt": ["TasksTable", "Arn"]}]
-    (items,) = table
-    assert set(listed(items["Action"])) == dynamodb_calls(function)
-    assert "dynamodb:Scan" not in listed(items["Action"])
-    assert items["Condition"] == {
-        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [leading_keys]}
+    granted = {}
+    for items in table:
+        condition = items["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+        (leading_keys,) = condition
+        granted[leading_keys] = set(listed(items["Action"]))
+    assert granted == {
+        keys: actions & dynamodb_calls(function) for keys, actions in actions_by_keys.items()
     }
+    assert set().union(*granted.values()) == dynamodb_calls(function)
+    assert all("dynamodb:Scan" not in actions for actions in granted.values())
     stream = by_sid["ReadTheTablesStream"]
     assert set(stream["Action"]) == STREAM_ACTIONS
     assert stream["Resource"] == {"Fn::Sub": "${TasksTable.Arn}/stream/*"}
@@ -339,7 +365,7 @@ def test_each_role_gets_the_table_actions_its_code_calls_on_its_own_keys_only(
     # No statement grants a DynamoDB action on anything else.
     for statement in by_sid.values():
         if any(a.startswith("dynamodb:") for a in listed(statement["Action"])):
-            assert statement in (items, stream, by_sid["ListStreams"])
+            assert statement in (*table, stream, by_sid["ListStreams"])
 
 
 def test_the_purge_keys_never_reach_the_audit_events_or_the_archive_heads():

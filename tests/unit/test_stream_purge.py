@@ -23,6 +23,7 @@ from app.aws.directory import DirectoryUser
 from app.config import Settings
 from app.domain import errors
 from app.domain.audit import AuditRecorder
+from app.domain.limits import Limits
 from app.domain.members import Members
 from app.domain.tasks import Tasks
 from app.domain.workspaces import Workspaces
@@ -74,12 +75,17 @@ def service_for(local: LocalStack) -> SimpleNamespace:
     settings = Settings.from_env({**local.provisioned.service_environment, "AWS_REGION": REGION})
     store = Store(AwsClients(settings), settings.tasks_table_name)
     audit = AuditRecorder(retention_days=30)
+    limits = Limits(
+        settings.max_owned_workspaces,
+        settings.max_members_per_workspace,
+        settings.max_tasks_per_workspace,
+    )
     return SimpleNamespace(
         table=settings.tasks_table_name,
         dynamodb=local.session.client("dynamodb"),
-        workspaces=Workspaces(store, Directory(), audit),
-        members=Members(store, Directory(), audit),
-        tasks=Tasks(store, audit),
+        workspaces=Workspaces(store, Directory(), audit, limits),
+        members=Members(store, Directory(), audit, limits),
+        tasks=Tasks(store, audit, limits),
     )
 
 
@@ -258,8 +264,8 @@ def test_a_purge_that_runs_out_of_time_fails_its_record_and_the_next_delivery_fi
     service, purge
 ):
     workspace_id = workspace_with_items(service, seeded=100)
-    items = len(partition(service, keys.workspace_pk(workspace_id)))
     delete(service, workspace_id)
+    items = len(partition(service, keys.workspace_pk(workspace_id)))  # what the purge must remove
     (record,) = purge.records()
     # Less time left than the margin the purge keeps: it stops before deleting anything. With
     # every record of the batch failed, the invocation fails (so that Lambda bisects).
@@ -295,9 +301,9 @@ class FailingFor:
 def test_a_partial_failure_reports_only_the_failed_record(service, purge):
     first = workspace_with_items(service)
     second = workspace_with_items(service)
-    items = len(partition(service, keys.workspace_pk(first)))
     delete(service, first)
     delete(service, second)
+    items = len(partition(service, keys.workspace_pk(first)))
     records = purge.records()
     assert len(records) == 2
     failing = purge.module.Purger(table=service.table, dynamodb=FailingFor(service.dynamodb, first))
@@ -420,18 +426,8 @@ def test_without_the_live_workspace_condition_a_racing_write_would_survive(
     workspace_id = workspace_with_items(service)
     delete(service, workspace_id)
 
-    def exists_is_enough(workspace_id: str, tag: str = "workspace") -> writes.Write:
-        # The defect: the workspace item must exist, but may be marked deleted.
-        return writes.Write(
-            tag,
-            "ConditionCheck",
-            {
-                "Key": serialize(keys.workspace_key(workspace_id)),
-                "ConditionExpression": "attribute_exists(PK)",
-            },
-        )
-
-    monkeypatch.setattr(writes, "require_live_workspace", exists_is_enough)
+    # The defect: the workspace item must exist, but may be marked deleted.
+    monkeypatch.setattr(writes, "_LIVE", "attribute_exists(PK) AND :false = :false")
     racing = RacingWrites(service.dynamodb, service, workspace_id)
     runtime = purge.module.Purger(table=service.table, dynamodb=racing)
     purge.invoke(purge.records(), runtime=runtime)
@@ -445,8 +441,8 @@ def test_a_workspace_that_is_live_again_is_not_purged(service, purge):
     """Only a deleted workspace's record passes the filter; should the item say otherwise by
     the time the purge reads it, the purge leaves everything as it is."""
     workspace_id = workspace_with_items(service)
-    items = len(partition(service, keys.workspace_pk(workspace_id)))
     delete(service, workspace_id)
+    items = len(partition(service, keys.workspace_pk(workspace_id)))
     records = purge.records()
     service.dynamodb.update_item(
         TableName=service.table,
@@ -460,8 +456,8 @@ def test_a_workspace_that_is_live_again_is_not_purged(service, purge):
 
 def test_the_purge_reports_its_work_as_metrics(service, purge, capsys):
     workspace_id = workspace_with_items(service, seeded=10)
-    items = len(partition(service, keys.workspace_pk(workspace_id)))
     delete(service, workspace_id)
+    items = len(partition(service, keys.workspace_pk(workspace_id)))
     capsys.readouterr()
     purge.invoke(purge.records())
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
@@ -469,3 +465,37 @@ def test_the_purge_reports_its_work_as_metrics(service, purge, capsys):
     assert emf["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "TeamTasks"
     purged = (emf["service"], emf["ItemsPurged"], emf["WorkspacesPurged"])
     assert purged == ("stream-purge", [items], [1])
+
+
+def owned(service, user_id: str) -> int:
+    item = service.dynamodb.get_item(
+        TableName=service.table, Key=serialize(keys.user_limits_key(user_id)), ConsistentRead=True
+    ).get("Item", {})
+    return int(item.get("owned", {}).get("N", "0"))
+
+
+@pytest.mark.parametrize("listed_first", [False, True], ids=["purge-first", "listing-first"])
+def test_a_co_owner_gets_the_workspace_back_on_their_limit_exactly_once(
+    service, purge, listed_first
+):
+    """Deleting removes the deleting owner's membership and count; another owner's membership
+    is removed (and counted back) by whichever comes first: their own workspace list or the
+    purge. Never both, never neither: a count that only grew would refuse them new workspaces."""
+    workspace_id = workspace_with_items(service)
+    service.members.add("alice", workspace_id, email="erin@example.com", role="owner")
+    before = owned(service, "erin")
+    delete(service, workspace_id)
+    if listed_first:
+        service.workspaces.list_for("erin", limit=25, start_key=None)
+    assert purge.invoke(purge.records()) == {"batchItemFailures": []}
+    service.workspaces.list_for("erin", limit=25, start_key=None)
+    assert owned(service, "erin") == before - 1
+    assert partition(service, keys.workspace_pk(workspace_id)) == []
+
+
+def test_the_purge_counts_back_as_the_service_does(purge):
+    service_write = writes.count_owned_workspace("erin", -1, limit=0)
+    assert {"TableName": "t", **purge.module.owned_count_back("erin")} == {
+        "TableName": "t",
+        **service_write.request,
+    }
