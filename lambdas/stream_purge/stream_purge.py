@@ -21,8 +21,8 @@ same transaction, the condition that the workspace item exists and is not delete
 (app/storage/writes.py: the `_LIVE` condition on the workspace item that every change writes).
 Once the deletion has committed, no transaction can add or change an item of the workspace;
 its stream record is emitted after the commit, so the purge's strongly consistent queries see
-every item that will ever exist there. A transaction racing the deletion either committed first (and is seen) or is
-cancelled.
+every item that will ever exist there. A transaction racing the deletion either committed
+first (and is seen) or is cancelled.
 
 Idempotent: a replayed record finds fewer items, or none, and deletes those; deleting an item
 that is gone is not an error. A purge that would outlast the invocation stops in time and fails
