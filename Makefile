@@ -13,7 +13,7 @@ UV := $(TOOLS)/uv/bin/uv
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help setup dev test lint test-unit test-integration test-infra bench profile soak frontend-build test-frontend test-e2e lighthouse sbom audit
+.PHONY: help setup dev test lint test-unit test-integration test-infra bench profile soak frontend-build test-frontend test-e2e lighthouse sbom audit restore-drill
 
 help:
 	@echo "make dev    set up and start the whole stack locally (emulator, resources, API, app)"
@@ -30,8 +30,8 @@ dev: setup frontend-build
 	$(PY) -m devstack
 
 lint: setup
-	$(VENV)/bin/ruff check app devstack tests lambdas bench frontend/scripts migrations
-	$(VENV)/bin/ruff format --check app devstack tests lambdas bench frontend/scripts migrations
+	$(VENV)/bin/ruff check app devstack tests lambdas bench frontend/scripts migrations ops
+	$(VENV)/bin/ruff format --check app devstack tests lambdas bench frontend/scripts migrations ops
 
 test-unit: setup
 	$(PY) -m pytest tests/unit
@@ -131,3 +131,9 @@ profile: setup $(WRK)
 # Five minutes of mixed load on the local stack: no error, RSS growth under 10%.
 soak: setup $(WRK)
 	$(PY) -m bench.soak
+
+# Restore the table from a point in time and from a backup on the local emulator (its own, on
+# AWS_EMULATOR_PORT, unless one answers there), check the copies, print the time it took.
+# A game day against AWS: python -m ops.restore_drill --table <name> (docs/disaster-recovery.md).
+restore-drill: setup
+	$(PY) -m ops.restore_drill --local
