@@ -13,7 +13,7 @@ UV := $(TOOLS)/uv/bin/uv
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help setup dev test lint test-unit test-integration test-infra bench profile soak frontend-build test-frontend test-e2e lighthouse sbom audit restore-drill
+.PHONY: help setup dev test lint test-unit test-integration test-infra bench profile soak frontend-build test-frontend test-e2e lighthouse sbom audit restore-drill feature-env feature-env-down
 
 help:
 	@echo "make dev    set up and start the whole stack locally (emulator, resources, API, app)"
@@ -137,3 +137,14 @@ soak: setup $(WRK)
 # A game day against AWS: python -m ops.restore_drill --table <name> (docs/disaster-recovery.md).
 restore-drill: setup
 	$(PY) -m ops.restore_drill --local
+
+# A feature environment feat-$(NAME) from dev's manifests, in AWS with the ambient credentials
+# and the copilot CLI (docs/deploy.md, "Feature environments"); DAYS until it expires.
+DAYS ?= 7
+feature-env: setup
+	@test -n "$(NAME)" || (echo "usage: make feature-env NAME=<name> [DAYS=7]" >&2; exit 2)
+	$(PY) -m ops.feature_env up "$(NAME)" --days "$(DAYS)"
+
+feature-env-down: setup
+	@test -n "$(NAME)" || (echo "usage: make feature-env-down NAME=<name>" >&2; exit 2)
+	$(PY) -m ops.feature_env down "$(NAME)"
