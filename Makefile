@@ -13,7 +13,7 @@ UV := $(TOOLS)/uv/bin/uv
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help setup dev test lint test-unit test-integration test-infra bench profile soak frontend-build test-frontend test-e2e lighthouse sbom audit restore-drill feature-env feature-env-down
+.PHONY: help setup dev test lint test-unit test-integration test-infra bench profile soak frontend-build test-frontend test-e2e lighthouse sbom audit restore-drill feature-env feature-env-down feature-env-reap
 
 help:
 	@echo "make dev    set up and start the whole stack locally (emulator, resources, API, app)"
@@ -148,3 +148,8 @@ feature-env: setup
 feature-env-down: setup
 	@test -n "$(NAME)" || (echo "usage: make feature-env-down NAME=<name>" >&2; exit 2)
 	$(PY) -m ops.feature_env down "$(NAME)"
+
+# Remove every feature environment past its expires-on date (the daily CodeBuild sweep of
+# addons/feature-envs/reaper.yml runs it).
+feature-env-reap: setup
+	$(PY) -m ops.feature_env reap

@@ -241,3 +241,53 @@ def test_the_generated_files_are_not_committed():
     assert "copilot/environments/feat-*/" in ignored
     service = support.load_yaml(support.COPILOT / "api" / "manifest.yml")
     assert not [env for env in service["environments"] if env.startswith("feat-")]
+
+
+# -- the daily sweep (addons/feature-envs/reaper.yml) -----------------------------------------
+
+REAPER = support.load_yaml_cfn(support.ROOT / "addons" / "feature-envs" / "reaper.yml")
+
+
+def test_a_daily_schedule_starts_the_build_that_reaps():
+    resources = REAPER["Resources"]
+    (rule,) = [r for r in resources.values() if r["Type"] == "AWS::Events::Rule"]
+    assert REAPER["Parameters"]["Schedule"]["Default"].startswith("cron(0 5 * * ? *)")
+    (target,) = rule["Properties"]["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": ["ReaperProject", "Arn"]}
+    project = resources["ReaperProject"]["Properties"]
+    buildspec = support.ROOT / project["Source"]["BuildSpec"]
+    commands = support.load_yaml(buildspec)["phases"]["build"]["commands"]
+    assert commands == ["make feature-env-reap"]
+    makefile = (support.ROOT / "Makefile").read_text()
+    assert "feature-env-reap: setup\n\t$(PY) -m ops.feature_env reap\n" in makefile
+
+
+def test_the_reaper_may_touch_only_feature_environments():
+    (policy,) = REAPER["Resources"]["ReaperRole"]["Properties"]["Policies"]
+    resolved = support.resolver(REAPER, "dev", ConnectionArn="arn:conn").resolve(
+        policy["PolicyDocument"]
+    )
+    for statement in resolved["Statement"]:
+        resources = statement["Resource"]
+        resources = resources if isinstance(resources, list) else [resources]
+        if statement["Sid"] == "FindTheExpiredOnesAndWhoAmI":
+            assert set(statement["Action"]) == {
+                "ssm:DescribeParameters",
+                "tag:GetResources",
+                "sts:GetCallerIdentity",
+            }
+            continue
+        for resource in resources:
+            assert (
+                "feat-" in resource
+                or "feature-env-reaper" in resource
+                or "copilot/applications/teamtasks" in resource
+                or "stackset/teamtasks-infrastructure" in resource
+                or resource == "arn:conn"
+            ), (statement["Sid"], resource)
+        deletes = [a for a in statement["Action"] if ":Delete" in a]
+        if deletes:
+            # Deleting reaches feature environments only, never dev's, staging's or prod's.
+            assert all(("/feat-" in r or "stack/teamtasks-feat-" in r) for r in resources), (
+                statement["Sid"]
+            )

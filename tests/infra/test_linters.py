@@ -38,6 +38,9 @@ def deployed_templates(tmp_path_factory) -> dict[str, Path]:
     )
     registry = support.load_yaml_cfn(support.templates.REGISTRY_TEMPLATE)
     paths["registry"] = support.write_json(registry, folder / "network-registry.json")
+    # The daily sweep of expired feature environments, deployed once by hand.
+    reaper = support.load_yaml_cfn(support.ROOT / "addons" / "feature-envs" / "reaper.yml")
+    paths["reaper"] = support.write_json(reaper, folder / "feature-envs-reaper.json")
     return paths
 
 

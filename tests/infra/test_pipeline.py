@@ -539,3 +539,34 @@ def test_the_build_sets_every_variable_the_stages_manifests_need():
             tier_number = name.lower().split("_", 1)[1].replace("_subnet_", "-subnet-")
             expected = "vpc-id" if name.endswith("_VPC_ID") else tier_number
             assert path == f"/teamtasks/{env}/network/{expected}", name
+
+
+# -- the daily sweep of feature environments (addons/feature-envs/reaper.yml) ------------------
+
+REAPER_BUILDSPEC = support.load_yaml(support.COPILOT / "pipelines" / "feature-envs" / "reap.yml")
+
+
+def test_the_sweep_verifies_copilot_puts_it_on_path_then_reaps(build):
+    # This make also says which `copilot` the session's PATH finds (ops/feature_env.py runs it).
+    make = build.work.parent / "bin" / "make"
+    make.write_text(STUB_MAKE.replace('echo "make $*"', 'echo "make $* ($(command -v copilot))"'))
+    result = build.run(REAPER_BUILDSPEC)
+    assert result.succeeded, result.output
+    verified = build.work / ".tools" / "bin" / "copilot"
+    assert build.calls() == [
+        "curl copilot-linux",
+        "curl copilot-linux.asc",
+        "copilot --version",
+        f"make setup ({verified})",
+        f"make feature-env-reap ({verified})",
+    ]
+    # The same release and key as the pipeline's build.
+    for name in ("COPILOT_VERSION", "COPILOT_SIGNING_KEY", "COPILOT_SIGNING_KEY_FINGERPRINT"):
+        assert REAPER_BUILDSPEC["env"]["variables"][name] == BUILDSPEC["env"]["variables"][name]
+
+
+def test_a_sweep_with_a_badly_signed_copilot_reaps_nothing(build, keys):
+    sign(keys, "other", build.releases / "copilot-linux")
+    result = build.run(REAPER_BUILDSPEC)
+    assert not result.succeeded
+    assert not [c for c in build.calls() if c.startswith(("make", "copilot"))]
