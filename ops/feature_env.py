@@ -50,6 +50,9 @@ SHARED_SETTINGS = (
     "ses-identity-arn",
     "origin-shield-region",
     "network-stack",
+    # dev's VPC and private subnets, where the environment's functions run.
+    "network/vpc-id",
+    "network/private-subnets",
 )
 OWN_SETTINGS = {"replica-region": "none", "replica-table-endpoint": "none"}
 INTERPOLATION = re.compile(r"(?<!\\)\$\{([A-Za-z_][A-Za-z0-9_]*)\}")

@@ -67,6 +67,7 @@ DEV_SETTINGS = {
     "network/public-subnet-2": "subnet-pub2",
     "network/private-subnet-1": "subnet-priv1",
     "network/private-subnet-2": "subnet-priv2",
+    "network/private-subnets": "subnet-priv1,subnet-priv2",
 }
 
 
@@ -159,6 +160,7 @@ def test_feature_env_up_makes_the_environment_from_devs(workspace):
     own = settings(workspace["ssm"], "feat-login")
     assert own["domain"] == "login.dev.teamtasks.example.com"
     assert own["network-stack"] == "teamtasks-dev-network"
+    assert own["network/private-subnets"] == "subnet-priv1,subnet-priv2"
     assert own["alb-certificate-arn"] == DEV_SETTINGS["alb-certificate-arn"]
     assert (own["replica-region"], own["replica-table-endpoint"]) == ("none", "none")
     assert own["expires-on"] == expires

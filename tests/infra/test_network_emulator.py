@@ -221,6 +221,12 @@ def test_the_manifest_imports_the_vpc_the_network_stack_made(stacks, env):
     assert [s["id"] for s in vpc["subnets"]["private"]] == outputs["PrivateSubnets"].split(",")
     setting = boto3.client("ssm").get_parameter(Name=f"/teamtasks/{owner}/network-stack")
     assert setting["Parameter"]["Value"] == network.stack_name(env)
+    # The settings the addons read (addons.parameters.yml): the functions' VPC and subnets.
+    ssm = boto3.client("ssm")
+    functions = ssm.get_parameter(Name=f"/teamtasks/{owner}/network/private-subnets")
+    assert functions["Parameter"]["Value"] == outputs["PrivateSubnets"]
+    vpc_setting = ssm.get_parameter(Name=f"/teamtasks/{owner}/network/vpc-id")
+    assert vpc_setting["Parameter"]["Value"] == outputs["VpcId"]
 
 
 def test_a_feature_environment_has_no_network_stack_of_its_own(aws):
