@@ -192,13 +192,23 @@ def test_feature_env_up_makes_the_environment_from_devs(workspace):
     assert (copilot / "api" / "manifest.yml").read_text() == service_before
 
 
-def test_an_undefined_manifest_variable_stops_it_as_copilot_would(workspace):
-    # Without dev's network settings, nothing defines DEV_VPC_ID: it stops before any deploy.
+def test_a_missing_setting_of_devs_stops_it_before_copilot_runs(workspace):
     workspace["ssm"].delete_parameter(Name="/teamtasks/dev/network/vpc-id")
     done = run(workspace, "up", "broken", "--skip-frontend")
-    assert done.returncode != 0
-    assert "teamtasks-dev-network first" in done.stderr + done.stdout
-    assert not [c for c in calls(workspace) if "deploy" in c]
+    assert done.returncode == 1
+    assert "/teamtasks/dev/network/vpc-id is not set" in done.stderr
+    assert calls(workspace) == []
+
+
+def test_a_manifest_variable_nobody_sets_stops_the_deploy_as_copilot_would(workspace):
+    # dev's manifest gains a variable the script does not know: the environment's deploy gets
+    # it empty at best, which the stand-in refuses, and nothing is deployed after it.
+    dev = workspace["root"] / "copilot" / "environments" / "dev" / "manifest.yml"
+    dev.write_text(dev.read_text().replace("${DEV_ALB_CERTIFICATE_ARN}", "${DEV_NEW_SETTING}"))
+    done = run(workspace, "up", "broken", "--skip-frontend")
+    assert done.returncode == 1
+    assert "DEV_NEW_SETTING is empty" in done.stderr
+    assert [c[:2] for c in calls(workspace)] == [["env", "init"], ["env", "deploy"]]
 
 
 @pytest.mark.parametrize("name", ["Login", "averyveryverylongname"])
