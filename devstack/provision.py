@@ -73,6 +73,13 @@ NOT_NEEDED_LOCALLY: dict[str, str] = {
     "AWS::Backup::BackupPlan": "the vault's schedule; the emulator has no AWS Backup",
     "AWS::Backup::BackupSelection": "what the vault's plan backs up; the emulator has no "
     "AWS Backup",
+    "AWS::Lambda::EventSourceMapping": "devstack/stream_poller.py reads the emulator's stream "
+    "and calls the stream functions' handlers with the mappings' filters and batch sizes",
+    "AWS::SQS::Queue": "the stream functions' dead-letter queue; the local poller logs a batch "
+    "it gives up on instead",
+    "AWS::SQS::QueuePolicy": "belongs to the dead-letter queue",
+    "AWS::EC2::SecurityGroup": "the stream functions' network; locally their handlers run in "
+    "the devstack process",
 }
 
 

@@ -190,10 +190,13 @@ def test_the_secrets_refuse_requests_from_outside_the_networks_endpoint(logical_
     assert condition["StringNotEquals"]["aws:SourceVpce"] == [
         "import:teamtasks-prod-network-SecretsManagerEndpointId"
     ]
+    # The origin header's rotation runs outside the VPC (it calls CloudFront, which has no
+    # endpoint); the cursor key's runs in the private tier and needs no exemption.
+    outside = {role(f"teamtasks-prod-{rotation}")} if rotation == "origin-rotation" else set()
     assert set(condition["ArnNotLike"]["aws:PrincipalArn"]) == {
         role("teamtasks-prod-data-break-glass"),
         role("teamtasks-prod-CFNExecutionRole"),
-        role(f"teamtasks-prod-{rotation}"),
+        *outside,
     }
 
 

@@ -355,8 +355,12 @@ def test_tasks_let_out_only_to_the_endpoints_and_the_gateway_prefix_lists(env):
     inline = resources["EnvironmentSecurityGroup"]["Properties"]["SecurityGroupEgress"]
     # Only the rule that replaces the default allow-all: it matches no address.
     assert [(r["CidrIp"], r["IpProtocol"]) for r in inline] == [("255.255.255.255/32", "icmp")]
-    egress = [r for r in rules if r["type"] == "AWS::EC2::SecurityGroupEgress"]
-    assert {r["GroupId"] for r in egress} == {ref("EnvironmentSecurityGroup")}
+    egress = [
+        r
+        for r in rules
+        if r["type"] == "AWS::EC2::SecurityGroupEgress"
+        and r["GroupId"] == ref("EnvironmentSecurityGroup")
+    ]
     destinations = {
         r.get("DestinationSecurityGroupId") or r.get("DestinationPrefixListId") for r in egress
     }
@@ -366,6 +370,41 @@ def test_tasks_let_out_only_to_the_endpoints_and_the_gateway_prefix_lists(env):
         exported(env, "DynamoDbPrefixListId"),
     }
     for rule in egress:
+        assert (rule["IpProtocol"], rule["FromPort"], rule["ToPort"]) == ("tcp", 443, 443)
+        assert "CidrIp" not in rule
+
+
+@pytest.mark.parametrize("env", support.ENVIRONMENTS)
+def test_the_functions_let_out_only_to_the_same_endpoints(env):
+    """The environment's Lambda functions (stream.yml's group, in the private tier): S3 inline,
+    DynamoDB and the interface endpoints as rules of network.yml; no address range at all."""
+    d = deployment(env)
+    addons = d.stack("environment-addons")
+    resolve = analysis.resolver(addons, d, follow_imports=True)
+    group = resolve.resolve(addons.template["Resources"]["PrivateFunctionsSecurityGroup"])
+    inline = group["Properties"]["SecurityGroupEgress"]
+    assert "SecurityGroupIngress" not in group["Properties"]
+    _, rules = environment_groups(env)
+    separate = [
+        r
+        for r in rules
+        if r["type"] == "AWS::EC2::SecurityGroupEgress"
+        and r["GroupId"] != ref("EnvironmentSecurityGroup")
+    ]
+    assert {r["id"] for r in separate} == {
+        "FunctionsToInterfaceEndpoints",
+        "FunctionsToDynamoDb",
+    }
+    destinations = {
+        r.get("DestinationSecurityGroupId") or r.get("DestinationPrefixListId")
+        for r in [*inline, *separate]
+    }
+    assert destinations == {
+        exported(env, "EndpointSecurityGroupId"),
+        exported(env, "S3PrefixListId"),
+        exported(env, "DynamoDbPrefixListId"),
+    }
+    for rule in [*inline, *separate]:
         assert (rule["IpProtocol"], rule["FromPort"], rule["ToPort"]) == ("tcp", 443, 443)
         assert "CidrIp" not in rule
 
