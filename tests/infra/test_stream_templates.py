@@ -284,9 +284,9 @@ def test_the_environment_stack_hands_in_the_imported_vpc_and_private_subnets():
     setting = "{{{{resolve:ssm:/${{AppName}}/${{EnvironmentName}}/network/{}}}}}"
     assert given["VpcId"] == {"Fn::Sub": setting.format("vpc-id")}
     assert given["PrivateSubnets"] == {"Fn::Sub": setting.format("private-subnets")}
-    network = support.load_yaml_cfn(support.templates.NETWORK_TEMPLATE)["Resources"]
+    network = support.templates.network_template()["Resources"]
     written = {
-        r["Properties"]["Name"]["Fn::Sub"]
+        str(r["Properties"]["Name"].get("Fn::Sub"))
         for r in network.values()
         if r["Type"] == "AWS::SSM::Parameter"
     }
