@@ -10,10 +10,11 @@ docs/deploy.md, "Feature environments", says when to use them.
 which dev's certificates cover as *.<dev's domain>), its expiry date (/<app>/feat-<name>/expires-on,
 also a tag on the service's resources), generates copilot/environments/feat-<name>/manifest.yml
 from dev's and the service manifest's entry for it, then runs copilot env init, env deploy and
-svc deploy, and publishes the browser app. `down` deletes the service and the environment
-(their data with them: feat-* is disposable, as dev is), then the settings and the generated
-manifests. The generated files are not to be committed (.gitignore, and the pipeline's test
-refuses a service manifest whose variables the build does not set).
+svc deploy, and publishes the browser app. `down` deletes the service, empties the frontend
+bucket (CloudFormation deletes only an empty one) and deletes the environment (its data with
+it: feat-* is disposable, as dev is), then the settings and the generated manifests. The
+generated files are not to be committed (.gitignore, and the pipeline's test refuses a service
+manifest whose variables the build does not set).
 
 The copilot CLI and the AWS credentials are the ambient ones (AWS_ENDPOINT_URL for an emulator).
 """
@@ -256,9 +257,30 @@ def up(
     return env
 
 
-def down(name: str, *, ssm: Any, root: Path = ROOT) -> str:
+def empty_frontend_bucket(s3: Any, sts: Any, env: str, app: str = APP) -> int:
+    """Every version of every object of the environment's frontend bucket (frontend.yml's name),
+    deleted: CloudFormation deletes a disposable bucket only when it is empty."""
+    account = sts.get_caller_identity()["Account"]
+    bucket = f"{app}-{env}-frontend-{account}-{s3.meta.region_name}"
+    deleted = 0
+    try:
+        for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+            objects = [
+                {"Key": v["Key"], "VersionId": v["VersionId"]}
+                for v in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]
+            ]
+            if objects:
+                s3.delete_objects(Bucket=bucket, Delete={"Objects": objects, "Quiet": True})
+                deleted += len(objects)
+    except s3.exceptions.NoSuchBucket:
+        return 0
+    return deleted
+
+
+def down(name: str, *, ssm: Any, s3: Any, sts: Any, root: Path = ROOT) -> str:
     env = env_name(name)
     copilot(["svc", "delete", "--name", "api", "--env", env, "--yes"], {}, root)
+    empty_frontend_bucket(s3, sts, env)
     copilot(["env", "delete", "--name", env, "--yes"], {}, root)
     remove_settings(ssm, env)
     remove_manifests(env, root / "copilot")
@@ -266,10 +288,10 @@ def down(name: str, *, ssm: Any, root: Path = ROOT) -> str:
     return env
 
 
-def reap(*, ssm: Any, today: date, root: Path = ROOT) -> list[str]:
+def reap(*, ssm: Any, s3: Any, sts: Any, today: date, root: Path = ROOT) -> list[str]:
     removed = []
     for env in expired(ssm, today):
-        down(env.removeprefix("feat-"), ssm=ssm, root=root)
+        down(env.removeprefix("feat-"), ssm=ssm, s3=s3, sts=sts, root=root)
         removed.append(env)
     return removed
 
@@ -287,17 +309,16 @@ def main(argv: list[str] | None = None) -> int:
     sweep.add_argument("--today", type=date.fromisoformat, default=datetime.now(UTC).date())
     parser.add_argument("--root", type=Path, default=ROOT, help="the repository (its copilot/)")
     arguments = parser.parse_args(argv)
-    ssm = boto3.client("ssm")
+    ssm, s3, sts = boto3.client("ssm"), boto3.client("s3"), boto3.client("sts")
     root = arguments.root
     try:
         if arguments.command == "up":
             frontend = not arguments.skip_frontend
-            sts = boto3.client("sts")
             up(arguments.name, arguments.days, ssm=ssm, sts=sts, root=root, frontend=frontend)
         elif arguments.command == "down":
-            down(arguments.name, ssm=ssm, root=root)
+            down(arguments.name, ssm=ssm, s3=s3, sts=sts, root=root)
         else:
-            removed = reap(ssm=ssm, today=arguments.today, root=root)
+            removed = reap(ssm=ssm, s3=s3, sts=sts, today=arguments.today, root=root)
             print("removed:", " ".join(removed) or "none")
     except FeatureEnvError as error:
         print(f"feature environment: {error}", file=sys.stderr)
