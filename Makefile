@@ -13,7 +13,7 @@ UV := $(TOOLS)/uv/bin/uv
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help setup dev test lint test-unit test-integration test-infra bench profile soak frontend-build test-frontend test-e2e lighthouse sbom audit audit-verify stateful
+.PHONY: help setup dev test lint test-unit test-integration test-infra bench profile soak frontend-build test-frontend test-e2e lighthouse sbom audit restore-drill feature-env feature-env-down feature-env-reap audit-verify stateful
 
 help:
 	@echo "make dev    set up and start the whole stack locally (emulator, resources, API, app)"
@@ -30,10 +30,10 @@ dev: setup frontend-build
 	$(PY) -m devstack
 
 lint: setup
-	$(VENV)/bin/ruff check app devstack tests lambdas bench frontend/scripts migrations
-	$(VENV)/bin/ruff format --check app devstack tests lambdas bench frontend/scripts migrations
+	$(VENV)/bin/ruff check app devstack tests lambdas bench frontend/scripts migrations ops
+	$(VENV)/bin/ruff format --check app devstack tests lambdas bench frontend/scripts migrations ops
 	# bandit: no finding of medium severity or above in the code that ships or runs the stack.
-	$(VENV)/bin/bandit --quiet --recursive --severity-level medium app devstack lambdas bench frontend/scripts migrations
+	$(VENV)/bin/bandit --quiet --recursive --severity-level medium app devstack lambdas bench frontend/scripts migrations ops
 
 test-unit: setup
 	$(PY) -m pytest tests/unit
@@ -143,6 +143,28 @@ profile: setup $(WRK)
 # Five minutes of mixed load on the local stack: no error, RSS growth under 10%.
 soak: setup $(WRK)
 	$(PY) -m bench.soak
+
+# Restore the table from a point in time and from a backup on the local emulator (its own, on
+# AWS_EMULATOR_PORT, unless one answers there), check the copies, print the time it took.
+# A game day against AWS: python -m ops.restore_drill --table <name> (docs/disaster-recovery.md).
+restore-drill: setup
+	$(PY) -m ops.restore_drill --local
+
+# A feature environment feat-$(NAME) from dev's manifests, in AWS with the ambient credentials
+# and the copilot CLI (docs/deploy.md, "Feature environments"); DAYS until it expires.
+DAYS ?= 7
+feature-env: setup
+	@test -n "$(NAME)" || (echo "usage: make feature-env NAME=<name> [DAYS=7]" >&2; exit 2)
+	$(PY) -m ops.feature_env up "$(NAME)" --days "$(DAYS)"
+
+feature-env-down: setup
+	@test -n "$(NAME)" || (echo "usage: make feature-env-down NAME=<name>" >&2; exit 2)
+	$(PY) -m ops.feature_env down "$(NAME)"
+
+# Remove every feature environment past its expires-on date (the daily CodeBuild sweep of
+# addons/feature-envs/reaper.yml runs it).
+feature-env-reap: setup
+	$(PY) -m ops.feature_env reap
 
 # The audit archive's hash chain (docs/stream-processing.md): the running local stack's by default
 # (AUDIT_ENV picks another local environment); with AUDIT_BUCKET, a bucket in AWS, e.g.

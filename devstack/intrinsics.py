@@ -94,6 +94,20 @@ class Resolver:
         name, when_true, when_false = argument
         return self._evaluate(when_true if self.condition(name) else when_false)
 
+    def _azs(self, argument: Any) -> list[str]:
+        """Three zones of the region (AWS gives at least three in every region used here)."""
+        region = self._evaluate(argument) or self._names.get("AWS::Region")
+        if not region:
+            raise Unresolvable("Fn::GetAZs without a region")
+        return [f"{region}{letter}" for letter in "abc"]
+
+    def _find_in_map(self, argument: list[Any]) -> Any:
+        name, first, second = (self._evaluate(a) for a in argument[:3])
+        try:
+            return self._template["Mappings"][name][first][second]
+        except KeyError:
+            raise Unresolvable(f"Fn::FindInMap {name}.{first}.{second}") from None
+
     def _import(self, argument: Any) -> str:
         name = self._evaluate(argument)
         if name not in self._exports:
@@ -115,4 +129,6 @@ _FUNCTIONS: dict[str, Any] = {
     "Fn::Or": lambda r, a: any(r._evaluate(v) for v in a),
     "Condition": lambda r, a: r.condition(a),
     "Fn::ImportValue": lambda r, a: r._import(a),
+    "Fn::GetAZs": lambda r, a: r._azs(a),
+    "Fn::FindInMap": lambda r, a: r._find_in_map(a),
 }

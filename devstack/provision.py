@@ -33,7 +33,12 @@ CLOUDFORMATION = frozenset(
     {"AWS::KMS::Key", "AWS::KMS::Alias", "AWS::DynamoDB::Table", "AWS::S3::Bucket"}
 )
 THROUGH_APIS = frozenset(
-    {"AWS::Cognito::UserPool", "AWS::Cognito::UserPoolClient", "AWS::SecretsManager::Secret"}
+    {
+        "AWS::Cognito::UserPool",
+        "AWS::Cognito::UserPoolClient",
+        "AWS::SecretsManager::Secret",
+        "AWS::DynamoDB::GlobalTable",
+    }
 )
 NOT_NEEDED_LOCALLY: dict[str, str] = {
     "AWS::IAM::ManagedPolicy": "the emulator accepts any credentials; IAM policies are checked "
@@ -59,6 +64,15 @@ NOT_NEEDED_LOCALLY: dict[str, str] = {
     "AWS::CloudWatch::Alarm": "alarms are not evaluated locally; their metrics and thresholds "
     "are asserted in tests/infra",
     "AWS::CloudWatch::Dashboard": "a view in the AWS console only",
+    "AWS::EC2::SecurityGroupEgress": "the tasks' way to the VPC endpoints; locally the service "
+    "runs on the host, outside any VPC",
+    "AWS::SecretsManager::ResourcePolicy": "it admits requests through the VPC's endpoint only; "
+    "the emulator has no VPC and does not enforce resource policies",
+    "AWS::Backup::BackupVault": "the emulator's CloudFormation has no AWS Backup; make "
+    "restore-drill restores from a DynamoDB backup instead",
+    "AWS::Backup::BackupPlan": "the vault's schedule; the emulator has no AWS Backup",
+    "AWS::Backup::BackupSelection": "what the vault's plan backs up; the emulator has no "
+    "AWS Backup",
     "AWS::Lambda::EventSourceMapping": "devstack/stream_poller.py reads the emulator's stream "
     "and calls the stream functions' handlers with the mappings' filters and batch sizes",
     "AWS::SQS::Queue": "the stream functions' dead-letter queue; the local poller logs a batch "
@@ -101,14 +115,16 @@ class LocalProvisioner:
         _check_every_type_is_handled(environment)
 
         stack_name = f"{self._app}-{self._env}-addons"
-        self._progress(f"CloudFormation stack {stack_name} (KMS key, DynamoDB table)")
+        self._progress(f"CloudFormation stack {stack_name} (KMS keys, frontend bucket)")
         self._deploy_stack(stack_name, environment, parameters, result)
 
         resolver = self._resolver(environment, parameters, stack_name, result)
         self._apply_table_settings(environment, resolver, result)
         for logical_id, resource in _in_dependency_order(environment, THROUGH_APIS):
+            if "Condition" in resource and not resolver.condition(resource["Condition"]):
+                continue
             self._progress(f"{resource['Type']} {logical_id} (through its API)")
-            properties = resolver.resolve(resource.get("Properties", {}))
+            properties = resolver.resolve(_needed_locally(resource))
             create = _API_CREATORS[resource["Type"]]
             result.resources[logical_id] = create(self, properties)
             resolver = self._resolver(environment, parameters, stack_name, result)
@@ -144,7 +160,7 @@ class LocalProvisioner:
             },
             "Conditions": template.get("Conditions", {}),
             "Resources": {
-                logical_id: _for_emulator(resource, resolver)
+                logical_id: for_emulator(resource, resolver)
                 for logical_id, resource in template["Resources"].items()
                 if resource["Type"] in CLOUDFORMATION
             },
@@ -318,6 +334,69 @@ class LocalProvisioner:
         )["UserPoolClient"]
         return {"Ref": created["ClientId"], "ClientId": created["ClientId"]}
 
+    def create_global_table(self, properties: dict[str, Any]) -> dict[str, str]:
+        """The table as its replica in this region: moto's CloudFormation has no global tables,
+        and a local stack has one region."""
+        dynamodb = self.client("dynamodb")
+        name = properties["TableName"]
+        (replica,) = [r for r in properties["Replicas"] if r["Region"] == self._region]
+        try:
+            table = dynamodb.describe_table(TableName=name)["Table"]
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ResourceNotFoundException":
+                raise
+            arguments = {
+                key: properties[key]
+                for key in ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes")
+                if key in properties
+            }
+            stream = properties.get("StreamSpecification")
+            if stream:
+                arguments["StreamSpecification"] = {"StreamEnabled": True, **stream}
+            key = (replica.get("SSESpecification") or {}).get("KMSMasterKeyId")
+            if key:
+                arguments["SSESpecification"] = {
+                    "Enabled": True,
+                    "SSEType": "KMS",
+                    "KMSMasterKeyId": key,
+                }
+            table = dynamodb.create_table(
+                TableName=name,
+                BillingMode=properties.get("BillingMode", "PAY_PER_REQUEST"),
+                Tags=replica.get("Tags", []),
+                **arguments,
+            )["TableDescription"]
+            dynamodb.get_waiter("table_exists").wait(TableName=name)
+        self._apply_replica_settings(name, properties, replica)
+        attributes = {"Ref": name, "Arn": table["TableArn"], "TableId": table.get("TableId", "")}
+        if table.get("LatestStreamArn"):
+            attributes["StreamArn"] = table["LatestStreamArn"]
+        return attributes
+
+    def _apply_replica_settings(
+        self, name: str, properties: Mapping[str, Any], replica: Mapping[str, Any]
+    ) -> None:
+        dynamodb = self.client("dynamodb")
+        ttl = properties.get("TimeToLiveSpecification")
+        if ttl and ttl.get("Enabled"):
+            current = dynamodb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+            if current.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
+                dynamodb.update_time_to_live(
+                    TableName=name,
+                    TimeToLiveSpecification={
+                        "AttributeName": ttl["AttributeName"],
+                        "Enabled": True,
+                    },
+                )
+        recovery = replica.get("PointInTimeRecoverySpecification") or {}
+        if recovery.get("PointInTimeRecoveryEnabled"):
+            dynamodb.update_continuous_backups(
+                TableName=name,
+                PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
+            )
+        if replica.get("DeletionProtectionEnabled"):
+            dynamodb.update_table(TableName=name, DeletionProtectionEnabled=True)
+
     def create_secret(self, properties: dict[str, Any]) -> dict[str, str]:
         secrets = self.client("secretsmanager")
         try:
@@ -391,7 +470,20 @@ _API_CREATORS: dict[str, Callable[[LocalProvisioner, dict[str, Any]], dict[str, 
     "AWS::Cognito::UserPool": LocalProvisioner.create_user_pool,
     "AWS::Cognito::UserPoolClient": LocalProvisioner.create_user_pool_client,
     "AWS::SecretsManager::Secret": LocalProvisioner.create_secret,
+    "AWS::DynamoDB::GlobalTable": LocalProvisioner.create_global_table,
 }
+
+
+def _needed_locally(resource: Mapping[str, Any]) -> dict[str, Any]:
+    """The properties the local stack applies: a replica's resource policy admits requests
+    through the VPC's endpoint, which does not exist locally (and moto does not enforce it)."""
+    properties = json.loads(json.dumps(resource.get("Properties", {})))
+    if resource["Type"] == "AWS::DynamoDB::GlobalTable":
+        for replica in properties.get("Replicas", []):
+            if isinstance(replica, dict):
+                replica.pop("ResourcePolicy", None)
+    return properties
+
 
 # Output values that Copilot gives a special meaning when they are exactly !Ref of these types.
 _COPILOT_TYPED_OUTPUTS = frozenset(
@@ -447,11 +539,12 @@ def _check_every_type_is_handled(template: Mapping[str, Any]) -> None:
         )
 
 
-def _for_emulator(resource: Mapping[str, Any], resolver: Resolver) -> dict[str, Any]:
-    """Two quirks of moto's CloudFormation for KMS keys: it wants the key policy as a JSON
+def for_emulator(resource: Mapping[str, Any], resolver: Resolver) -> dict[str, Any]:
+    """Quirks of moto's CloudFormation. For KMS keys: it wants the key policy as a JSON
     string (real CloudFormation takes either) and tags in the KMS API's TagKey/TagValue form.
-    Deletion policies written as intrinsics are resolved first."""
-    adjusted = json.loads(json.dumps(resource))
+    It keeps a list item that is Fn::If's AWS::NoValue branch (as None), so those choices are
+    made first. Deletion policies written as intrinsics are resolved first."""
+    adjusted = conditions_chosen(json.loads(json.dumps(resource)), resolver)
     # With the AWS::LanguageExtensions transform these may be intrinsics; moto takes strings.
     for policy in ("DeletionPolicy", "UpdateReplacePolicy"):
         if isinstance(adjusted.get(policy), dict):
@@ -463,7 +556,27 @@ def _for_emulator(resource: Mapping[str, Any], resolver: Resolver) -> dict[str, 
         properties["Tags"] = [
             {"TagKey": tag["Key"], "TagValue": tag["Value"]} for tag in properties.get("Tags", [])
         ]
+    if resource["Type"] == "AWS::SSM::Parameter" and isinstance(properties.get("Tags"), dict):
+        # CloudFormation takes an SSM parameter's tags as a map; moto wants Key/Value pairs.
+        properties["Tags"] = [{"Key": k, "Value": v} for k, v in properties["Tags"].items()]
     return adjusted
+
+
+def conditions_chosen(value: Any, resolver: Resolver) -> Any:
+    """Every Fn::If replaced by the branch its condition picks, AWS::NoValue dropped."""
+    if isinstance(value, list):
+        items = [conditions_chosen(v, resolver) for v in value]
+        return [v for v in items if v != NO_VALUE_REF]
+    if not isinstance(value, dict):
+        return value
+    if set(value) == {"Fn::If"}:
+        name, when_true, when_false = value["Fn::If"]
+        return conditions_chosen(when_true if resolver.condition(name) else when_false, resolver)
+    items = {k: conditions_chosen(v, resolver) for k, v in value.items()}
+    return {k: v for k, v in items.items() if v != NO_VALUE_REF}
+
+
+NO_VALUE_REF = {"Ref": "AWS::NoValue"}
 
 
 def _references(value: Any) -> set[str]:

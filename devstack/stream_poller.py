@@ -709,7 +709,8 @@ def local_archive(session: Any, *, app: str, env: str) -> tuple[str, str]:
     tables = [
         resolver.resolve(r["Properties"]["TableName"])
         for r in template["Resources"].values()
-        if r["Type"] == "AWS::DynamoDB::Table"
+        # A global table in the templates (table.yml), one replica locally.
+        if r["Type"] in ("AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable")
     ]
     (table,) = tables
     return name, table

@@ -12,6 +12,10 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENT_ADDONS = ROOT / "addons" / "environment"
 SERVICE_ADDONS = ROOT / "addons" / "api"
+# Plain CloudFormation stacks deployed beside Copilot's (docs/deploy.md): the VPC each environment
+# imports, and the ECR pull-through cache rule of an account's region.
+NETWORK_TEMPLATE = ROOT / "addons" / "network" / "vpc.yml"
+REGISTRY_TEMPLATE = ROOT / "addons" / "network" / "registry.yml"
 
 # Copilot keeps only these sections of an addon template; the rest (Description, Rules,
 # AWSTemplateFormatVersion) is dropped when it merges the files.
@@ -96,3 +100,63 @@ def copilot_variable_name(output_name: str) -> str:
     for pattern in _BOUNDARIES:
         name = pattern.sub(r"\1_\2", name)
     return name.upper()
+
+
+# -- AWS::LanguageExtensions: Fn::ForEach ----------------------------------------------------
+
+_FOR_EACH = "Fn::ForEach::"
+
+
+def expand_for_each(template: dict[str, Any]) -> dict[str, Any]:
+    """The template with every Fn::ForEach loop of its Resources and Outputs unrolled, as the
+    AWS::LanguageExtensions transform does: in the loop's body, ${Id} and &{Id} (the value with
+    its non-alphanumeric characters dropped) are replaced in keys and Fn::Sub strings, and
+    {"Ref": Id} becomes the value. Other sections are left as they are."""
+    result = dict(template)
+    for section in ("Resources", "Outputs"):
+        if section in template:
+            result[section] = _unrolled(template[section])
+    return result
+
+
+def _unrolled(section: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, body in section.items():
+        if not key.startswith(_FOR_EACH):
+            out[key] = body
+            continue
+        identifier, values, fragment = body
+        for value in values:
+            for name, item in _unrolled(_substituted(fragment, identifier, value)).items():
+                if name in out:
+                    raise ValueError(f"{key}: {name} is declared twice")
+                out[name] = item
+    return out
+
+
+def _substituted(node: Any, identifier: str, value: str) -> Any:
+    def text(s: str) -> str:
+        compact = re.sub(r"[^A-Za-z0-9]", "", value)
+        return s.replace("${" + identifier + "}", value).replace("&{" + identifier + "}", compact)
+
+    if isinstance(node, list):
+        return [_substituted(v, identifier, value) for v in node]
+    if not isinstance(node, dict):
+        return node
+    if node == {"Ref": identifier}:
+        return value
+    out: dict[str, Any] = {}
+    for key, item in node.items():
+        if key == "Fn::Sub":
+            if isinstance(item, str):
+                out[key] = text(item)
+            else:
+                out[key] = [text(item[0]), _substituted(item[1], identifier, value)]
+        else:
+            out[text(key)] = _substituted(item, identifier, value)
+    return out
+
+
+def network_template() -> dict[str, Any]:
+    """addons/network/vpc.yml as CloudFormation deploys it (its loops unrolled)."""
+    return expand_for_each(load(NETWORK_TEMPLATE))

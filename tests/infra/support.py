@@ -18,7 +18,8 @@ ROOT = templates.ROOT
 ENVIRONMENT_ADDONS = templates.ENVIRONMENT_ADDONS
 SERVICE_ADDONS = templates.SERVICE_ADDONS
 ADDON_FOLDERS = {"environment": ENVIRONMENT_ADDONS, "api": SERVICE_ADDONS}
-ENVIRONMENTS = ("dev", "staging", "prod")
+# Every environment with a manifest: the pipeline's three and prod's standby in a second region.
+ENVIRONMENTS = ("dev", "staging", "prod", "prod-eu-central-1")
 COPILOT = ROOT / "copilot"
 SERVICE_MANIFEST = COPILOT / "api" / "manifest.yml"
 PIPELINE = COPILOT / "pipelines" / "teamtasks-main"
@@ -58,7 +59,15 @@ def resolver(template: dict[str, Any], env: str, **parameters: str) -> Resolver:
         for name, spec in (template.get("Parameters") or {}).items()
         if "Default" in spec
     }
-    values.update({"App": "teamtasks", "Env": env, "Name": "api", **parameters})
+    values.update(
+        {
+            "App": "teamtasks",
+            "Env": env,
+            "Name": "api",
+            "NetworkStack": f"teamtasks-{env}-network",
+            **parameters,
+        }
+    )
     return Resolver(
         template,
         parameters=values,

@@ -121,3 +121,79 @@ def test_no_scanner_finding_on_logging_or_waf_is_skipped():
     for env in support.ENVIRONMENTS:
         manifest = support.load_yaml(support.COPILOT / "environments" / env / "manifest.yml")
         assert manifest["http"]["public"]["access_logs"] is True, env
+
+
+# -- the edge's caching, Origin Shield and metrics (docs/architecture.md, "Edge") -------------
+
+POLICY_IDS = {
+    "Managed-CachingOptimized": CACHING_OPTIMIZED,
+    "Managed-CachingDisabled": CACHING_DISABLED,
+    "Managed-AllViewer": ALL_VIEWER,
+}
+ORIGINS = {"alb": ALB_ORIGIN, "bucket": S3_ORIGIN}
+
+
+def documented_cache_policies() -> dict[str, dict[str, Any]]:
+    """The table of docs/architecture.md, "Edge": path -> origin and policies."""
+    text = (support.ROOT / "docs" / "architecture.md").read_text()
+    section = text.split("## Edge", 1)[1].split("\n## ", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 5 or not cells[0].startswith(("`", "default")):
+            continue
+        path = "default" if cells[0].startswith("default") else cells[0].strip("`")
+        rows[path] = {
+            "origin": ORIGINS[cells[1]],
+            "cache": POLICY_IDS[cells[2]],
+            "origin_request": POLICY_IDS.get(cells[3]),
+            "collapsing": cells[4].startswith("on"),
+        }
+    return rows
+
+
+def test_each_paths_cache_policy_is_the_documented_one(config):
+    documented = documented_cache_policies()
+    behaviours = {"default": config["DefaultCacheBehavior"]} | {
+        b["PathPattern"]: b for b in config["CacheBehaviors"]
+    }
+    assert set(documented) == set(behaviours)
+    for path, row in documented.items():
+        behaviour = behaviours[path]
+        assert behaviour["TargetOriginId"] == row["origin"], path
+        assert behaviour["CachePolicyId"] == row["cache"], path
+        assert behaviour.get("OriginRequestPolicyId") == row["origin_request"], path
+        # CloudFront collapses requests only where it caches.
+        assert row["collapsing"] == (row["cache"] != CACHING_DISABLED), path
+
+
+def test_every_bucket_path_is_cached_so_requests_collapse(config):
+    for behaviour in [config["DefaultCacheBehavior"], *config["CacheBehaviors"]]:
+        if behaviour["TargetOriginId"] == S3_ORIGIN:
+            assert behaviour["CachePolicyId"] == CACHING_OPTIMIZED
+
+
+def test_both_origins_are_behind_origin_shield_in_the_environments_region(config):
+    region = {"Fn::Sub": "{{resolve:ssm:/${AppName}/${EnvironmentName}/origin-shield-region}}"}
+    shields = {o["Id"]["Fn::Sub"]: o.get("OriginShield") for o in config["Origins"]}
+    assert shields == {
+        ALB_ORIGIN["Fn::Sub"]: {"Enabled": True, "OriginShieldRegion": region},
+        S3_ORIGIN["Fn::Sub"]: {"Enabled": True, "OriginShieldRegion": region},
+    }
+    settings = (support.ROOT / "docs" / "deploy.md").read_text()
+    assert "| `origin-shield-region` |" in settings
+    assert "put origin-shield-region" in settings
+
+
+def test_the_distribution_publishes_real_time_metrics():
+    resources = patched_environment()["Resources"]
+    (subscription,) = [
+        r for r in resources.values() if r["Type"] == "AWS::CloudFront::MonitoringSubscription"
+    ]
+    assert subscription["Condition"] == resources["CloudFrontDistribution"]["Condition"]
+    assert subscription["Properties"] == {
+        "DistributionId": {"Ref": "CloudFrontDistribution"},
+        "MonitoringSubscription": {
+            "RealtimeMetricsSubscriptionConfig": {"RealtimeMetricsSubscriptionStatus": "Enabled"}
+        },
+    }

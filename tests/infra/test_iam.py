@@ -17,6 +17,7 @@ NO_RESOURCE_LEVEL = {
     "cloudformation:ListExports",
     "cloudfront:ListDistributions",
     "elasticloadbalancing:DescribeRules",
+    "backup:DescribeRestoreJob",
     # What a function in a VPC needs to manage its network interfaces, and what Lambda checks a
     # stream's mapping for (stream*.yml).
     "ec2:DescribeNetworkInterfaces",
@@ -201,6 +202,7 @@ def test_the_data_key_names_each_user_and_the_account_only_administers():
         f"{role}cursor-rotation",
         f"{role}origin-rotation",
         f"{role}data-break-glass",
+        f"{role}backup",
         f"{role}stream-purge",
         f"{role}audit-archive",
     }
@@ -232,8 +234,20 @@ def test_break_glass_takes_mfa_and_reads_only_restored_copies():
     document = identity_policies()["DataBreakGlassPolicy"]
     by_sid = {s["Sid"]: s for s in document["Statement"]}
     assert by_sid["RestoreTheTable"]["Resource"].endswith(":table/teamtasks-prod-tasks")
-    for resource in by_sid["FillAndReadTheRestoredCopies"]["Resource"]:
+    # It may read the source (to check a restore against it) but never write it.
+    assert set(by_sid["RestoreTheTable"]["Action"]) == {
+        "dynamodb:DescribeContinuousBackups",
+        "dynamodb:DescribeTable",
+        "dynamodb:RestoreTableToPointInTime",
+        "dynamodb:CreateBackup",
+        "dynamodb:Scan",
+        "dynamodb:GetItem",
+    }
+    for resource in by_sid["FillReadAndDeleteTheRestoredCopies"]["Resource"]:
         assert ":table/teamtasks-prod-tasks-restored-" in resource
+    assert by_sid["PassTheBackupRoleToAwsBackup"]["Resource"].endswith(
+        ":role/teamtasks-prod-backup"
+    )
 
 
 def test_the_rotation_role_names_are_the_ones_the_key_policy_names():
@@ -241,6 +255,7 @@ def test_the_rotation_role_names_are_the_ones_the_key_policy_names():
         ("CursorRotationRole", "teamtasks-prod-cursor-rotation"),
         ("OriginRotationRole", "teamtasks-prod-origin-rotation"),
         ("DataBreakGlassRole", "teamtasks-prod-data-break-glass"),
+        ("BackupRole", "teamtasks-prod-backup"),
     ):
         role = ENV["Resources"][logical_id]["Properties"]["RoleName"]
         assert support.resolver(ENV, "prod").resolve(role) == name

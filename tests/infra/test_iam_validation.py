@@ -12,7 +12,6 @@ output that exports it (the rendered stacks, tests/infra/rendered)."""
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 from functools import cache
 from typing import Any
@@ -50,20 +49,35 @@ ACCEPTED = {
         "Parliament's data gives ModifyRule only the network load balancer's rule ARN "
         "(listener-rule/net/...); an application load balancer's are listener-rule/app/..."
     ),
+    ("network/DynamoDbEndpoint", "RESOURCE_MISMATCH", None): (
+        "an endpoint policy admits its service's actions (dynamodb:*) on this account's tables: "
+        "an action that takes no table (global tables, DescribeEndpoints) is not let through"
+    ),
+    ("network/CognitoEndpoint", "RESOURCE_MISMATCH", None): (
+        "an endpoint policy admits cognito-idp:* on this account's user pools: the actions "
+        "that take no user pool (the user's own, with an access token) are not let through"
+    ),
+    (
+        "environment-addons/BackupRole.BackUpAndRestoreTheTable",
+        "UNKNOWN_CONDITION_FOR_ACTION",
+        None,
+    ): (
+        "kms:ResourceAliases (2021) is missing from Parliament's data; it names the standby's "
+        "data key by its alias"
+    ),
+    (
+        "environment-addons/BackupRole.BackUpAndRestoreTheTable",
+        "PERMISSIONS_MANAGEMENT_ACTIONS",
+        None,
+    ): (
+        "AWS Backup makes KMS grants for the recovery points it writes, only through Backup and "
+        "DynamoDB (kms:ViaService)"
+    ),
     ("environment-addons/DataBreakGlassPolicy", "PERMISSIONS_MANAGEMENT_ACTIONS", None): (
         "a point-in-time restore makes a KMS grant for the new table; the statement lets only "
         "DynamoDB make it (kms:GrantIsForAWSResource)"
     ),
 }
-# Values of the environment settings (SSM parameters) as a deployment has them.
-SETTINGS = {
-    "cloudfront-web-acl-arn": (
-        f"arn:aws:wafv2:us-east-1:{ACCOUNT}:global/webacl/teamtasks-prod-cloudfront/1a2b"
-    ),
-    "alarm-email": "oncall@teamtasks.example.com",
-    "ses-identity-arn": f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/no-reply@teamtasks.example.com",
-}
-DYNAMIC_REFERENCE = re.compile(r"^\{\{resolve:ssm:/teamtasks/prod/([a-z-]+)\}\}$")
 
 
 def accepted(name: str, finding: dict[str, str]) -> bool:
@@ -91,6 +105,21 @@ class _Physical(dict):
         logical = self.logical_id.lower()
         prefix = f"arn:aws:{{}}:{REGION}:{ACCOUNT}:"
         values = {
+            "AWS::DynamoDB::GlobalTable": lambda: {
+                "Ref": (name := self._name("TableName", logical)),
+                "Arn": prefix.format("dynamodb") + f"table/{name}",
+                "StreamArn": prefix.format("dynamodb")
+                + f"table/{name}/stream/2026-01-01T00:00:00.000",
+            },
+            "AWS::EC2::VPCEndpoint": lambda: {"Ref": "vpce-0a1b2c3d4e5f60718"},
+            "AWS::EC2::SecurityGroup": lambda: {
+                "Ref": "sg-0a1b2c3d4e5f60718",
+                "GroupId": "sg-0a1b2c3d4e5f60718",
+            },
+            "AWS::Backup::BackupVault": lambda: {
+                "Ref": (name := self._name("BackupVaultName", logical)),
+                "BackupVaultArn": prefix.format("backup") + f"backup-vault:{name}",
+            },
             "AWS::DynamoDB::Table": lambda: {
                 "Ref": (name := self._name("TableName", logical)),
                 "Arn": prefix.format("dynamodb") + f"table/{name}",
@@ -142,7 +171,6 @@ class _Physical(dict):
                 "Arn": prefix.format("sqs") + name,
                 "QueueName": name,
             },
-            "AWS::EC2::SecurityGroup": lambda: {"GroupId": "sg-0123456789abcdef0"},
             "AWS::CloudFront::Distribution": lambda: {"Ref": "E2EXAMPLE1"},
             "AWS::ElasticLoadBalancingV2::LoadBalancer": lambda: {
                 "Ref": prefix.format("elasticloadbalancing")
@@ -163,14 +191,11 @@ class _Physical(dict):
 def realistic(stack: Stack, deployment: Deployment) -> Resolver:
     """A resolver for `stack` that gives AWS-shaped values, parameters as deployed, and imports
     followed to their exporting stack."""
+    # What CloudFormation reads from the environment's settings (SSM) at deploy time is filled
+    # in from the deployment's settings.
     parameters = analysis.parameter_values(
         stack, deployment, lambda parent: realistic(parent, deployment)
     )
-    for name, value in parameters.items():
-        # What CloudFormation reads from the environment's settings (SSM) at deploy time.
-        setting = DYNAMIC_REFERENCE.match(value)
-        if setting:
-            parameters[name] = SETTINGS[setting.group(1)]
     resources: dict[str, _Physical] = {}
     resolver = Resolver(
         stack.template,
@@ -214,6 +239,7 @@ POLICY_TYPES = {
     "AWS::KMS::Key": ("resource", "KeyPolicy"),
     "AWS::S3::BucketPolicy": ("resource", "PolicyDocument"),
     "AWS::SNS::TopicPolicy": ("resource", "PolicyDocument"),
+    "AWS::EC2::VPCEndpoint": ("resource", "PolicyDocument"),
 }
 
 
@@ -240,7 +266,7 @@ def policies() -> dict[str, tuple[str, Any]]:
     Copilot's stacks), the edge stack's."""
     deployment = render("prod", Scenario.DEPLOYED)
     found = {}
-    for role in ("environment-addons", "service-addons"):
+    for role in ("network", "environment-addons", "service-addons"):
         for name, kind, document in documents_of(deployment.stack(role), deployment):
             found[name] = (kind, document)
     environment = deployment.stack("environment")

@@ -31,6 +31,16 @@ def deployed_templates(tmp_path_factory) -> dict[str, Path]:
     # The CloudFront-scope web ACL's stack, deployed by hand in us-east-1.
     edge = support.load_yaml_cfn(support.ROOT / "addons" / "edge" / "cloudfront-waf.yml")
     paths["edge"] = support.write_json(edge, folder / "edge-cloudfront-waf.json")
+    # The network stack (its loops unrolled, as the scanner does not know Fn::ForEach) and the
+    # region's pull-through cache, deployed before the environment.
+    paths["network"] = support.write_json(
+        support.templates.network_template(), folder / "network-vpc.json"
+    )
+    registry = support.load_yaml_cfn(support.templates.REGISTRY_TEMPLATE)
+    paths["registry"] = support.write_json(registry, folder / "network-registry.json")
+    # The daily sweep of expired feature environments, deployed once by hand.
+    reaper = support.load_yaml_cfn(support.ROOT / "addons" / "feature-envs" / "reaper.yml")
+    paths["reaper"] = support.write_json(reaper, folder / "feature-envs-reaper.json")
     return paths
 
 
@@ -57,8 +67,12 @@ def test_cfn_lint_reads_the_merged_template_and_would_report(tmp_path):
 
 
 def test_cfn_lint_passes_each_file_that_stands_alone():
-    # The service addon's files refer to nothing outside themselves, so each is linted as is.
-    for path in support.templates.template_files(support.SERVICE_ADDONS):
+    # The service addon's files refer to nothing outside themselves, so each is linted as is;
+    # the network stack as written, loops and all (cfn-lint knows the transform).
+    for path in [
+        *support.templates.template_files(support.SERVICE_ADDONS),
+        support.templates.NETWORK_TEMPLATE,
+    ]:
         result = cfn_lint(path)
         assert result.stdout == "" and result.returncode == 0, result.stdout
 

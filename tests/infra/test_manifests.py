@@ -78,25 +78,48 @@ def test_the_schema_check_catches_a_misspelt_key():
 
 
 def shape(value: Any) -> Any:
+    """The keys and types of a manifest; a list's length is a value (prod imports a subnet per
+    zone, three, dev two), its items' shapes are not."""
     if isinstance(value, dict):
         return {k: shape(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [shape(v) for v in value]
+        return ("list", sorted({repr(shape(v)) for v in value}))
     return type(value).__name__
 
 
 def test_environments_differ_only_in_values():
     shapes = {env: shape(m) for env, m in ENVIRONMENTS.items()}
-    assert shapes["dev"] == shapes["staging"] == shapes["prod"]
+    assert len({repr(s) for s in shapes.values()}) == 1, shapes
     for env, manifest in ENVIRONMENTS.items():
         assert manifest["name"] == env and manifest["type"] == "Environment"
+
+
+def test_the_shape_check_sees_a_missing_key():
+    broken = {**ENVIRONMENTS["dev"], "observability": {}}
+    assert shape(broken) != shape(ENVIRONMENTS["prod"])
+
+
+@pytest.mark.parametrize("env", support.ENVIRONMENTS)
+def test_environments_import_their_network_stack(env):
+    """network.vpc.id and a public and a private subnet per zone of the network stack, named
+    by the variables ops/network.py prints (docs/deploy.md step 1)."""
+    from ops import environments, network  # noqa: PLC0415
+
+    vpc = ENVIRONMENTS[env]["network"]["vpc"]
+    prefix = environments.variable_prefix(env)
+    assert set(vpc) == {"id", "subnets"}, "flow logs are the network stack's (encrypted)"
+    assert vpc["id"] == f"${{{prefix}_VPC_ID}}"
+    for tier in ("public", "private"):
+        assert vpc["subnets"][tier] == [
+            {"id": f"${{{prefix}_{tier.upper()}_SUBNET_{n}}}"}
+            for n in range(1, network.zones(env) + 1)
+        ]
 
 
 def test_environments_take_traffic_from_cloudfront_only_and_serve_the_bucket():
     for manifest in ENVIRONMENTS.values():
         assert manifest["http"]["public"]["ingress"] == {"cdn": True}
         assert manifest["observability"]["container_insights"] is True
-        assert manifest["network"]["vpc"]["flow_logs"]["retention"] > 0
         static = manifest["cdn"]["static_assets"]
         assert static["location"].startswith(
             "${COPILOT_APPLICATION_NAME}-${COPILOT_ENVIRONMENT_NAME}-frontend-${AWS_ACCOUNT_ID}-"
@@ -204,7 +227,7 @@ def test_per_environment_settings(env):
     assert manifest["network"]["vpc"]["placement"] == "private"
     assert manifest["observability"]["tracing"] == "awsxray"
     assert manifest["variables"]["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://localhost:4318"
-    assert manifest["http"]["alias"] == f"${{{env.upper()}_DOMAIN}}"
+    assert manifest["http"]["alias"] == f"${{{env.upper().replace('-', '_')}_DOMAIN}}"
     assert manifest["http"]["path"] == "api"
     assert (manifest["cpu"], manifest["memory"]) in {
         (256, 512),

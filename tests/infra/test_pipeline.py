@@ -504,3 +504,69 @@ def test_the_audit_covers_the_locked_runtime_dependencies_and_the_apps(audit):
 def test_a_known_vulnerability_or_an_unreachable_npm_fails_the_audit(audit, mode, npm_fails):
     result, _calls = audit(mode, npm_fails)
     assert result.returncode == 1
+
+
+def test_the_build_sets_every_variable_the_stages_manifests_need():
+    """Copilot stops at an unset ${VAR} when it packages a stage: the build sets each one the
+    stage's environment manifest uses, among them the imported VPC's ids (the network stack's
+    settings), and each one of the whole service manifest (Copilot's interpolate.go fills the
+    raw manifest, every environment's entry, before it picks the stage's)."""
+    interpolation = re.compile(r"(?<!\\)\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+    given = (
+        set(BUILDSPEC["env"]["parameter-store"])
+        | set(BUILDSPEC["env"]["variables"])
+        | {
+            "COPILOT_APPLICATION_NAME",
+            "COPILOT_ENVIRONMENT_NAME",
+            "AWS_ACCOUNT_ID",
+            "AWS_REGION",
+        }
+    )
+    service = support.load_yaml(support.COPILOT / "api" / "manifest.yml")
+    for stage in MANIFEST["stages"]:
+        env = stage["name"]
+        # Loaded and dumped: the comments' examples are not variables.
+        text = yaml.safe_dump(
+            support.load_yaml(support.COPILOT / "environments" / env / "manifest.yml")
+        )
+        text += yaml.safe_dump(service)
+        needed = set(interpolation.findall(text))
+        assert f"{env.upper()}_VPC_ID" in needed
+        assert needed <= given, f"{env}: {sorted(needed - given)} not set by the build"
+    for name, path in BUILDSPEC["env"]["parameter-store"].items():
+        if "_SUBNET_" in name or name.endswith("_VPC_ID"):
+            env = name.split("_", 1)[0].lower()
+            tier_number = name.lower().split("_", 1)[1].replace("_subnet_", "-subnet-")
+            expected = "vpc-id" if name.endswith("_VPC_ID") else tier_number
+            assert path == f"/teamtasks/{env}/network/{expected}", name
+
+
+# -- the daily sweep of feature environments (addons/feature-envs/reaper.yml) ------------------
+
+REAPER_BUILDSPEC = support.load_yaml(support.COPILOT / "pipelines" / "feature-envs" / "reap.yml")
+
+
+def test_the_sweep_verifies_copilot_puts_it_on_path_then_reaps(build):
+    # This make also says which `copilot` the session's PATH finds (ops/feature_env.py runs it).
+    make = build.work.parent / "bin" / "make"
+    make.write_text(STUB_MAKE.replace('echo "make $*"', 'echo "make $* ($(command -v copilot))"'))
+    result = build.run(REAPER_BUILDSPEC)
+    assert result.succeeded, result.output
+    verified = build.work / ".tools" / "bin" / "copilot"
+    assert build.calls() == [
+        "curl copilot-linux",
+        "curl copilot-linux.asc",
+        "copilot --version",
+        f"make setup ({verified})",
+        f"make feature-env-reap ({verified})",
+    ]
+    # The same release and key as the pipeline's build.
+    for name in ("COPILOT_VERSION", "COPILOT_SIGNING_KEY", "COPILOT_SIGNING_KEY_FINGERPRINT"):
+        assert REAPER_BUILDSPEC["env"]["variables"][name] == BUILDSPEC["env"]["variables"][name]
+
+
+def test_a_sweep_with_a_badly_signed_copilot_reaps_nothing(build, keys):
+    sign(keys, "other", build.releases / "copilot-linux")
+    result = build.run(REAPER_BUILDSPEC)
+    assert not result.succeeded
+    assert not [c for c in build.calls() if c.startswith(("make", "copilot"))]

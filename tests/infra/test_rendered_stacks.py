@@ -26,7 +26,7 @@ from tests.infra.rendered.model import (
     packaged,
 )
 
-ENVIRONMENTS = ("dev", "staging", "prod")
+ENVIRONMENTS = manifests.ENVIRONMENTS
 BIN = Path(sys.executable).parent
 DEPLOY_SCRIPT = manifests.ROOT / "frontend" / "scripts" / "deploy.py"
 PIPELINE_EXPORT = re.compile(r"\$\{COPILOT_APPLICATION_NAME\}-\$\{COPILOT_ENVIRONMENT_NAME\}-(\w+)")
@@ -184,10 +184,12 @@ def test_every_import_is_exported_by_a_stack_that_exists(env):
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_the_environment_deploys_before_its_first_service(env):
     """`copilot env deploy` of a new environment: the ALB and the distribution do not exist
-    yet, and the addons must neither need them nor import anything."""
+    yet, and the addons must neither need them nor import anything but the network stack's
+    exports (that stack is deployed before `env init`)."""
     first = deployment(env, Scenario.BOOTSTRAP)
     assert analysis.import_problems(first) == []
-    assert analysis.imports(first) == {}
+    exporters = analysis.exports(first)
+    assert {exporters[name] for name in analysis.imports(first)} == {first.stack("network").name}
 
 
 def test_every_environment_export_is_used():

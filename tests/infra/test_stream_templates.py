@@ -275,14 +275,22 @@ def test_every_function_runs_in_the_private_subnets_behind_a_closed_security_gro
     )
 
 
-def test_the_environment_stack_hands_in_copilots_vpc_and_private_subnets():
+def test_the_environment_stack_hands_in_the_imported_vpc_and_private_subnets():
+    # The environment imports its VPC (addons/network/vpc.yml): Copilot makes no VPC or
+    # PrivateSubnet<n>; the network stack writes these two settings.
     given = support.load_yaml_cfn(support.ENVIRONMENT_ADDONS / "addons.parameters.yml")[
         "Parameters"
     ]
-    assert given["VpcId"] == {"Ref": "VPC"}
-    assert given["PrivateSubnets"] == {
-        "Fn::Join": [",", [{"Ref": "PrivateSubnet1"}, {"Ref": "PrivateSubnet2"}]]
+    setting = "{{{{resolve:ssm:/${{AppName}}/${{EnvironmentName}}/network/{}}}}}"
+    assert given["VpcId"] == {"Fn::Sub": setting.format("vpc-id")}
+    assert given["PrivateSubnets"] == {"Fn::Sub": setting.format("private-subnets")}
+    network = support.templates.network_template()["Resources"]
+    written = {
+        str(r["Properties"]["Name"].get("Fn::Sub"))
+        for r in network.values()
+        if r["Type"] == "AWS::SSM::Parameter"
     }
+    assert {"/${App}/${Env}/network/vpc-id", "/${App}/${Env}/network/private-subnets"} <= written
     assert ENV["Parameters"]["PrivateSubnets"]["Type"] == "List<AWS::EC2::Subnet::Id>"
 
 

@@ -16,7 +16,8 @@ ENV = support.merged(support.ENVIRONMENT_ADDONS)
 SVC = support.merged(support.SERVICE_ADDONS)
 BOTH = {"environment": ENV, "api": SVC}
 DATA_STORES = (
-    "AWS::DynamoDB::Table",
+    "AWS::DynamoDB::GlobalTable",
+    "AWS::Backup::BackupVault",
     "AWS::Cognito::UserPool",
     "AWS::SecretsManager::Secret",
     "AWS::KMS::Key",
@@ -56,6 +57,18 @@ def test_every_taggable_resource_carries_the_copilot_tags(folder):
 
 def test_taggability_comes_from_the_resource_schemas():
     assert taggable("AWS::DynamoDB::Table") and not taggable("AWS::KMS::Alias")
+    # A global table is tagged per replica, a vault and an SSM parameter by a map.
+    assert not taggable("AWS::DynamoDB::GlobalTable") and not taggable("AWS::Backup::BackupVault")
+
+
+def test_global_table_replicas_and_vaults_carry_the_copilot_tags():
+    table = ENV["Resources"]["TasksTable"]["Properties"]
+    local, remote = table["Replicas"]
+    assert {t["Key"]: t["Value"] for t in local["Tags"]} == COPILOT_TAGS
+    standby = remote["Fn::If"][1]
+    assert {t["Key"]: t["Value"] for t in standby["Tags"]} == COPILOT_TAGS
+    for resource in support.resources_of(ENV, "AWS::Backup::BackupVault").values():
+        assert resource["Properties"]["BackupVaultTags"] == COPILOT_TAGS
 
 
 # -- encryption and recovery --------------------------------------------------------------
@@ -75,7 +88,10 @@ CMK = set(support.resources_of(ENV, "AWS::KMS::Key"))
 
 def test_every_data_store_is_encrypted_with_a_customer_managed_key():
     checks = {
-        "AWS::DynamoDB::Table": lambda p: p["SSESpecification"]["KMSMasterKeyId"],
+        "AWS::DynamoDB::GlobalTable": lambda p: p["Replicas"][0]["SSESpecification"][
+            "KMSMasterKeyId"
+        ],
+        "AWS::Backup::BackupVault": lambda p: p["EncryptionKeyArn"],
         "AWS::SecretsManager::Secret": lambda p: p["KmsKeyId"],
         "AWS::Logs::LogGroup": lambda p: p["KmsKeyId"],
         "AWS::SNS::Topic": lambda p: p["KmsMasterKeyId"],
@@ -90,8 +106,10 @@ def test_every_data_store_is_encrypted_with_a_customer_managed_key():
             key = checks[resource["Type"]](resource["Properties"])
             assert key_refs(key) & CMK, f"{logical_id} is not encrypted with this stack's CMK"
     assert seen == set(checks)
-    table = ENV["Resources"]["TasksTable"]["Properties"]["SSESpecification"]
-    assert table == {"SSEEnabled": True, "SSEType": "KMS", "KMSMasterKeyId": {"Ref": "DataKey"}}
+    table = ENV["Resources"]["TasksTable"]["Properties"]
+    assert table["SSESpecification"] == {"SSEEnabled": True, "SSEType": "KMS"}
+    assert table["Replicas"][0]["Region"] == {"Ref": "AWS::Region"}
+    assert table["Replicas"][0]["SSESpecification"] == {"KMSMasterKeyId": {"Ref": "DataKey"}}
 
 
 def test_keys_rotate():
@@ -101,7 +119,10 @@ def test_keys_rotate():
 
 def test_the_table_recovers_expires_and_streams():
     table = ENV["Resources"]["TasksTable"]["Properties"]
-    assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    for env in ("dev", "prod"):
+        for replica in resolved(ENV, env, table["Replicas"], ReplicaRegion="eu-central-1"):
+            recovery = replica["PointInTimeRecoverySpecification"]
+            assert recovery == {"PointInTimeRecoveryEnabled": True, "RecoveryPeriodInDays": 35}
     assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
     assert table["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
     assert table["BillingMode"] == "PAY_PER_REQUEST"
@@ -135,7 +156,8 @@ def test_every_log_group_has_a_retention():
 
 
 @pytest.mark.parametrize(
-    "env,policy", [("dev", "Delete"), ("staging", "Retain"), ("prod", "Retain")]
+    "env,policy",
+    [("dev", "Delete"), ("feat-login", "Delete"), ("staging", "Retain"), ("prod", "Retain")],
 )
 def test_data_is_retained_outside_dev(env, policy):
     stores = {k: v for k, v in ENV["Resources"].items() if v["Type"] in DATA_STORES}
@@ -153,11 +175,15 @@ def test_intrinsic_deletion_policies_come_with_the_language_extensions():
             assert "Transform: AWS::LanguageExtensions" in text, path.name
 
 
-@pytest.mark.parametrize("env,protected", [("dev", False), ("staging", True), ("prod", True)])
+@pytest.mark.parametrize(
+    "env,protected",
+    [("dev", False), ("feat-login", False), ("staging", True), ("prod", True)],
+)
 def test_deletion_protection_outside_dev(env, protected):
     table = ENV["Resources"]["TasksTable"]["Properties"]
     pool = ENV["Resources"]["UserPool"]["Properties"]
-    assert resolved(ENV, env, table["DeletionProtectionEnabled"]) is protected
+    (replica,) = resolved(ENV, env, table["Replicas"])
+    assert replica["DeletionProtectionEnabled"] is protected
     assert resolved(ENV, env, pool["DeletionProtection"]) == ("ACTIVE" if protected else "INACTIVE")
 
 

@@ -11,6 +11,7 @@ Each check returns a list of problems (strings); an empty list passes."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -55,11 +56,24 @@ class _AnyImport(dict):
         return f"<import {key}>"
 
 
+_SSM_REFERENCE = re.compile(r"\{\{resolve:ssm:([^}:]+)\}\}")
+
+
+def with_settings(value: str, deployment: Deployment) -> str:
+    """A value with its {{resolve:ssm:<name>}} references replaced by the settings, as
+    CloudFormation resolves them when the stack deploys (a setting the deployment does not have
+    stays a readable placeholder)."""
+    return _SSM_REFERENCE.sub(
+        lambda match: deployment.settings.get(match.group(1), f"<setting {match.group(1)}>"),
+        value,
+    )
+
+
 def parameter_values(
     stack: Stack, deployment: Deployment, parents: Callable[[Stack], Resolver]
 ) -> dict[str, str]:
     """The values the stack is deployed with: its defaults, the values given, and for a nested
-    stack what the parent passes, resolved by `parents(parent)`."""
+    stack what the parent passes, resolved by `parents(parent)`, settings filled in."""
     template = stack.template
     values = {
         name: str(spec["Default"])
@@ -73,13 +87,15 @@ def parameter_values(
         resolve = parents(parent)
         for name, value in passed.items():
             try:
-                values[name] = str(resolve.resolve(value))
+                values[name] = with_settings(str(resolve.resolve(value)), deployment)
             except Unresolvable:
                 values[name] = f"<{name}>"
     return values
 
 
-def resolver(stack: Stack, deployment: Deployment) -> Resolver:
+def resolver(stack: Stack, deployment: Deployment, *, follow_imports: bool = False) -> Resolver:
+    """Intrinsics as CloudFormation would resolve them, resources as <LogicalId> placeholders;
+    an import is a placeholder too, or with `follow_imports` the value its exporter declares."""
     template = stack.template
     values = parameter_values(stack, deployment, lambda parent: resolver(parent, deployment))
     return Resolver(
@@ -93,8 +109,27 @@ def resolver(stack: Stack, deployment: Deployment) -> Resolver:
             "AWS::StackName": stack.name,
         },
         resources=_Placeholders(template),
-        exports=_AnyImport(),
+        exports=_FollowedImports(deployment) if follow_imports else _AnyImport(),
     )
+
+
+class _FollowedImports(dict):
+    """Export name -> the value of the output that declares it, resolved in its own stack."""
+
+    def __init__(self, deployment: Deployment):
+        super().__init__()
+        self.deployment = deployment
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+    def __missing__(self, name: str) -> str:
+        for stack in self.deployment.stacks:
+            resolve = resolver(stack, self.deployment)
+            for output in (stack.template.get("Outputs") or {}).values():
+                if "Export" in output and resolve.resolve(output["Export"]["Name"]) == name:
+                    return str(resolve.resolve(output["Value"]))
+        return f"<import {name}>"
 
 
 def _exists(stack: Stack, deployment: Deployment, condition: str | None) -> bool:

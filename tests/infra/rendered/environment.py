@@ -1,12 +1,19 @@
 """The environment stack `<app>-<env>` as Copilot renders it (templates/environment/cf.yml and its
 partials), for the environment manifests this repository has. One function per partial; a
 manifest feature the repository does not use and the model does not cover raises Unmodelled, so
-that using it fails the tests until the model learns it (an imported VPC, issue 12, goes into
-`_vpc`)."""
+that using it fails the tests until the model learns it.
+
+The manifests import their VPC (`network.vpc.id` and the subnets, from addons/network/vpc.yml):
+cf.yml then renders none of vpc-resources.yml and nat-gateways.yml, writes the imported ids where
+it would refer to them (the namespace, the security groups, the load balancer, the target group,
+the flow log), and exports VpcId, PublicSubnets and PrivateSubnets as those literal ids, with no
+internet gateway, route table or App Runner endpoint outputs. Copilot's default managed VPC is
+still modelled, for a manifest without `network.vpc.id`."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from tests.infra.rendered import manifests
@@ -38,6 +45,21 @@ ELB_ACCOUNTS = {
 
 class Unmodelled(Exception):
     """A manifest uses a Copilot feature the model does not render yet."""
+
+
+class CopilotRefuses(Exception):
+    """Copilot would refuse this manifest (internal/pkg/manifest/validate_env.go)."""
+
+
+@dataclass(frozen=True)
+class Vpc:
+    """What the rest of the stack names the VPC and its subnets by: Refs to the managed VPC's
+    resources, or the imported ids."""
+
+    id: Any
+    public_subnets: list[Any]
+    private_subnets: list[Any]
+    imported: bool
 
 
 def parameters() -> dict[str, Any]:
@@ -343,11 +365,34 @@ def _cdn(manifest: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _vpc(manifest: dict[str, Any]) -> dict[str, Any]:
-    """partials/vpc-resources.yml and nat-gateways.yml: Copilot's default VPC over two zones."""
+def _imported_vpc(vpc: dict[str, Any]) -> Vpc:
+    """validate_env.go's rules for `network.vpc.id`: ids only (no cidr or az), at least two
+    public subnets if any (a load balancer needs two zones) and at least two private ones."""
+    if "cidr" in vpc:
+        raise CopilotRefuses("cannot import VPC resources and customize them at the same time")
+    subnets = vpc.get("subnets") or {}
+    found: dict[str, list[str]] = {}
+    for kind in ("public", "private"):
+        entries = subnets.get(kind) or []
+        for entry in entries:
+            if set(entry) != {"id"} or not entry["id"]:
+                raise CopilotRefuses(f"{kind} subnet {entry}: an imported subnet is an id only")
+        if len(entries) == 1:
+            raise CopilotRefuses(f"at least two {kind} subnets must be imported")
+        found[kind] = [entry["id"] for entry in entries]
+    if not found["public"] and not found["private"]:
+        raise CopilotRefuses("VPC must have subnets in order to proceed with environment creation")
+    return Vpc(vpc["id"], found["public"], found["private"], imported=True)
+
+
+def _vpc(manifest: dict[str, Any]) -> tuple[dict[str, Any], Vpc]:
+    """partials/vpc-resources.yml and nat-gateways.yml: Copilot's default VPC over two zones;
+    nothing for an imported VPC."""
     vpc = ((manifest.get("network") or {}).get("vpc")) or {}
+    if "security_group" in vpc:
+        raise Unmodelled("network.vpc.security_group")
     if "id" in vpc:
-        raise Unmodelled("an imported VPC (network.vpc.id)")
+        return {}, _imported_vpc(vpc)
     if "cidr" in vpc or "subnets" in vpc:
         raise Unmodelled("a customised VPC (network.vpc.cidr/subnets)")
     name = {"Key": "Name", "Value": sub("copilot-${AppName}-${EnvironmentName}")}
@@ -456,7 +501,13 @@ def _vpc(manifest: dict[str, Any]) -> dict[str, Any]:
                 "SubnetId": ref(f"PrivateSubnet{number}"),
             },
         }
-    return resources
+    managed = Vpc(
+        ref("VPC"),
+        [ref("PublicSubnet1"), ref("PublicSubnet2")],
+        [ref("PrivateSubnet1"), ref("PrivateSubnet2")],
+        imported=False,
+    )
+    return resources, managed
 
 
 def _ingress_rules(port: int, public_http: dict[str, Any]) -> list[dict[str, Any]]:
@@ -479,7 +530,7 @@ def _ingress_rules(port: int, public_http: dict[str, Any]) -> list[dict[str, Any
     return rules
 
 
-def _load_balancer(manifest: dict[str, Any], creates_log_bucket: bool) -> dict[str, Any]:
+def _load_balancer(manifest: dict[str, Any], creates_log_bucket: bool, vpc: Vpc) -> dict[str, Any]:
     """cf.yml: the public ALB, its security groups, listeners, the shared security group."""
     public_http = ((manifest.get("http") or {}).get("public")) or {}
     certificates = public_http.get("certificates") or []
@@ -497,7 +548,7 @@ def _load_balancer(manifest: dict[str, Any], creates_log_bucket: bool) -> dict[s
         attributes.append({"Key": "access_logs.s3.bucket", "Value": bucket})
     else:
         attributes = [{"Key": "access_logs.s3.enabled", "Value": "false"}]
-    vpc_id = ref("VPC")
+    vpc_id = vpc.id
     resources: dict[str, Any] = {
         "PublicHTTPLoadBalancerSecurityGroup": {
             "Type": "AWS::EC2::SecurityGroup",
@@ -579,7 +630,7 @@ def _load_balancer(manifest: dict[str, Any], creates_log_bucket: bool) -> dict[s
                         NO_VALUE,
                     ),
                 ],
-                "Subnets": [ref("PublicSubnet1"), ref("PublicSubnet2")],
+                "Subnets": list(vpc.public_subnets),
                 "Type": "application",
             },
         },
@@ -642,7 +693,7 @@ def _load_balancer(manifest: dict[str, Any], creates_log_bucket: bool) -> dict[s
     return resources
 
 
-def _flow_logs(manifest: dict[str, Any]) -> dict[str, Any]:
+def _flow_logs(manifest: dict[str, Any], vpc: Vpc) -> dict[str, Any]:
     flow_logs = (((manifest.get("network") or {}).get("vpc")) or {}).get("flow_logs")
     if not flow_logs:
         return {}
@@ -662,7 +713,7 @@ def _flow_logs(manifest: dict[str, Any]) -> dict[str, Any]:
                 "LogDestinationType": "cloud-watch-logs",
                 "LogGroupName": ref("VpcFlowLogGroup"),
                 "MaxAggregationInterval": 60,
-                "ResourceId": ref("VPC"),
+                "ResourceId": vpc.id,
                 "ResourceType": "VPC",
                 "TrafficType": "ALL",
             },
@@ -695,31 +746,36 @@ def _flow_logs(manifest: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _outputs(has_cdn: bool) -> dict[str, Any]:
-    """cf.yml's Outputs for a managed VPC and a public ALB (the exports services import)."""
+def _vpc_outputs(vpc: Vpc) -> dict[str, Any]:
+    outputs: dict[str, Any] = {"VpcId": {"Value": vpc.id, "Export": export("VpcId")}}
+    for name, subnets in (
+        ("PublicSubnets", vpc.public_subnets),
+        ("PrivateSubnets", vpc.private_subnets),
+    ):
+        if subnets:
+            outputs[name] = {"Value": join(",", list(subnets)), "Export": export(name)}
+    if vpc.imported:
+        return outputs
+    outputs["InternetGatewayID"] = {
+        "Value": ref("InternetGateway"),
+        "Export": export("InternetGatewayID"),
+    }
+    outputs["PublicRouteTableID"] = {
+        "Value": ref("PublicRouteTable"),
+        "Export": export("PublicRouteTableID"),
+    }
+    outputs["PrivateRouteTableIDs"] = {
+        "Condition": "CreateNATGateways",
+        "Value": join(",", [ref("PrivateRouteTable1"), ref("PrivateRouteTable2")]),
+        "Export": export("PrivateRouteTableIDs"),
+    }
+    return outputs
+
+
+def _outputs(has_cdn: bool, vpc: Vpc) -> dict[str, Any]:
+    """cf.yml's Outputs for a public ALB (the exports services import)."""
     outputs: dict[str, Any] = {
-        "VpcId": {"Value": ref("VPC"), "Export": export("VpcId")},
-        "PublicSubnets": {
-            "Value": join(",", [ref("PublicSubnet1"), ref("PublicSubnet2")]),
-            "Export": export("PublicSubnets"),
-        },
-        "PrivateSubnets": {
-            "Value": join(",", [ref("PrivateSubnet1"), ref("PrivateSubnet2")]),
-            "Export": export("PrivateSubnets"),
-        },
-        "InternetGatewayID": {
-            "Value": ref("InternetGateway"),
-            "Export": export("InternetGatewayID"),
-        },
-        "PublicRouteTableID": {
-            "Value": ref("PublicRouteTable"),
-            "Export": export("PublicRouteTableID"),
-        },
-        "PrivateRouteTableIDs": {
-            "Condition": "CreateNATGateways",
-            "Value": join(",", [ref("PrivateRouteTable1"), ref("PrivateRouteTable2")]),
-            "Export": export("PrivateRouteTableIDs"),
-        },
+        **_vpc_outputs(vpc),
         "ServiceDiscoveryNamespaceID": {
             "Value": getatt("ServiceDiscoveryNamespace", "Id"),
             "Export": export("ServiceDiscoveryNamespaceID"),
@@ -805,10 +861,11 @@ def template(
         bucket_resources, mappings = _access_logs_bucket(region)
         resources.update(bucket_resources)
     resources.update(_cdn(manifest))
-    resources.update(_vpc(manifest))
+    vpc_resources, vpc = _vpc(manifest)
+    resources.update(vpc_resources)
     resources["ServiceDiscoveryNamespace"] = {
         "Type": "AWS::ServiceDiscovery::PrivateDnsNamespace",
-        "Properties": {"Name": ref("ServiceDiscoveryEndpoint"), "Vpc": ref("VPC")},
+        "Properties": {"Name": ref("ServiceDiscoveryEndpoint"), "Vpc": vpc.id},
     }
     insights = (manifest.get("observability") or {}).get("container_insights")
     resources["Cluster"] = {
@@ -830,8 +887,8 @@ def template(
             ),
         },
     }
-    resources.update(_load_balancer(manifest, creates_log_bucket))
-    resources.update(_flow_logs(manifest))
+    resources.update(_load_balancer(manifest, creates_log_bucket, vpc))
+    resources.update(_flow_logs(manifest, vpc))
     if addons_parameters is not None:
         resources["AddonsStack"] = {
             "Type": "AWS::CloudFormation::Stack",
@@ -854,7 +911,7 @@ def template(
         "Parameters": parameters(),
         "Conditions": conditions(),
         "Resources": resources,
-        "Outputs": _outputs(has_cdn="CloudFrontDistribution" in resources),
+        "Outputs": _outputs(has_cdn="CloudFrontDistribution" in resources, vpc=vpc),
     }
     if mappings:
         result["Mappings"] = mappings

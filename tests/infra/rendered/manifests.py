@@ -5,18 +5,22 @@ with its `environments.<env>` section (maps key by key, lists and scalars replac
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 
 import yaml
 
 from devstack.templates import ROOT
+from ops import environments, network
 
 APP = "teamtasks"
 COPILOT = ROOT / "copilot"
 SERVICE = "api"
 ACCOUNT = "111122223333"
 REGION = "eu-west-1"
+# The environments whose manifests the repository has (feature environments' are generated).
+ENVIRONMENTS = ("dev", "staging", "prod", "prod-eu-central-1")
 INTERPOLATION = re.compile(r"(?<!\\)\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -24,23 +28,74 @@ class UnsetVariable(Exception):
     """A manifest names a shell variable that is not set: Copilot stops with this error."""
 
 
+def region(env: str) -> str:
+    """The environment's region: prod's standby's is in its name."""
+    return environments.standby_region(env) or REGION
+
+
 def domain(env: str) -> str:
-    return f"{APP}.example.com" if env == "prod" else f"{env}.{APP}.example.com"
+    if env == "prod":
+        return f"{APP}.example.com"
+    if environments.standby_region(env):
+        return f"{environments.standby_region(env)}.{APP}.example.com"
+    return f"{env}.{APP}.example.com"
+
+
+def example_id(kind: str, *parts: str) -> str:
+    """An id of AWS's shape (vpc-0123..., subnet-...) that stays the same between runs."""
+    return f"{kind}-0" + hashlib.sha256("/".join(parts).encode()).hexdigest()[:16]
+
+
+def network_variables(env: str) -> dict[str, str]:
+    """The ${<ENV>_VPC_ID} and subnet variables (ops/network.py prints them from the network
+    stack's settings), with the ids the network stack's resources would have."""
+    owner = environments.network_env(env)
+    prefix = environments.variable_prefix(owner)
+    values = {f"{prefix}_VPC_ID": example_id("vpc", owner)}
+    for tier in ("public", "private"):
+        for number in range(1, network.zones(owner) + 1):
+            values[f"{prefix}_{tier.upper()}_SUBNET_{number}"] = example_id(
+                "subnet", owner, tier, str(number)
+            )
+    return values
 
 
 def shell(env: str) -> dict[str, str]:
     """What docs/deploy.md tells the person deploying to export, with example values."""
-    values = {"AWS_ACCOUNT_ID": ACCOUNT, "AWS_REGION": REGION}
-    for name in ("dev", "staging", "prod"):
-        upper = name.upper()
+    values = {"AWS_ACCOUNT_ID": ACCOUNT, "AWS_REGION": region(env)}
+    for name in ENVIRONMENTS:
+        upper = environments.variable_prefix(name)
         values[f"{upper}_DOMAIN"] = domain(name)
         values[f"{upper}_ALB_CERTIFICATE_ARN"] = (
-            f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/{name}-alb"
+            f"arn:aws:acm:{region(name)}:{ACCOUNT}:certificate/{name}-alb"
         )
         values[f"{upper}_CDN_CERTIFICATE_ARN"] = (
             f"arn:aws:acm:us-east-1:{ACCOUNT}:certificate/{name}-cdn"
         )
+    values.update(network_variables(env))
     return values
+
+
+def settings(env: str) -> dict[str, str]:
+    """The environment's settings in SSM Parameter Store (docs/deploy.md, "Environment
+    settings"), by parameter name, with example values: what CloudFormation resolves the
+    templates' {{resolve:ssm:...}} references to."""
+    base = f"/{APP}/{env}"
+    # prod has its standby in eu-central-1 (copilot/environments/prod-eu-central-1).
+    replica = env == "prod"
+    values = {
+        "network-stack": network.stack_name(env),
+        "replica-region": "eu-central-1" if replica else "none",
+        "replica-table-endpoint": example_id("vpce", "prod-eu-central-1") if replica else "none",
+        "cloudfront-web-acl-arn": (
+            f"arn:aws:wafv2:us-east-1:{ACCOUNT}:global/webacl/{APP}-{env}-cloudfront/1a2b"
+        ),
+        "alarm-email": f"oncall@{APP}.example.com",
+        "ses-identity-arn": (
+            f"arn:aws:ses:{region(env)}:{ACCOUNT}:identity/no-reply@{APP}.example.com"
+        ),
+    }
+    return {f"{base}/{name}": value for name, value in values.items()}
 
 
 def interpolate(value: Any, variables: dict[str, str]) -> Any:
@@ -69,9 +124,12 @@ def _variables(env: str, extra: dict[str, str] | None) -> dict[str, str]:
     }
 
 
+def load_raw_environment(env: str) -> dict[str, Any]:
+    return yaml.safe_load((COPILOT / "environments" / env / "manifest.yml").read_text())
+
+
 def environment_manifest(env: str, variables: dict[str, str] | None = None) -> dict[str, Any]:
-    raw = yaml.safe_load((COPILOT / "environments" / env / "manifest.yml").read_text())
-    return interpolate(raw, _variables(env, variables))
+    return interpolate(load_raw_environment(env), _variables(env, variables))
 
 
 def _merge(base: Any, override: Any) -> Any:

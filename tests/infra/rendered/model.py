@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from devstack import templates
-from tests.infra.rendered import environment, manifests, service, yamlpatch
+from tests.infra.rendered import environment, manifests, network, service, yamlpatch
 
 ENVIRONMENT_ADDONS = templates.ENVIRONMENT_ADDONS
 SERVICE_ADDONS = templates.SERVICE_ADDONS
@@ -28,8 +28,9 @@ _PACKAGED = {
 
 class Scenario(Enum):
     """BOOTSTRAP: `copilot env deploy` of a new environment, before any service (Copilot's
-    ALBWorkloads and NATWorkloads are empty, so the ALB and the distribution do not exist).
-    DEPLOYED: once the api service is deployed (its env controller has set them)."""
+    ALBWorkloads and NATWorkloads are empty, so the ALB and the distribution do not exist), the
+    network stack deployed before it. DEPLOYED: once the api service is deployed (its env
+    controller has set them)."""
 
     BOOTSTRAP = "bootstrap"
     DEPLOYED = "deployed"
@@ -38,7 +39,7 @@ class Scenario(Enum):
 @dataclass
 class Stack:
     name: str
-    role: str  # environment, environment-addons, service, service-addons
+    role: str  # network, environment, environment-addons, service, service-addons
     template: dict[str, Any]
     parameters: dict[str, str]
     parent: str | None = None  # the parent stack's role, for a nested stack
@@ -51,6 +52,8 @@ class Deployment:
     env: str
     scenario: Scenario
     stacks: list[Stack] = field(default_factory=list)
+    # The SSM parameters CloudFormation resolves {{resolve:ssm:<name>}} to at deploy time.
+    settings: dict[str, str] = field(default_factory=dict)
 
     def stack(self, role: str) -> Stack:
         (found,) = [s for s in self.stacks if s.role == role]
@@ -111,13 +114,24 @@ def render(
     """The stacks of environment `env`. Patches, the service's addons template and its
     addons.parameters.yml default to the repository's files; tests pass others to show that a
     defect would be caught. `variables` are shell variables for the manifests' ${VAR}."""
-    deployment = Deployment(env=env, scenario=scenario)
+    deployment = Deployment(env=env, scenario=scenario, settings=manifests.settings(env))
+    region = manifests.region(env)
+    deployment.stacks.append(
+        Stack(
+            network.stack_name(env),
+            "network",
+            network.template(),
+            network.parameter_values(env),
+            region=manifests.region(network.owner(env)),
+        )
+    )
     env_manifest = manifests.environment_manifest(env, variables)
     has_env_addons = _has_addons(ENVIRONMENT_ADDONS)
     env_template = environment.template(
         env,
         env_manifest,
         addons_parameters=(addons_parameters(ENVIRONMENT_ADDONS) or {}) if has_env_addons else None,
+        region=region,
     )
     patches = (
         yamlpatch.load(ENVIRONMENT_PATCHES) if environment_patches is None else environment_patches
@@ -129,7 +143,9 @@ def render(
     )
     env_parameters = environment.parameter_values(env, services=services)
     env_stack_name = f"{manifests.APP}-{env}"
-    deployment.stacks.append(Stack(env_stack_name, "environment", env_template, env_parameters))
+    deployment.stacks.append(
+        Stack(env_stack_name, "environment", env_template, env_parameters, region=region)
+    )
     if has_env_addons:
         deployment.stacks.append(
             Stack(
@@ -139,6 +155,7 @@ def render(
                 {},
                 parent="environment",
                 logical_id="AddonsStack",
+                region=region,
             )
         )
     if scenario is Scenario.BOOTSTRAP:
@@ -160,6 +177,7 @@ def render(
             "service",
             svc_template,
             service.parameter_values(env, svc_manifest, manifests.APP),
+            region=region,
         )
     )
     if svc_addons is not None:
@@ -171,6 +189,7 @@ def render(
                 {},
                 parent="service",
                 logical_id="AddonsStack",
+                region=region,
             )
         )
     return deployment

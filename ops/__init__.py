@@ -1,0 +1,1 @@
+"""Operations scripts: the network stack's parameters, the restore drill, feature environments."""
