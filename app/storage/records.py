@@ -7,12 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-
 from app.storage import keys
-
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
 
 # A task's copy filed under its due date (keys.due_entry_key); it reads back as the Task.
 DUE_ENTRY_TYPE = "task_due_entry"
@@ -107,13 +102,17 @@ def _item_value(value: Any) -> dict[str, Any]:
     kind = type(value)
     if kind is str:
         return {"S": value}
+    if value is None:
+        return {"NULL": True}
+    if kind is bool:
+        return {"BOOL": value}
     if kind is int and -_INTEGER_LIMIT < value < _INTEGER_LIMIT:
         return {"N": str(value)}
     if kind is dict:
         return {"M": {name: _item_value(v) for name, v in value.items()}}
     if kind is list:
         return {"L": [_item_value(v) for v in value]}
-    return _serializer.serialize(value)
+    return _boto3_types().TypeSerializer().serialize(value)
 
 
 def _plain_value(attribute: dict[str, Any]) -> Any:
@@ -129,7 +128,17 @@ def _plain_value(attribute: dict[str, Any]) -> Any:
             return [_plain_value(v) for v in value]
         if tag == "BOOL":
             return value
-    return _plain(_deserializer.deserialize(attribute))
+        if tag == "NULL":
+            return None
+    return _plain(_boto3_types().TypeDeserializer().deserialize(attribute))
+
+
+def _boto3_types() -> Any:
+    # Imported when first needed: importing boto3 costs a tenth of a second at every start
+    # (s3transfer with it), and the service's own values never need it.
+    from boto3.dynamodb import types  # noqa: PLC0415
+
+    return types
 
 
 def _plain(value: Any) -> Any:
