@@ -7,7 +7,7 @@ import logging
 import sys
 
 import pytest
-from flask import Flask
+from flask import Flask, request
 from opentelemetry import trace
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 from opentelemetry.sdk.extension.aws.trace import AwsXRayIdGenerator
@@ -122,6 +122,11 @@ SAMPLED = {"X-Amzn-Trace-Id": f"Root={XRAY_ROOT};Parent=53995c3f42cd8ad8;Sampled
 NOT_SAMPLED = {"X-Amzn-Trace-Id": f"Root={XRAY_ROOT};Parent=53995c3f42cd8ad8;Sampled=0"}
 
 
+def trace_ids(caplog) -> list[str | None]:
+    """The trace id of each line the app logged (not the emulator's or the framework's)."""
+    return [record.trace_id for record in caplog.records if record.name == "app.request"]
+
+
 @pytest.fixture
 def traced(clients, settings, caplog):
     """A Flask app traced as the service is, the spans it records, and its log records."""
@@ -142,6 +147,18 @@ def traced(clients, settings, caplog):
     @app.get("/fails")
     def fails():
         raise RuntimeError("boom")
+
+    @app.before_request
+    def refuse():
+        # As the service's authentication does: an earlier hook answers, no view runs.
+        if request.path == "/refused":
+            return {"title": "Unauthorized"}, 401
+        return None
+
+    @app.after_request
+    def log_line(response):
+        logging.getLogger("app.request").info("%s %s", request.path, response.status_code)
+        return response
 
     tracing.configure_tracing(app, service="api", environment="test", otlp_endpoint=None)
     exporter = InMemorySpanExporter()
@@ -167,7 +184,7 @@ def test_a_sampled_caller_gets_a_server_span_with_its_aws_calls_inside(traced):
     assert server.attributes["http.status_code"] == 200
     assert call.name == "DynamoDB.GetItem"
     assert call.parent.span_id == server.context.span_id
-    assert [record.trace_id for record in caplog.records] == [XRAY_ROOT]
+    assert trace_ids(caplog) == [XRAY_ROOT, XRAY_ROOT]
 
 
 def test_an_unsampled_request_records_nothing_but_keeps_its_trace_id(traced):
@@ -175,12 +192,20 @@ def test_an_unsampled_request_records_nothing_but_keeps_its_trace_id(traced):
     reply = client.get("/tasks/T1", headers=NOT_SAMPLED)
     assert reply.json == {"instrumented": False}
     assert exporter.get_finished_spans() == ()
-    assert [record.trace_id for record in caplog.records] == [XRAY_ROOT]
+    assert trace_ids(caplog) == [XRAY_ROOT, XRAY_ROOT]
     # Without any header, a fresh trace id: each request its own.
     client.get("/tasks/T2")
     client.get("/tasks/T3")
-    ids = [record.trace_id for record in caplog.records[1:]]
+    ids = trace_ids(caplog)[2:]
     assert len(set(ids)) == 2 and all(i and i.startswith("1-") for i in ids)
+
+
+def test_a_request_refused_before_its_view_is_traced_too(traced):
+    client, exporter, caplog = traced
+    assert client.get("/refused", headers=SAMPLED).status_code == 401
+    assert trace_ids(caplog) == [XRAY_ROOT]
+    (span,) = exporter.get_finished_spans()
+    assert span.attributes["http.status_code"] == 401
 
 
 def test_a_failed_request_is_recorded_as_an_error(traced):
