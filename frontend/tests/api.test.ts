@@ -44,7 +44,8 @@ describe("problem+json errors", () => {
     const error: ApiError = await api.createTask("w1", { ...task }).catch((e) => e);
     expect(error.status).toBe(422);
     expect(error.errors).toEqual({ title: ["Too long."], due_date: ["Not a date."] });
-    expect(error.detail).toBe("The request is invalid (title: Too long.; due_date: Not a date.)");
+    // The forms show each message on its field; the detail stays the API's.
+    expect(error.detail).toBe("The request is invalid");
   });
 
   it("falls back to the status text when the body is not JSON", async () => {
@@ -158,5 +159,46 @@ describe("tokens", () => {
     const { fake, api } = setup(tokens as never);
     await expect(api.me()).rejects.toThrow("You are not signed in.");
     expect(fake.calls).toHaveLength(0);
+  });
+});
+
+describe("timeouts", () => {
+  it("abandons a call that hangs and says so, instead of loading forever", async () => {
+    vi.useFakeTimers();
+    try {
+      const hanging = vi.fn(
+        (_url: RequestInfo | URL, init?: RequestInit) =>
+          new Promise<Response>((_resolve, reject) => init?.signal?.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError")))),
+      );
+      const api = new Api("/api/v1", { accessToken: async () => "t", onUnauthorized: async () => "t" }, hanging as typeof fetch, 15_000);
+      const call = api.me().catch((e) => e);
+      await vi.advanceTimersByTimeAsync(14_999);
+      expect(hanging).toHaveBeenCalledTimes(1);
+      await vi.advanceTimersByTimeAsync(1);
+      const error = await call;
+      expect(error).toBeInstanceOf(ApiError);
+      expect(error).toMatchObject({ status: 0, title: "Timeout" });
+      expect(error.detail).toMatch(/did not answer within 15 seconds/);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe("conditional reads", () => {
+  it("sends If-None-Match and returns null on 304 (the version on screen is current)", async () => {
+    const { fake, api } = setup();
+    fake.reply({ status: 304, headers: { ETag: '"3"' } }, { headers: { ETag: '"4"' }, body: { ...task, version: 4 } });
+    expect(await api.taskIfChanged("w1", "t1", '"3"')).toBeNull();
+    expect(fake.calls[0].headers["If-None-Match"]).toBe('"3"');
+    expect(await api.taskIfChanged("w1", "t1", '"3"')).toEqual({ data: { ...task, version: 4 }, etag: '"4"' });
+  });
+
+  it("lists my tasks and sorts a workspace's tasks by due date", async () => {
+    const { fake, api } = setup();
+    fake.reply({ body: { items: [], next_cursor: null } }, { body: { items: [], next_cursor: null } });
+    await api.myTasks({ status: "todo" }, null);
+    await api.tasks("w1", { sort: "due_date" }, null);
+    expect(fake.calls.map((c) => c.url)).toEqual(["/api/v1/me/tasks?status=todo&limit=25", "/api/v1/workspaces/w1/tasks?sort=due_date&limit=25"]);
   });
 });

@@ -4,7 +4,10 @@ import { parseRoute } from "../src/ui/router";
 
 describe("routes", () => {
   it.each([
-    ["/", "", { name: "workspaces" }],
+    ["/", "", { name: "myTasks" }],
+    ["/", "?status=todo", { name: "myTasks" }],
+    ["/workspaces", "", { name: "workspaces" }],
+    ["/workspaces/01AB/board", "", { name: "workspace", id: "01AB", tab: "board" }],
     ["/signin", "", { name: "signin" }],
     ["/confirm", "?email=a%40example.com", { name: "confirm", email: "a@example.com" }],
     ["/workspaces/01AB", "", { name: "workspace", id: "01AB", tab: "tasks" }],

@@ -44,6 +44,14 @@ export interface Task {
   created_by: string;
 }
 
+export type TaskSort = "-created_at" | "due_date";
+
+export interface TaskFilters {
+  status?: Status | "";
+  assignee_id?: string;
+  sort?: TaskSort | "";
+}
+
 export interface TaskInput {
   title: string;
   description: string;
@@ -57,7 +65,8 @@ export interface AuditEvent {
   at: string;
   actor_id: string;
   action: string;
-  target: { type: "workspace" | "member" | "task"; id: string };
+  /** `label`: the target's name when the event was written (a title, an email, a name). */
+  target: { type: "workspace" | "member" | "task"; id: string; label?: string | null };
   changes: Record<string, unknown>;
 }
 
@@ -78,7 +87,15 @@ export class ApiError extends Error {
   get isConflict(): boolean {
     return this.status === 412;
   }
+
+  /** 404: it is gone (deleted), or the caller can no longer see it. */
+  get isGone(): boolean {
+    return this.status === 404;
+  }
 }
+
+/** How long a call may take before the user is told, and can try again. */
+export const REQUEST_TIMEOUT_MS = 15_000;
 
 /** A representation and its strong ETag (the version the server has). */
 export interface Versioned<T> {
@@ -103,6 +120,10 @@ interface RequestOptions {
   query?: Query;
   body?: unknown;
   ifMatch?: string;
+  /** A conditional read: 304 (no body) while the resource still has this ETag. */
+  ifNoneMatch?: string;
+  /** Outlives the page (a delete sent as the tab closes). */
+  keepalive?: boolean;
 }
 
 async function problemFrom(response: Response): Promise<ApiError> {
@@ -115,10 +136,10 @@ async function problemFrom(response: Response): Promise<ApiError> {
     body = {};
   }
   const title = typeof body.title === "string" ? body.title : response.statusText || `HTTP ${response.status}`;
-  let detail = typeof body.detail === "string" && body.detail ? body.detail : title;
-  const errors = (body.errors && typeof body.errors === "object" ? body.errors : {}) as Record<string, string[]>;
-  const fieldMessages = Object.entries(errors).map(([field, messages]) => `${field}: ${[messages].flat().join(" ")}`);
-  if (fieldMessages.length && !fieldMessages.some((m) => detail.includes(m))) detail = `${detail} (${fieldMessages.join("; ")})`;
+  const detail = typeof body.detail === "string" && body.detail ? body.detail : title;
+  // Field messages stay apart from the detail: the forms show each one on its field.
+  const raw = body.errors && typeof body.errors === "object" ? (body.errors as Record<string, unknown>) : {};
+  const errors = Object.fromEntries(Object.entries(raw).map(([field, messages]) => [field, [messages].flat().map(String)]));
   return new ApiError(response.status, title, detail, errors, requestId ?? (typeof body.request_id === "string" ? body.request_id : null));
 }
 
@@ -127,6 +148,7 @@ export class Api {
     private readonly baseUrl: string,
     private readonly tokens: TokenSource,
     private readonly fetchImpl: typeof fetch = (...args) => fetch(...args),
+    private readonly timeoutMs = REQUEST_TIMEOUT_MS,
   ) {}
 
   private url(path: string, query?: Query): string {
@@ -138,37 +160,56 @@ export class Api {
     return `${this.baseUrl.replace(/\/$/, "")}${path}${search ? `?${search}` : ""}`;
   }
 
-  private async send(method: string, path: string, options: RequestOptions, token: string): Promise<Response> {
+  private async send(method: string, path: string, options: RequestOptions, token: string, signal: AbortSignal): Promise<Response> {
     const headers: Record<string, string> = { Accept: "application/json", Authorization: `Bearer ${token}` };
     if (options.body !== undefined) headers["Content-Type"] = "application/json";
     if (options.ifMatch) headers["If-Match"] = options.ifMatch;
-    try {
-      return await this.fetchImpl(this.url(path, options.query), {
-        method,
-        headers,
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
-        cache: "no-store",
-      });
-    } catch {
-      throw new ApiError(0, "Network error", "The service could not be reached. Check your connection and try again.");
-    }
+    if (options.ifNoneMatch) headers["If-None-Match"] = options.ifNoneMatch;
+    return this.fetchImpl(this.url(path, options.query), {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      cache: "no-store",
+      keepalive: options.keepalive,
+      signal,
+    });
   }
 
-  /** One call; a 401 gets one retry with a refreshed token. */
+  /** One call; a 401 gets one retry with a refreshed token. A call that takes longer than the
+   * timeout (a hung connection, a stalled body) is abandoned and reported. */
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<{ data: T; etag: string | null; status: number }> {
-    let response = await this.send(method, path, options, await this.tokens.accessToken());
-    if (response.status === 401) {
-      response = await this.send(method, path, options, await this.tokens.onUnauthorized());
+    const token = await this.tokens.accessToken();
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.timeoutMs);
+    try {
+      let response = await this.send(method, path, options, token, controller.signal);
+      if (response.status === 401) {
+        response = await this.send(method, path, options, await this.tokens.onUnauthorized(), controller.signal);
+      }
+      const etag = response.headers.get("ETag");
+      if (response.status === 304) return { data: undefined as T, etag, status: 304 };
+      if (!response.ok) throw await problemFrom(response);
+      const data = response.status === 204 ? (undefined as T) : ((await response.json()) as T);
+      return { data, etag, status: response.status };
+    } catch (error) {
+      if (error instanceof ApiError || !(error instanceof TypeError || controller.signal.aborted)) throw error;
+      if (controller.signal.aborted) {
+        throw new ApiError(0, "Timeout", `The service did not answer within ${Math.round(this.timeoutMs / 1000)} seconds. Try again.`);
+      }
+      throw new ApiError(0, "Network error", "The service could not be reached. Check your connection and try again.");
+    } finally {
+      clearTimeout(timer);
     }
-    if (!response.ok) throw await problemFrom(response);
-    const etag = response.headers.get("ETag");
-    const data = response.status === 204 ? (undefined as T) : ((await response.json()) as T);
-    return { data, etag, status: response.status };
   }
 
   private async versioned<T extends { version: number }>(method: string, path: string, options: RequestOptions = {}): Promise<Versioned<T>> {
     const { data, etag } = await this.request<T>(method, path, options);
     return { data, etag: etag ?? etagOf(data) };
+  }
+
+  private async ifChanged<T extends { version: number }>(path: string, etag: string): Promise<Versioned<T> | null> {
+    const { data, etag: current, status } = await this.request<T>("GET", path, { ifNoneMatch: etag });
+    return status === 304 ? null : { data, etag: current ?? etagOf(data) };
   }
 
   async page<T>(path: string, query: Query & { cursor?: string | null; limit?: number } = {}): Promise<Page<T>> {
@@ -200,6 +241,10 @@ export class Api {
   workspace(id: string) {
     return this.versioned<Workspace>("GET", `/workspaces/${enc(id)}`);
   }
+  /** The workspace, or null while it is still the version `etag` names (a cheap refresh). */
+  workspaceIfChanged(id: string, etag: string) {
+    return this.ifChanged<Workspace>(`/workspaces/${enc(id)}`, etag);
+  }
   createWorkspace(name: string) {
     return this.versioned<Workspace>("POST", "/workspaces", { body: { name } });
   }
@@ -223,11 +268,19 @@ export class Api {
     await this.request<void>("DELETE", `/workspaces/${enc(workspaceId)}/members/${enc(userId)}`);
   }
 
-  tasks(workspaceId: string, filters: { status?: Status | ""; assignee_id?: string }, cursor: string | null, limit = 25) {
+  tasks(workspaceId: string, filters: TaskFilters, cursor: string | null, limit = 25) {
     return this.page<Task>(`/workspaces/${enc(workspaceId)}/tasks`, { ...filters, cursor, limit });
+  }
+  /** The tasks assigned to the caller in every workspace, earliest due first. */
+  myTasks(filters: { status?: Status | "" }, cursor: string | null, limit = 25) {
+    return this.page<Task>("/me/tasks", { ...filters, cursor, limit });
   }
   task(workspaceId: string, taskId: string) {
     return this.versioned<Task>("GET", `/workspaces/${enc(workspaceId)}/tasks/${enc(taskId)}`);
+  }
+  /** The task, or null while it is still the version `etag` names. */
+  taskIfChanged(workspaceId: string, taskId: string, etag: string) {
+    return this.ifChanged<Task>(`/workspaces/${enc(workspaceId)}/tasks/${enc(taskId)}`, etag);
   }
   createTask(workspaceId: string, input: TaskInput) {
     return this.versioned<Task>("POST", `/workspaces/${enc(workspaceId)}/tasks`, { body: input });
@@ -235,8 +288,8 @@ export class Api {
   updateTask(workspaceId: string, taskId: string, changes: Partial<TaskInput>, etag: string) {
     return this.versioned<Task>("PATCH", `/workspaces/${enc(workspaceId)}/tasks/${enc(taskId)}`, { body: changes, ifMatch: etag });
   }
-  async deleteTask(workspaceId: string, taskId: string, etag: string) {
-    await this.request<void>("DELETE", `/workspaces/${enc(workspaceId)}/tasks/${enc(taskId)}`, { ifMatch: etag });
+  async deleteTask(workspaceId: string, taskId: string, etag: string, options: { keepalive?: boolean } = {}) {
+    await this.request<void>("DELETE", `/workspaces/${enc(workspaceId)}/tasks/${enc(taskId)}`, { ifMatch: etag, ...options });
   }
 
   audit(workspaceId: string, cursor: string | null, limit = 25) {

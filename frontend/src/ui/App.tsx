@@ -1,16 +1,29 @@
-// The shell: header, the page for the current route, focus and title on every route change, and
-// an alert for anything that failed outside a page's own error handling.
+// The shell: header, the page for the current route, focus and title on every route change,
+// shortcuts, toasts, and an alert for anything that failed outside a page's own error handling.
 import { useEffect, useMemo, useState } from "preact/hooks";
 import type { Api } from "../api/client";
 import type { Auth, AuthState } from "../cognito/auth";
-import { ErrorAlert, PageTitle, messageOf } from "./common";
+import type { Drafts } from "../lib/drafts";
+import { THEMES, chooseTheme, savedTheme, type Theme } from "../lib/theme";
+import { Dialog } from "./components/dialog";
+import { ErrorAlert, PageTitle, messageOf } from "./components/feedback";
+import { Icon } from "./components/icons";
+import { ChoiceMenu } from "./components/menu";
+import { ToastHost, toasts } from "./components/toasts";
 import { Services, type AppServices } from "./context";
-import { PUBLIC_ROUTES, navigate, parseRoute, useLocation } from "./router";
-import { Confirm, Forgot, SignIn, SignUp } from "./pages/auth";
-import { Workspaces } from "./pages/workspaces";
-import { WorkspacePage } from "./pages/workspace";
-import { TaskPage } from "./pages/tasks";
+import { PUBLIC_ROUTES, navigate, parseRoute, useLocation, type Route } from "./router";
+import { SHORTCUTS, installShortcuts, moveFocus, useShortcut } from "./shortcuts";
+import { sendWaitingDeletes, undoLastDelete } from "./tasks/deletes";
+import { WorkspaceFrame } from "./workspace/frame";
 import { Account } from "./pages/account";
+import { AuditPage } from "./pages/audit";
+import { Confirm, Forgot, SignIn, SignUp } from "./pages/auth";
+import { BoardPage } from "./pages/board";
+import { MembersPage } from "./pages/members";
+import { MyTasksPage } from "./pages/my-tasks";
+import { TaskPage } from "./pages/task";
+import { TasksPage } from "./pages/tasks";
+import { Workspaces } from "./pages/workspaces";
 
 const unexpected = new Set<(message: string) => void>();
 
@@ -19,9 +32,76 @@ export function reportUnexpected(error: unknown): void {
   for (const listener of unexpected) listener(messageOf(error));
 }
 
-export function App({ api, auth }: { api: Api; auth: Auth }) {
+const THEME_CHOICES: { value: Theme; label: string; icon: preact.ComponentChildren }[] = THEMES.map((theme) => ({
+  value: theme,
+  label: { system: "System", light: "Light", dark: "Dark" }[theme],
+  icon: <Icon name={theme === "system" ? "system" : theme === "light" ? "sun" : "moon"} />,
+}));
+
+function ShortcutsDialog({ onClose }: { onClose: () => void }) {
+  return (
+    <Dialog title="Keyboard shortcuts" onClose={onClose}>
+      <p class="muted">They work anywhere except while typing in a field.</p>
+      <dl class="shortcuts">
+        {SHORTCUTS.map(([key, what]) => (
+          <div key={key}>
+            <dt>
+              <kbd>{key}</kbd>
+            </dt>
+            <dd>{what}</dd>
+          </div>
+        ))}
+      </dl>
+    </Dialog>
+  );
+}
+
+function signedInPage(route: Route, search: string) {
+  switch (route.name) {
+    case "myTasks":
+      return <MyTasksPage search={search} />;
+    case "workspaces":
+      return <Workspaces />;
+    case "workspace":
+      return (
+        <WorkspaceFrame key={route.id} id={route.id} tab={route.tab}>
+          {(data, reload) => {
+            switch (route.tab) {
+              case "board":
+                return <BoardPage data={data} />;
+              case "members":
+                return <MembersPage data={data} onChanged={reload} />;
+              case "audit":
+                return <AuditPage data={data} />;
+              default:
+                return <TasksPage data={data} search={search} />;
+            }
+          }}
+        </WorkspaceFrame>
+      );
+    case "task":
+      return <TaskPage key={route.taskId} workspaceId={route.workspaceId} taskId={route.taskId} />;
+    case "account":
+      return <Account />;
+    case "notFound":
+      return (
+        <section>
+          <PageTitle>Page not found</PageTitle>
+          <p>
+            There is nothing at this address. Go to <a href="/">your tasks</a> or <a href="/workspaces">your workspaces</a>.
+          </p>
+        </section>
+      );
+    default:
+      return <p class="muted">Redirecting…</p>;
+  }
+}
+
+export function App({ api, auth, drafts }: { api: Api; auth: Auth; drafts: Drafts }) {
   const [state, setState] = useState<AuthState>(auth.current);
   const [problem, setProblem] = useState<string | null>(null);
+  const [theme, setTheme] = useState<Theme>(savedTheme);
+  const [helpOpen, setHelpOpen] = useState(false);
   const location = useLocation();
   const route = parseRoute(location.path, location.search);
   const flash = useMemo(() => ({ message: null as string | null }), []);
@@ -36,21 +116,38 @@ export function App({ api, auth }: { api: Api; auth: Auth }) {
     unexpected.add(listener);
     return () => void unexpected.delete(listener);
   }, []);
+  useEffect(installShortcuts, []);
+  // Deletes waiting for their Undo toast go out when the tab is hidden or closed.
+  useEffect(() => {
+    const leave = () => sendWaitingDeletes(true);
+    const hidden = () => document.visibilityState === "hidden" && leave();
+    window.addEventListener("pagehide", leave);
+    document.addEventListener("visibilitychange", hidden);
+    return () => {
+      window.removeEventListener("pagehide", leave);
+      document.removeEventListener("visibilitychange", hidden);
+    };
+  }, []);
 
   // Focus the new page's heading so keyboard and screen-reader users start at the top of it.
   useEffect(() => {
     if (location.key === 0) return;
-    const heading = document.getElementById("page-title");
-    heading?.focus();
+    document.getElementById("page-title")?.focus();
     setProblem(null);
+    toasts.clearErrors();
   }, [location.key, state.status]);
 
   const signedIn = state.status === "signedIn";
   useEffect(() => {
-    if (signedIn && PUBLIC_ROUTES.has(route.name)) navigate("/workspaces", { replace: true });
+    if (signedIn && PUBLIC_ROUTES.has(route.name)) navigate("/", { replace: true });
   }, [signedIn, route.name]);
 
-  const services: AppServices = { api, auth, user: signedIn ? state.user : null, flash };
+  useShortcut("?", () => setHelpOpen(true));
+  useShortcut("j", () => moveFocus(1));
+  useShortcut("k", () => moveFocus(-1));
+  useShortcut("z", () => void undoLastDelete());
+
+  const services: AppServices = { api, auth, drafts, user: signedIn ? state.user : null, flash };
 
   // Nothing until the session is known (a moment, while a saved session resumes): the header is
   // taller when signed in (it wraps on a phone), and anything shown before would jump.
@@ -69,92 +166,98 @@ export function App({ api, auth }: { api: Api; auth: Auth }) {
         page = <Forgot />;
         break;
       default: {
-        const after = route.name === "signin" || route.name === "notFound" ? "/workspaces" : location.path + location.search;
+        const after = route.name === "signin" || route.name === "notFound" ? "/" : location.path + location.search;
         page = <SignIn key={location.key} reason={state.reason} after={after} />;
       }
     }
   } else {
-    switch (route.name) {
-      case "workspaces":
-        page = <Workspaces />;
-        break;
-      case "workspace":
-        page = <WorkspacePage key={route.id} id={route.id} tab={route.tab} />;
-        break;
-      case "task":
-        page = <TaskPage key={route.taskId} workspaceId={route.workspaceId} taskId={route.taskId} />;
-        break;
-      case "account":
-        page = <Account />;
-        break;
-      case "notFound":
-        page = (
-          <section>
-            <PageTitle>Page not found</PageTitle>
-            <p>
-              There is nothing at this address. <a href="/workspaces">Go to your workspaces</a>.
-            </p>
-          </section>
-        );
-        break;
-      default:
-        page = <p class="muted">Redirecting…</p>;
-    }
+    page = signedInPage(route, location.search);
   }
 
+  const current = (name: string) => (route.name === name ? "page" : undefined);
   return (
     <Services.Provider value={services}>
       <a class="skip-link" href="#main">
         Skip to main content
       </a>
       <header class="site-header">
-        <a href={signedIn ? "/workspaces" : "/signin"} class="brand">
+        <a href={signedIn ? "/" : "/signin"} class="brand">
+          <Icon name="logo" />
           Team tasks
         </a>
         {signedIn && (
-          <nav aria-label="Main">
+          <nav aria-label="Main" class="main-nav">
             <ul>
               <li>
-                <a href="/workspaces" aria-current={route.name === "workspaces" ? "page" : undefined}>
+                <a href="/" aria-current={current("myTasks")}>
+                  My tasks
+                </a>
+              </li>
+              <li>
+                <a href="/workspaces" aria-current={route.name === "workspace" || route.name === "task" ? "true" : current("workspaces")}>
                   Workspaces
                 </a>
               </li>
               <li>
-                <a href="/account" aria-current={route.name === "account" ? "page" : undefined}>
+                <a href="/account" aria-current={current("account")}>
                   Account
                 </a>
               </li>
             </ul>
           </nav>
         )}
-        {signedIn && (
-          <div class="who">
-            <span class="muted">{state.user.email}</span>
-            <button
-              type="button"
-              onClick={() => {
-                auth.signOut().then(
-                  () => navigate("/signin"),
-                  (error) => {
-                    navigate("/signin");
-                    setProblem(messageOf(error));
-                  },
-                );
-              }}
-            >
-              Sign out
-            </button>
-          </div>
-        )}
+        <div class="header-tools">
+          <ChoiceMenu
+            label="Theme"
+            value={theme}
+            choices={THEME_CHOICES}
+            onChoose={(next) => {
+              chooseTheme(next);
+              setTheme(next);
+            }}
+            class="theme-menu"
+          >
+            <Icon name={theme === "system" ? "system" : theme === "light" ? "sun" : "moon"} />
+            <span class="visually-hidden-narrow">Theme</span>
+          </ChoiceMenu>
+          {signedIn && (
+            <>
+              <button type="button" class="icon-button shortcuts-button" aria-label="Keyboard shortcuts" onClick={() => setHelpOpen(true)}>
+                <Icon name="keyboard" />
+              </button>
+              <span class="who">{state.user.email}</span>
+              <button
+                type="button"
+                class="button button--ghost"
+                onClick={() => {
+                  drafts.clearAll();
+                  auth.signOut().then(
+                    () => navigate("/signin"),
+                    (error) => {
+                      navigate("/signin");
+                      setProblem(messageOf(error));
+                    },
+                  );
+                }}
+              >
+                Sign out
+              </button>
+            </>
+          )}
+        </div>
       </header>
       <main id="main">
         {problem && (
           <ErrorAlert error={new Error(problem)}>
-            <button type="button" onClick={() => setProblem(null)}>Dismiss</button>
+            <button type="button" class="button" onClick={() => setProblem(null)}>
+              Dismiss
+            </button>
           </ErrorAlert>
         )}
         {page}
       </main>
+      <ToastHost />
+      {helpOpen && <ShortcutsDialog onClose={() => setHelpOpen(false)} />}
     </Services.Provider>
   );
 }

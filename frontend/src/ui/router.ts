@@ -1,13 +1,15 @@
-// Client-side routes on real paths (the server answers unknown paths with index.html).
+// Client-side routes on real paths (the server answers unknown paths with index.html). A page's
+// filters live in the query string, so a reload, Back and a shared link keep them.
 import { useEffect, useState } from "preact/hooks";
 
-export type Tab = "tasks" | "members" | "audit";
+export type Tab = "tasks" | "board" | "members" | "audit";
 
 export type Route =
   | { name: "signin" }
   | { name: "signup" }
   | { name: "confirm"; email: string }
   | { name: "forgot" }
+  | { name: "myTasks" }
   | { name: "workspaces" }
   | { name: "workspace"; id: string; tab: Tab }
   | { name: "task"; workspaceId: string; taskId: string }
@@ -15,11 +17,12 @@ export type Route =
   | { name: "notFound" };
 
 export const PUBLIC_ROUTES = new Set(["signin", "signup", "confirm", "forgot"]);
+const TABS = new Set<string>(["tasks", "board", "members", "audit"]);
 
 export function parseRoute(pathname: string, search = ""): Route {
   const parts = pathname.split("/").filter(Boolean).map(decodeURIComponent);
   const params = new URLSearchParams(search);
-  if (parts.length === 0) return { name: "workspaces" };
+  if (parts.length === 0) return { name: "myTasks" };
   const [first, id, second, taskId] = parts;
   switch (first) {
     case "signin":
@@ -32,9 +35,7 @@ export function parseRoute(pathname: string, search = ""): Route {
     case "workspaces":
       if (parts.length === 1) return { name: "workspaces" };
       if (parts.length === 2) return { name: "workspace", id, tab: "tasks" };
-      if (parts.length === 3 && (second === "members" || second === "audit" || second === "tasks")) {
-        return { name: "workspace", id, tab: second };
-      }
+      if (parts.length === 3 && TABS.has(second)) return { name: "workspace", id, tab: second as Tab };
       if (parts.length === 4 && second === "tasks") return { name: "task", workspaceId: id, taskId };
       return { name: "notFound" };
     default:
@@ -42,26 +43,51 @@ export function parseRoute(pathname: string, search = ""): Route {
   }
 }
 
-const CHANGE = "teamtasks:navigate";
+export const paths = {
+  workspace: (id: string, tab: Tab = "tasks") => `/workspaces/${encodeURIComponent(id)}${tab === "tasks" ? "" : `/${tab}`}`,
+  task: (workspaceId: string, taskId: string) => `/workspaces/${encodeURIComponent(workspaceId)}/tasks/${encodeURIComponent(taskId)}`,
+};
+
+const NAVIGATE = "teamtasks:navigate";
+const QUERY = "teamtasks:query";
 
 export function navigate(path: string, options: { replace?: boolean } = {}): void {
-  if (path === location.pathname + location.search) {
-    window.dispatchEvent(new Event(CHANGE));
-    return;
+  if (path !== location.pathname + location.search) {
+    if (options.replace) history.replaceState(null, "", path);
+    else history.pushState(null, "", path);
   }
-  if (options.replace) history.replaceState(null, "", path);
-  else history.pushState(null, "", path);
-  window.dispatchEvent(new Event(CHANGE));
+  window.dispatchEvent(new Event(NAVIGATE));
 }
 
-/** The current location; re-renders on navigate() and on back/forward. */
-export function useLocation(): { path: string; search: string; key: number } {
+/** Changes the query string in place (filters): no new history entry, no new page. */
+export function replaceQuery(values: Record<string, string | null | undefined>): void {
+  const params = new URLSearchParams(location.search);
+  for (const [key, value] of Object.entries(values)) {
+    if (value) params.set(key, value);
+    else params.delete(key);
+  }
+  const search = params.toString();
+  history.replaceState(null, "", `${location.pathname}${search ? `?${search}` : ""}`);
+  window.dispatchEvent(new Event(QUERY));
+}
+
+export interface Location {
+  path: string;
+  search: string;
+  /** One more on every navigation (not on a query change): a new page. */
+  key: number;
+}
+
+/** The current location; re-renders on navigate(), replaceQuery() and back/forward. */
+export function useLocation(): Location {
   const read = () => ({ path: location.pathname, search: location.search });
-  const [state, setState] = useState({ ...read(), key: 0 });
+  const [state, setState] = useState<Location>({ ...read(), key: 0 });
   useEffect(() => {
-    const update = () => setState((previous) => ({ ...read(), key: previous.key + 1 }));
-    window.addEventListener("popstate", update);
-    window.addEventListener(CHANGE, update);
+    const moved = () => setState((previous) => ({ ...read(), key: previous.key + 1 }));
+    const queried = () => setState((previous) => ({ ...read(), key: previous.key }));
+    window.addEventListener("popstate", moved);
+    window.addEventListener(NAVIGATE, moved);
+    window.addEventListener(QUERY, queried);
     // Same-origin links navigate in the app; modified clicks and new tabs behave as usual.
     const onClick = (event: MouseEvent) => {
       if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
@@ -73,8 +99,9 @@ export function useLocation(): { path: string; search: string; key: number } {
     };
     document.addEventListener("click", onClick);
     return () => {
-      window.removeEventListener("popstate", update);
-      window.removeEventListener(CHANGE, update);
+      window.removeEventListener("popstate", moved);
+      window.removeEventListener(NAVIGATE, moved);
+      window.removeEventListener(QUERY, queried);
       document.removeEventListener("click", onClick);
     };
   }, []);

@@ -1,6 +1,7 @@
 // The signed-in account: who you are, two-step sign-in (TOTP), sign out everywhere.
 import { useState } from "preact/hooks";
-import { ErrorAlert, PageTitle, Status, useAction } from "../common";
+import { ErrorAlert, PageTitle, Status } from "../components/feedback";
+import { useAction } from "../hooks";
 import { useServices } from "../context";
 
 export function Account() {
@@ -20,6 +21,7 @@ export function Account() {
       {!setup ? (
         <button
           type="button"
+          class="button"
           disabled={action.busy}
           onClick={() =>
             void action.run(async () => {
@@ -51,8 +53,8 @@ export function Account() {
           </p>
           <label for="totp-code">Code from your authenticator app</label>
           <input id="totp-code" inputMode="numeric" autoComplete="one-time-code" pattern="[0-9]{6}" required value={code} onInput={(e) => setCode((e.currentTarget as HTMLInputElement).value)} />
-          <button type="submit" disabled={action.busy}>Turn on two-step sign-in</button>
-          <button type="button" onClick={() => setSetup(null)}>Cancel</button>
+          <button type="submit" class="button button--primary" disabled={action.busy}>Turn on two-step sign-in</button>
+          <button type="button" class="button" onClick={() => setSetup(null)}>Cancel</button>
         </form>
       )}
       <Status message={message} />

@@ -1,8 +1,15 @@
-// The audit log (admins and owners): every change, newest first, paged.
-import type { AuditEvent } from "../../api/client";
-import { ErrorAlert, Loading, Pager, formatTime, useLoad, usePager } from "../common";
+// The audit log (admins and owners): every change, newest first, paged, in words: who did what
+// to which thing, and what changed from what to what.
+import { useRef } from "preact/hooks";
+import type { AuditEvent, Member, Role, Status } from "../../api/client";
+import { formatDate, formatTime } from "../../lib/dates";
+import { ROLE_LABEL, STATUS_LABEL, fieldLabel } from "../../lib/labels";
+import { ErrorAlert, Loading } from "../components/feedback";
+import { Pager } from "../components/pager";
+import { TableHead } from "../components/table";
 import { useServices } from "../context";
-import { memberName, type WorkspaceData } from "./workspace";
+import { useLoad, usePager } from "../hooks";
+import { memberName, type WorkspaceData } from "../workspace/data";
 
 export const ACTION_LABEL: Record<string, string> = {
   "workspace.created": "Created the workspace",
@@ -16,112 +23,134 @@ export const ACTION_LABEL: Record<string, string> = {
   "task.deleted": "Deleted a task",
 };
 
-function show(value: unknown): string {
-  if (value === null || value === undefined || value === "") return "—";
-  return typeof value === "string" ? value : JSON.stringify(value);
-}
-
-/** Names for the ids in a page of events: task titles and member emails, from the events
- * themselves where the target is gone, else from the current members. */
-interface Names {
-  task: Map<string, string>;
-  member: (id: string | null) => string;
-}
+const TARGET_LABEL = { workspace: "Workspace", member: "Member", task: "Task" } as const;
+const PEOPLE = new Set(["assignee_id", "created_by", "user_id", "actor_id"]);
+const LONG_TEXT = 160;
 
 function latest(change: unknown): unknown {
   return Array.isArray(change) ? (change[1] ?? change[0]) : change;
 }
 
-function names(events: AuditEvent[], data: WorkspaceData): Names {
-  const task = new Map<string, string>();
-  const emails = new Map<string, string>();
+/** Names for the targets and people of a page of events: the events' own labels first (an
+ * event stays readable after its target is gone), then what the events' changes say. */
+function namesOf(events: AuditEvent[]): { targets: Map<string, string>; people: Map<string, string> } {
+  const targets = new Map<string, string>();
+  const people = new Map<string, string>();
   for (const event of [...events].reverse()) {
-    const changes = (event.changes ?? {}) as Record<string, unknown>;
-    if (event.target.type === "task" && typeof latest(changes.title) === "string") task.set(event.target.id, latest(changes.title) as string);
-    if (event.target.type === "member" && typeof latest(changes.email) === "string") emails.set(event.target.id, latest(changes.email) as string);
+    const changes = event.changes ?? {};
+    const named = latest(changes.title ?? changes.email ?? changes.name);
+    if (event.target.label) targets.set(event.target.id, event.target.label);
+    else if (typeof named === "string" && !targets.has(event.target.id)) targets.set(event.target.id, named);
+    if (event.target.type === "member" && targets.has(event.target.id)) people.set(event.target.id, targets.get(event.target.id)!);
   }
-  return {
-    task,
-    member: (id) => (id && !data.members.some((m) => m.user_id === id) && emails.has(id) ? emails.get(id)! : memberName(data.members, id)),
-  };
+  return { targets, people };
 }
 
-const PEOPLE_FIELDS = new Set(["assignee_id", "created_by", "user_id"]);
+function valueText(field: string, value: unknown, who: (id: string | null) => string): string {
+  if (PEOPLE.has(field)) return who(typeof value === "string" ? value : null);
+  if (value === null || value === undefined) return field === "due_date" ? "No due date" : "none";
+  if (field === "status" && typeof value === "string") return STATUS_LABEL[value as Status] ?? value;
+  if (field === "role" && typeof value === "string") return ROLE_LABEL[value as Role] ?? value;
+  if (field === "due_date" && typeof value === "string") return formatDate(value);
+  if (typeof value !== "string") return JSON.stringify(value);
+  if (value === "") return "(empty)";
+  return value.length > LONG_TEXT ? `${value.slice(0, LONG_TEXT)}…` : value;
+}
 
-function Changes({ changes, who }: { changes: Record<string, unknown>; who: Names["member"] }) {
-  const entries = Object.entries(changes ?? {});
-  if (entries.length === 0) return <span class="muted">—</span>;
-  const value = (field: string, v: unknown) => (PEOPLE_FIELDS.has(field) && typeof v === "string" ? who(v) : show(v));
+function Changes({ event, who }: { event: AuditEvent; who: (id: string | null) => string }) {
+  const entries = Object.entries(event.changes ?? {});
+  if (entries.length === 0) return <span class="muted">No field changes</span>;
+  // A creation has only new values, a removal only old ones: show the one there is.
+  const created = event.action.endsWith(".created") || event.action === "member.added";
+  const removed = event.action.endsWith(".deleted") || event.action === "member.removed";
   return (
     <ul class="changes">
-      {entries.map(([field, change]) => (
-        <li key={field}>
-          <strong>{field}</strong>:{" "}
-          {Array.isArray(change) && change.length === 2 ? `${value(field, change[0])} → ${value(field, change[1])}` : value(field, change)}
-        </li>
-      ))}
+      {entries.map(([field, change]) => {
+        const pair = Array.isArray(change) && change.length === 2;
+        const before = pair ? change[0] : null;
+        const after = pair ? (removed ? change[0] : change[1]) : change;
+        return (
+          <li key={field}>
+            <span class="change-field">{fieldLabel(field)}</span>{" "}
+            {pair && !created && !removed && (
+              <>
+                <span class="change-old">{valueText(field, before, who)}</span> <span aria-hidden="true">→</span>
+                <span class="visually-hidden"> changed to</span>{" "}
+              </>
+            )}
+            <span class="change-new">{valueText(field, after, who)}</span>
+          </li>
+        );
+      })}
     </ul>
   );
 }
 
-function target(event: AuditEvent, known: Names): string {
-  switch (event.target.type) {
-    case "member":
-      return `Member ${known.member(event.target.id)}`;
-    case "task": {
-      const title = known.task.get(event.target.id);
-      return title ? `Task “${title}”` : `Task ${event.target.id}`;
-    }
-    default:
-      return "Workspace";
-  }
+function Row({ event, members, names }: { event: AuditEvent; members: Member[]; names: ReturnType<typeof namesOf> }) {
+  const who = (id: string | null) => memberName(members, id, names.people);
+  const type = event.target.type;
+  const label = type === "workspace" ? (event.target.label ?? "this workspace") : (names.targets.get(event.target.id) ?? (type === "task" ? "a task" : "a member"));
+  return (
+    <tr role="row">
+      <td role="cell" class="col-when">
+        <time dateTime={event.at}>{formatTime(event.at)}</time>
+      </td>
+      <td role="cell" class="col-who">
+        {who(event.actor_id)}
+      </td>
+      <td role="cell" class="col-what">
+        <span class="what">{ACTION_LABEL[event.action] ?? event.action.replace(/[._]/g, " ")}</span>
+        <span class="target">
+          {TARGET_LABEL[type] ?? type}: <span class="target-label">{label}</span>
+        </span>
+      </td>
+      <td role="cell" class="col-changes">
+        <Changes event={event} who={who} />
+      </td>
+    </tr>
+  );
 }
 
-export function AuditSection({ data }: { data: WorkspaceData }) {
+export function AuditPage({ data }: { data: WorkspaceData }) {
   const { api } = useServices();
   const pager = usePager(data.workspace.id);
-  const list = useLoad(() => api.audit(data.workspace.id, pager.cursor), [data.workspace.id, pager.cursor]);
-  const known = list.data ? names(list.data.items, data) : null;
+  const heading = useRef<HTMLHeadingElement>(null);
+  const list = useLoad(() => api.audit(data.workspace.id, pager.cursor), [data.workspace.id, pager.cursor], { fresh: true });
+  const names = list.data ? namesOf(list.data.items) : null;
   return (
     <div>
-      <h2>Audit log</h2>
+      <div class="list-head">
+        <h2 id="list-heading" tabIndex={-1} ref={heading}>
+          Audit log
+        </h2>
+        {list.loading && list.data && <Loading what="the audit log" />}
+      </div>
       {list.loading && !list.data && <Loading what="the audit log" />}
       <ErrorAlert error={list.error}>
-        <button type="button" onClick={list.reload}>Try again</button>
+        <button type="button" class="button" onClick={list.reload}>
+          Try again
+        </button>
       </ErrorAlert>
-      {list.data && list.data.items.length === 0 && <p>No events.</p>}
+      {list.data && list.data.items.length === 0 && <p class="empty">No events yet.</p>}
       {list.data && list.data.items.length > 0 && (
-        <table class="audit">
+        <table class={`audit-table${list.loading ? " is-stale" : ""}`} role="table" aria-busy={list.loading}>
           <caption class="visually-hidden">Audit events, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Who</th>
-              <th scope="col">What</th>
-              <th scope="col">Target</th>
-              <th scope="col">Changes</th>
-            </tr>
-          </thead>
-          <tbody>
+          <TableHead
+            columns={[
+              ["col-when", "When"],
+              ["col-who", "Who"],
+              ["col-what", "What"],
+              ["col-changes", "Changes"],
+            ]}
+          />
+          <tbody role="rowgroup">
             {list.data.items.map((event) => (
-              <tr key={event.id}>
-                <td>
-                  <time dateTime={event.at}>{formatTime(event.at)}</time>
-                </td>
-                <td>{memberName(data.members, event.actor_id)}</td>
-                <td>
-                  {ACTION_LABEL[event.action] ?? event.action} <span class="muted small">({event.action})</span>
-                </td>
-                <td>{target(event, known!)}</td>
-                <td>
-                  <Changes changes={event.changes} who={known!.member} />
-                </td>
-              </tr>
+              <Row key={event.id} event={event} members={data.members} names={names!} />
             ))}
           </tbody>
         </table>
       )}
-      <Pager label="Audit log" pageNumber={pager.pageNumber} nextCursor={list.data?.next_cursor} onNext={pager.next} onPrevious={pager.previous} />
+      <Pager label="Audit log" pager={pager} nextCursor={list.data?.next_cursor} heading={heading} />
     </div>
   );
 }

@@ -3,7 +3,8 @@ import { useState } from "preact/hooks";
 import { CognitoError } from "../../cognito/client";
 import type { SignInStep } from "../../cognito/auth";
 import { navigate } from "../router";
-import { ErrorAlert, PageTitle, Status, useAction } from "../common";
+import { ErrorAlert, PageTitle, Status } from "../components/feedback";
+import { useAction } from "../hooks";
 import { takeFlash, useServices } from "../context";
 
 const PASSWORD_HINT = "At least 12 characters, with upper- and lower-case letters, a number and a symbol.";
@@ -73,7 +74,7 @@ export function SignIn({ reason, after }: { reason?: string; after: string }) {
         >
           <label for="mfa-code">Code from your authenticator app</label>
           <input id="mfa-code" name="code" inputMode="numeric" autoComplete="one-time-code" pattern="[0-9]{6}" required value={code} onInput={(e) => setCode(value(e))} />
-          <button type="submit" disabled={busy}>
+          <button type="submit" class="button button--primary" disabled={busy}>
             {setup ? "Verify and sign in" : "Verify"}
           </button>
         </form>
@@ -100,7 +101,7 @@ export function SignIn({ reason, after }: { reason?: string; after: string }) {
           <label for="new-password">New password</label>
           <input id="new-password" type="password" autoComplete="new-password" aria-describedby="new-password-hint" required value={password} onInput={(e) => setPassword(value(e))} />
           <p id="new-password-hint" class="hint">{PASSWORD_HINT}</p>
-          <button type="submit" disabled={busy}>Set password and sign in</button>
+          <button type="submit" class="button button--primary" disabled={busy}>Set password and sign in</button>
         </form>
         <ErrorAlert error={error} />
       </section>
@@ -116,7 +117,7 @@ export function SignIn({ reason, after }: { reason?: string; after: string }) {
         <input id="signin-email" type="email" autoComplete="username" required value={email} onInput={(e) => setEmail(value(e))} />
         <label for="signin-password">Password</label>
         <input id="signin-password" type="password" autoComplete="current-password" required value={password} onInput={(e) => setPassword(value(e))} />
-        <button type="submit" disabled={busy}>
+        <button type="submit" class="button button--primary" disabled={busy}>
           {busy ? "Signing in…" : "Sign in"}
         </button>
       </form>
@@ -159,7 +160,7 @@ export function SignUp() {
         <label for="signup-password">Password</label>
         <input id="signup-password" type="password" autoComplete="new-password" aria-describedby="signup-password-hint" required minLength={12} value={password} onInput={(e) => setPassword(value(e))} />
         <p id="signup-password-hint" class="hint">{PASSWORD_HINT}</p>
-        <button type="submit" disabled={busy}>Create account</button>
+        <button type="submit" class="button button--primary" disabled={busy}>Create account</button>
       </form>
       <ErrorAlert error={error} />
       <p>
@@ -194,7 +195,7 @@ export function Confirm({ initialEmail }: { initialEmail: string }) {
         <input id="confirm-email" type="email" autoComplete="username" required value={email} onInput={(e) => setEmail(value(e))} />
         <label for="confirm-code">Confirmation code</label>
         <input id="confirm-code" inputMode="numeric" autoComplete="one-time-code" required value={code} onInput={(e) => setCode(value(e))} />
-        <button type="submit" disabled={busy}>Confirm</button>
+        <button type="submit" class="button button--primary" disabled={busy}>Confirm</button>
       </form>
       <p>
         <button
@@ -240,7 +241,7 @@ export function Forgot() {
         >
           <label for="forgot-email">Email</label>
           <input id="forgot-email" type="email" autoComplete="username" required value={email} onInput={(e) => setEmail(value(e))} />
-          <button type="submit" disabled={busy}>Send a reset code</button>
+          <button type="submit" class="button button--primary" disabled={busy}>Send a reset code</button>
         </form>
       ) : (
         <form
@@ -259,7 +260,7 @@ export function Forgot() {
           <label for="reset-password">New password</label>
           <input id="reset-password" type="password" autoComplete="new-password" aria-describedby="reset-password-hint" required value={password} onInput={(e) => setPassword(value(e))} />
           <p id="reset-password-hint" class="hint">{PASSWORD_HINT}</p>
-          <button type="submit" disabled={busy}>Set new password</button>
+          <button type="submit" class="button button--primary" disabled={busy}>Set new password</button>
         </form>
       )}
       <ErrorAlert error={error} />
