@@ -13,7 +13,7 @@ UV := $(TOOLS)/uv/bin/uv
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help setup dev test lint test-unit test-integration test-infra bench profile soak frontend-build test-frontend test-e2e lighthouse sbom audit stateful
+.PHONY: help setup dev test lint test-unit test-integration test-infra bench profile soak frontend-build test-frontend test-e2e lighthouse sbom audit stateful audit-verify
 
 help:
 	@echo "make dev    set up and start the whole stack locally (emulator, resources, API, app)"
@@ -143,3 +143,14 @@ profile: setup $(WRK)
 # Five minutes of mixed load on the local stack: no error, RSS growth under 10%.
 soak: setup $(WRK)
 	$(PY) -m bench.soak
+
+# The audit archive's hash chain (docs/stream-processing.md): the running local stack's by default
+# (AUDIT_ENV picks another local environment); with AUDIT_BUCKET, a bucket in AWS, e.g.
+#   make audit-verify AUDIT_BUCKET=teamtasks-prod-audit-archive-<account>-<region> AUDIT_TABLE=teamtasks-prod-tasks
+AUDIT_ENV ?= local
+audit-verify: setup
+ifdef AUDIT_BUCKET
+	$(PY) lambdas/audit_archive/audit_chain.py --bucket $(AUDIT_BUCKET) $(if $(AUDIT_TABLE),--table $(AUDIT_TABLE))
+else
+	$(PY) -m devstack.stream_poller verify --env $(AUDIT_ENV)
+endif

@@ -60,6 +60,7 @@ def main() -> int:
         stack.stop()
         return 1
     frontend = "the browser app" if options.frontend_dir else "no browser app (npm build missing)"
+    archive = ", ".join(stack.stream_setup.buckets.values()) if stack.stream_setup else "none"
     print(
         f"""
 Ready in {time.monotonic() - started:.1f}s.
@@ -67,6 +68,8 @@ Ready in {time.monotonic() - started:.1f}s.
   App:        {options.api_url}/   ({frontend})
   API:        {options.api_url}/api/v1   docs: {options.api_url}/api/docs
   Emulator:   {options.endpoint}   (user pool {stack.user_pool_id})
+  Stream:     purge and audit archive running locally; archive s3://{archive}
+              (make audit-verify checks its hash chain)
   Demo user:  {DEMO_EMAIL} / {DEMO_PASSWORD}
 
 Press Ctrl-C to stop.

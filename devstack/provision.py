@@ -59,6 +59,13 @@ NOT_NEEDED_LOCALLY: dict[str, str] = {
     "AWS::CloudWatch::Alarm": "alarms are not evaluated locally; their metrics and thresholds "
     "are asserted in tests/infra",
     "AWS::CloudWatch::Dashboard": "a view in the AWS console only",
+    "AWS::Lambda::EventSourceMapping": "devstack/stream_poller.py reads the emulator's stream "
+    "and calls the stream functions' handlers with the mappings' filters and batch sizes",
+    "AWS::SQS::Queue": "the stream functions' dead-letter queue; the local poller logs a batch "
+    "it gives up on instead",
+    "AWS::SQS::QueuePolicy": "belongs to the dead-letter queue",
+    "AWS::EC2::SecurityGroup": "the stream functions' network; locally their handlers run in "
+    "the devstack process",
 }
 
 
@@ -128,7 +135,13 @@ class LocalProvisioner:
         resolver = self._resolver(template, parameters, stack_name, result)
         body = {
             "AWSTemplateFormatVersion": "2010-09-09",
-            "Parameters": template.get("Parameters", {}),
+            # Parameters without a value here (the VPC's, which Copilot passes from the
+            # environment stack) belong to resources that are not deployed locally.
+            "Parameters": {
+                name: spec
+                for name, spec in (template.get("Parameters") or {}).items()
+                if "Default" in spec or name in parameters
+            },
             "Conditions": template.get("Conditions", {}),
             "Resources": {
                 logical_id: _for_emulator(resource, resolver)

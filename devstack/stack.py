@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from devstack import emulator
+from devstack import emulator, stream_poller
 from devstack.provision import LocalProvisioner, Provisioned
 from devstack.templates import ROOT
 
@@ -50,6 +50,8 @@ class LocalStack:
         self.progress = progress
         self.session = session or emulator.EndpointSession(options.endpoint, options.region)
         self.provisioned: Provisioned | None = None
+        self.stream_setup: stream_poller.StreamSetup | None = None
+        self.streams: stream_poller.LocalStreams | None = None
         self._emulator: subprocess.Popen[bytes] | None = None
         self._api: subprocess.Popen[bytes] | None = None
 
@@ -81,6 +83,13 @@ class LocalStack:
             self.session, app=self.options.app, env=self.options.env, progress=self.progress
         )
         self.provisioned = provisioner.run()
+        self.progress("Audit archive bucket and the stream functions' mappings")
+        self.stream_setup = stream_poller.provision(
+            self.session,
+            app=self.options.app,
+            env=self.options.env,
+            resources=self.provisioned.resources,
+        )
         return self.provisioned
 
     @property
@@ -130,6 +139,11 @@ class LocalStack:
         if options.api_log is not None:
             options.api_log.parent.mkdir(parents=True, exist_ok=True)
             output = options.api_log.open("ab")
+        if self.stream_setup is not None and self.streams is None:
+            # Before the API: the pollers read the stream from its end as they start. The
+            # stream functions' logs go where the API's go.
+            stream_output = options.api_log.open("a") if options.api_log is not None else None
+            self.streams = stream_poller.start(self.session, self.stream_setup, stream_output)
         self._api = subprocess.Popen(
             [
                 sys.executable,
@@ -171,6 +185,9 @@ class LocalStack:
             time.sleep(0.5)
 
     def stop(self) -> None:
+        if self.streams is not None:
+            self.streams.stop()
+            self.streams = None
         for process in (self._api, self._emulator):
             if process is None or process.poll() is not None:
                 continue

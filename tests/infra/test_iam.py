@@ -17,6 +17,11 @@ NO_RESOURCE_LEVEL = {
     "cloudformation:ListExports",
     "cloudfront:ListDistributions",
     "elasticloadbalancing:DescribeRules",
+    # What a function in a VPC needs to manage its network interfaces, and what Lambda checks a
+    # stream's mapping for (stream*.yml).
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+    "dynamodb:ListStreams",
 }
 # Every optional part present: the load balancer, the distribution, Copilot's manager role.
 DEPLOYED = {
@@ -186,6 +191,8 @@ def test_the_data_key_names_each_user_and_the_account_only_administers():
         f"{role}cursor-rotation",
         f"{role}origin-rotation",
         f"{role}data-break-glass",
+        f"{role}stream-purge",
+        f"{role}audit-archive",
     }
     assert users[f"{role}api-task"]["Action"] == ["kms:Decrypt"]
     assert users[f"{role}data-break-glass"]["Condition"]["StringEquals"]["kms:ViaService"] == (

@@ -136,6 +136,13 @@ class _Physical(dict):
                 "Arn": prefix.format("wafv2")
                 + f"regional/webacl/{self._name('Name', logical)}/1a2b",
             },
+            "AWS::SQS::Queue": lambda: {
+                "Ref": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/"
+                + (name := self._name("QueueName", logical)),
+                "Arn": prefix.format("sqs") + name,
+                "QueueName": name,
+            },
+            "AWS::EC2::SecurityGroup": lambda: {"GroupId": "sg-0123456789abcdef0"},
             "AWS::CloudFront::Distribution": lambda: {"Ref": "E2EXAMPLE1"},
             "AWS::ElasticLoadBalancingV2::LoadBalancer": lambda: {
                 "Ref": prefix.format("elasticloadbalancing")

@@ -29,8 +29,8 @@ def test_every_resource_type_is_created_locally_or_listed_as_not_needed(folder):
 
 
 def test_a_new_type_would_be_caught():
-    template = {"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}}
-    assert unhandled_types(template) == {"AWS::SQS::Queue"}
+    template = {"Resources": {"Job": {"Type": "AWS::Glue::Job"}}}
+    assert unhandled_types(template) == {"AWS::Glue::Job"}
 
 
 def test_provisioning_yields_exactly_the_variables_the_service_reads(aws):

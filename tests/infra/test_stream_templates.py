@@ -1,0 +1,489 @@
+"""The stream functions' templates (addons/environment/stream*.yml), read as Copilot merges them
+and evaluated per environment: the mappings and their filters, the dead-letter queue, the
+alarms, the roles, the network, Object Lock; and the code Copilot would zip for each function.
+cfn-lint and checkov run over the same merged template in test_linters.py."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.storage import keys
+from tests.infra import support
+
+ENV = support.merged(support.ENVIRONMENT_ADDONS)
+RESOURCES = ENV["Resources"]
+FUNCTIONS = {
+    "PurgeFunction": "PurgeEventSourceMapping",
+    "ArchiveFunction": "ArchiveEventSourceMapping",
+}
+ROLES = {"PurgeFunction": "PurgeRole", "ArchiveFunction": "ArchiveRole"}
+POLICIES = {"PurgeFunction": "PurgePolicy", "ArchiveFunction": "ArchivePolicy"}
+ALARM_TOPIC = [{"Ref": "AlarmTopic"}]
+# What the Lambda runtime and the Powertools layer provide besides the function's own files.
+RUNTIME_PACKAGES = {"boto3", "botocore", "aws_lambda_powertools"}
+
+
+def resolved(value: Any, env: str = "prod", **parameters: str) -> Any:
+    return support.resolver(ENV, env, **parameters).resolve(value)
+
+
+def properties(logical_id: str) -> dict[str, Any]:
+    return RESOURCES[logical_id]["Properties"]
+
+
+def statements(function: str) -> dict[str, dict[str, Any]]:
+    document = properties(POLICIES[function])["PolicyDocument"]
+    return {s["Sid"]: s for s in document["Statement"]}
+
+
+def listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+# -- delivery ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_each_function_has_one_mapping_on_the_tables_stream_with_the_delivery_care(function):
+    mappings = [
+        m
+        for m in support.resources_of(ENV, "AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["FunctionName"] == {"Ref": function}
+    ]
+    (mapping,) = mappings
+    p = mapping["Properties"]
+    assert p["EventSourceArn"] == {"Fn::GetAtt": ["TasksTable", "StreamArn"]}
+    assert p["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert p["BisectBatchOnFunctionError"] is True
+    # Retries end: after a bounded number of attempts, and before the stream drops the
+    # records (24 hours), so that the dead-letter queue's description can still be re-driven.
+    assert 1 <= p["MaximumRetryAttempts"] <= 100
+    assert 60 <= p["MaximumRecordAgeInSeconds"] < 24 * 3600
+    assert p["DestinationConfig"] == {
+        "OnFailure": {"Destination": {"Fn::GetAtt": ["StreamDeadLetterQueue", "Arn"]}}
+    }
+    # One invocation per shard at a time: a workspace's events reach the archive in order.
+    assert p["ParallelizationFactor"] == 1
+    assert p["StartingPosition"] == "TRIM_HORIZON"
+    # Lambda checks the role's stream permissions when it creates the mapping.
+    assert mapping["DependsOn"] == POLICIES[function]
+
+
+def patterns(mapping: str) -> list[dict[str, Any]]:
+    return [json.loads(f["Pattern"]) for f in properties(mapping)["FilterCriteria"]["Filters"]]
+
+
+def test_the_purge_gets_only_the_deletion_of_a_workspace():
+    (pattern,) = patterns("PurgeEventSourceMapping")
+    workspace = keys.workspace_key("X")
+    assert pattern == {
+        "eventName": ["MODIFY"],
+        "dynamodb": {
+            "Keys": {
+                "PK": {"S": [{"prefix": workspace["PK"].removesuffix("X")}]},
+                "SK": {"S": [workspace["SK"]]},
+            },
+            "OldImage": {"deleted": {"BOOL": [False]}},
+            "NewImage": {"deleted": {"BOOL": [True]}},
+        },
+    }
+
+
+def test_the_archive_gets_only_new_audit_events():
+    (pattern,) = patterns("ArchiveEventSourceMapping")
+    assert pattern == {
+        "eventName": ["INSERT"],
+        "dynamodb": {"Keys": {"PK": {"S": [{"prefix": keys.audit_pk("X").removesuffix("X")}]}}},
+    }
+
+
+def test_the_dead_letter_queue_is_encrypted_with_a_cmk_tls_only_and_watched():
+    queue = properties("StreamDeadLetterQueue")
+    assert queue["KmsMasterKeyId"] == {"Ref": "StreamKey"}
+    assert RESOURCES["StreamKey"]["Type"] == "AWS::KMS::Key"
+    assert queue["MessageRetentionPeriod"] == 14 * 24 * 3600
+    (deny,) = properties("StreamDeadLetterQueuePolicy")["PolicyDocument"]["Statement"]
+    assert (deny["Effect"], deny["Condition"]) == ("Deny", {"Bool": {"aws:SecureTransport": False}})
+    alarm = properties("StreamDeadLetterAlarm")
+    assert (alarm["Namespace"], alarm["MetricName"]) == (
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+    )
+    assert alarm["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["StreamDeadLetterQueue", "QueueName"]}}
+    ]
+    assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("GreaterThanThreshold", 0)
+    assert alarm["AlarmActions"] == ALARM_TOPIC
+
+
+def metric_stats(alarm: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        m["MetricStat"]["Metric"]["MetricName"]: m["MetricStat"]["Metric"]
+        for m in alarm["Properties"].get("Metrics", [])
+        if "MetricStat" in m
+    }
+
+
+@pytest.mark.parametrize(
+    "function,service,failures",
+    [
+        ("PurgeFunction", "stream-purge", "PurgeFailures"),
+        ("ArchiveFunction", "audit-archive", "AuditArchiveFailures"),
+    ],
+)
+def test_each_function_has_an_errors_alarm_that_counts_failed_records_too(
+    function, service, failures
+):
+    (alarm,) = [
+        a
+        for a in support.resources_of(ENV, "AWS::CloudWatch::Alarm").values()
+        if {"Name": "FunctionName", "Value": {"Ref": function}}
+        in metric_stats(a).get("Errors", {}).get("Dimensions", [])
+    ]
+    own = metric_stats(alarm)[failures]
+    assert (own["Namespace"], own["Dimensions"]) == (
+        "TeamTasks",
+        [{"Name": "service", "Value": service}],
+    )
+    # The handler emits that metric, with that service name.
+    source = handler_path(function).read_text()
+    assert f'name="{failures}"' in source and f'SERVICE = "{service}"' in source
+    assert alarm["Properties"]["Threshold"] == 0
+    assert alarm["Properties"]["AlarmActions"] == ALARM_TOPIC
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_each_function_has_an_iterator_age_alarm(function):
+    (alarm,) = [
+        a
+        for a in support.resources_of(ENV, "AWS::CloudWatch::Alarm").values()
+        if "IteratorAge" in metric_stats(a)
+        and metric_stats(a)["IteratorAge"]["Dimensions"]
+        == [{"Name": "FunctionName", "Value": {"Ref": function}}]
+    ]
+    assert alarm["Properties"]["Threshold"] == {"Ref": "StreamIteratorAgeAlarmSeconds"}
+    (seconds,) = [m for m in alarm["Properties"]["Metrics"] if m.get("ReturnData")]
+    assert seconds["Expression"] == "age / 1000"
+    assert alarm["Properties"]["AlarmActions"] == ALARM_TOPIC
+
+
+# -- the functions -------------------------------------------------------------------------
+
+
+def handler_path(function: str) -> Path:
+    p = properties(function)
+    module, _ = p["Handler"].split(".")
+    return support.ROOT / p["Code"] / f"{module}.py"
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_each_function_runs_its_handler_with_powertools_tracing_and_its_log_group(function):
+    p = properties(function)
+    _, name = p["Handler"].split(".")
+    assert f"def {name}(" in handler_path(function).read_text()
+    assert p["Runtime"] == "python3.13"
+    assert p["TracingConfig"] == {"Mode": "Active"}
+    (layer,) = resolved(p["Layers"], PowertoolsLayerVersion="27")
+    assert layer == (
+        "arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-x86_64:27"
+    )
+    group = properties(p["LoggingConfig"]["LogGroup"]["Ref"])
+    assert resolved(group["LogGroupName"]) == "/aws/lambda/" + resolved(p["FunctionName"])
+    assert group["KmsKeyId"] == {"Fn::GetAtt": ["DataKey", "Arn"]}
+    # The role may create the function's network interfaces before the function exists.
+    assert RESOURCES[function]["DependsOn"] == POLICIES[function]
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_each_function_gets_exactly_the_settings_its_handler_reads(function):
+    source = handler_path(function).read_text()
+    read = set(re.findall(r'environ\["([A-Z_]+)"\]', source))
+    assert read, "no setting found"
+    given = set(properties(function)["Environment"]["Variables"]) - {"POWERTOOLS_LOG_LEVEL"}
+    assert given == read
+
+
+@pytest.mark.parametrize(
+    "function,parameter,default",
+    [
+        ("PurgeFunction", "PurgeReservedConcurrency", 2),
+        ("ArchiveFunction", "ArchiveReservedConcurrency", 4),
+        ("CursorRotationFunction", "RotationReservedConcurrency", 1),
+        ("OriginRotationFunction", "RotationReservedConcurrency", 1),
+    ],
+)
+def test_concurrency_is_reserved_unless_the_account_cannot(function, parameter, default):
+    assert ENV["Parameters"][parameter]["Default"] == default
+    concurrency = {"Reserved": properties(function)["ReservedConcurrentExecutions"]}
+    assert resolved(concurrency) == {"Reserved": str(default)}
+    assert resolved(concurrency, **{parameter: "0"}) == {}
+
+
+IN_THE_VPC = ["ArchiveFunction", "CursorRotationFunction", "PurgeFunction"]
+
+
+def test_every_function_but_the_origin_rotation_runs_in_the_vpc():
+    """The origin header's rotation runs when the environment is created, before Copilot adds
+    the NAT gateways: it joins the others once the environment has VPC endpoints."""
+    functions = support.resources_of(ENV, "AWS::Lambda::Function")
+    assert sorted(f for f, r in functions.items() if "VpcConfig" in r["Properties"]) == IN_THE_VPC
+    assert sorted(set(functions) - set(IN_THE_VPC)) == ["OriginRotationFunction"]
+    assert properties("OriginVerifySecretRotation")["RotateImmediatelyOnUpdate"] is True
+    assert properties("CursorSigningSecretRotation")["RotateImmediatelyOnUpdate"] is False
+
+
+@pytest.mark.parametrize("function", IN_THE_VPC)
+def test_every_function_runs_in_the_private_subnets_behind_a_closed_security_group(function):
+    assert properties(function)["VpcConfig"] == {
+        "SubnetIds": {"Ref": "PrivateSubnets"},
+        "SecurityGroupIds": [{"Fn::GetAtt": ["PrivateFunctionsSecurityGroup", "GroupId"]}],
+    }
+    group = properties("PrivateFunctionsSecurityGroup")
+    assert "SecurityGroupIngress" not in group
+    assert [
+        (r["IpProtocol"], r["FromPort"], r["ToPort"]) for r in group["SecurityGroupEgress"]
+    ] == [("tcp", 443, 443)]
+    assert group["VpcId"] == {"Ref": "VpcId"}
+    # Its role may manage network interfaces (only), and has that before the function exists.
+    (policy,) = [
+        logical_id
+        for logical_id, resource in support.resources_of(ENV, "AWS::IAM::ManagedPolicy").items()
+        if resource["Properties"]["Roles"]
+        == [{"Ref": properties(function)["Role"]["Fn::GetAtt"][0]}]
+    ]
+    assert RESOURCES[function]["DependsOn"] == policy
+    document = properties(policy)["PolicyDocument"]
+    by_sid = {s["Sid"]: s for s in document["Statement"] if isinstance(s, dict) and "Sid" in s}
+    interfaces = by_sid["NetworkInterfacesInThePrivateSubnets"]
+    assert set(interfaces["Action"]) == {
+        "ec2:CreateNetworkInterface",
+        "ec2:DeleteNetworkInterface",
+        "ec2:AssignPrivateIpAddresses",
+        "ec2:UnassignPrivateIpAddresses",
+    }
+    assert all(
+        r["Fn::Sub"].startswith("arn:${AWS::Partition}:ec2:") for r in interfaces["Resource"]
+    )
+
+
+def test_the_environment_stack_hands_in_copilots_vpc_and_private_subnets():
+    given = support.load_yaml_cfn(support.ENVIRONMENT_ADDONS / "addons.parameters.yml")[
+        "Parameters"
+    ]
+    assert given["VpcId"] == {"Ref": "VPC"}
+    assert given["PrivateSubnets"] == {
+        "Fn::Join": [",", [{"Ref": "PrivateSubnet1"}, {"Ref": "PrivateSubnet2"}]]
+    }
+    assert ENV["Parameters"]["PrivateSubnets"]["Type"] == "List<AWS::EC2::Subnet::Id>"
+
+
+# -- least privilege -----------------------------------------------------------------------
+
+DYNAMODB_CALLS = {
+    "get_item": "dynamodb:GetItem",
+    "put_item": "dynamodb:PutItem",
+    "query": "dynamodb:Query",
+    "delete_item": "dynamodb:DeleteItem",
+    "batch_write_item": "dynamodb:BatchWriteItem",
+    "update_item": "dynamodb:UpdateItem",
+    "scan": "dynamodb:Scan",
+}
+STREAM_ACTIONS = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"}
+
+
+def dynamodb_calls(function: str) -> set[str]:
+    folder = handler_path(function).parent
+    found = set()
+    for path in folder.glob("*.py"):
+        found |= set(re.findall(r"self\.dynamodb\.(\w+)\(", path.read_text()))
+    return {DYNAMODB_CALLS[call] for call in found}
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_each_role_is_its_functions_own_and_trusted_by_lambda_only(function):
+    role = RESOURCES[ROLES[function]]
+    assert properties(function)["Role"] == {"Fn::GetAtt": [ROLES[function], "Arn"]}
+    assert properties(POLICIES[function])["Roles"] == [{"Ref": ROLES[function]}]
+    (trust,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "lambda.amazonaws.com"}
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+
+
+@pytest.mark.parametrize(
+    "function,leading_keys", [("PurgeFunction", "WS#*"), ("ArchiveFunction", "ARCHIVE#*")]
+)
+def test_each_role_gets_the_table_actions_its_code_calls_on_its_own_keys_only(
+    function, leading_keys
+):
+    by_sid = statements(function)
+    table = [s for s in by_sid.values() if s["Resource"] == {"Fn::GetAtt": ["TasksTable", "Arn"]}]
+    (items,) = table
+    assert set(listed(items["Action"])) == dynamodb_calls(function)
+    assert "dynamodb:Scan" not in listed(items["Action"])
+    assert items["Condition"] == {
+        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [leading_keys]}
+    }
+    stream = by_sid["ReadTheTablesStream"]
+    assert set(stream["Action"]) == STREAM_ACTIONS
+    assert stream["Resource"] == {"Fn::Sub": "${TasksTable.Arn}/stream/*"}
+    assert by_sid["ListStreams"]["Action"] == ["dynamodb:ListStreams"]
+    # No statement grants a DynamoDB action on anything else.
+    for statement in by_sid.values():
+        if any(a.startswith("dynamodb:") for a in listed(statement["Action"])):
+            assert statement in (items, stream, by_sid["ListStreams"])
+
+
+def test_the_purge_keys_never_reach_the_audit_events_or_the_archive_heads():
+    assert not keys.audit_pk("X").startswith("WS#")
+    assert keys.workspace_pk("X").startswith("WS#")
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_each_role_uses_the_keys_through_their_services_only(function):
+    for statement in statements(function).values():
+        if not any(a.startswith("kms:") for a in listed(statement["Action"])):
+            continue
+        services = statement["Condition"]["StringEquals"]["kms:ViaService"]
+        assert services["Fn::Sub"].split(".")[0] in {"dynamodb", "sqs", "s3"}
+        assert statement["Resource"] in (
+            {"Fn::GetAtt": ["DataKey", "Arn"]},
+            {"Fn::GetAtt": ["StreamKey", "Arn"]},
+        )
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_the_data_keys_policy_names_each_role_for_dynamodb_only(function):
+    role_name = resolved(properties(ROLES[function])["RoleName"])
+    policy = resolved(properties("DataKey")["KeyPolicy"], CloudFrontDistributionId="E2EXAMPLE")
+    (statement,) = [
+        s
+        for s in policy["Statement"]
+        if f"arn:aws:iam::111122223333:role/{role_name}"
+        in listed(s.get("Condition", {}).get("ArnEquals", {}).get("aws:PrincipalArn"))
+    ]
+    assert statement["Action"] == ["kms:Decrypt"]
+    assert statement["Condition"]["StringEquals"] == {
+        "kms:ViaService": "dynamodb.eu-west-1.amazonaws.com"
+    }
+
+
+def test_the_archive_writes_its_prefix_only_and_encrypts_for_its_bucket_only():
+    by_sid = statements("ArchiveFunction")
+    write = by_sid["WriteAndReadTheArchive"]
+    assert set(write["Action"]) == {"s3:PutObject", "s3:GetObject"}
+    assert write["Resource"] == {"Fn::Sub": "${AuditArchiveBucket.Arn}/audit/*"}
+    listing = by_sid["FindAChainsNewestObject"]
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["audit/*"]}}
+    encrypt = by_sid["EncryptTheArchiveThroughS3"]
+    assert encrypt["Condition"]["StringEquals"]["kms:EncryptionContext:aws:s3:arn"] == {
+        "Fn::GetAtt": ["AuditArchiveBucket", "Arn"]
+    }
+    assert "s3:" not in json.dumps(statements("PurgeFunction"))
+
+
+# -- the archive bucket --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "env,retention",
+    [
+        ("prod", {"Mode": "COMPLIANCE", "Years": "7"}),
+        ("staging", {"Mode": "GOVERNANCE", "Days": "30"}),
+        ("dev", {"Mode": "GOVERNANCE", "Days": "30"}),
+    ],
+)
+def test_the_archive_is_object_locked_compliance_in_prod_governance_elsewhere(env, retention):
+    bucket = resolved(properties("AuditArchiveBucket"), env)
+    assert bucket["ObjectLockEnabled"] is True
+    assert bucket["ObjectLockConfiguration"] == {
+        "ObjectLockEnabled": "Enabled",
+        "Rule": {"DefaultRetention": retention},
+    }
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    (rule,) = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "aws:kms",
+        "KMSMasterKeyID": "getatt:StreamKey.Arn",
+    }
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+
+
+@pytest.mark.parametrize("env", support.ENVIRONMENTS)
+def test_only_the_archive_function_writes_and_in_prod_nothing_is_deleted(env):
+    policy = resolved(properties("AuditArchiveBucketPolicy")["PolicyDocument"], env)
+    by_sid = {s["Sid"]: s for s in policy["Statement"]}
+    assert by_sid["TlsOnly"]["Condition"] == {"Bool": {"aws:SecureTransport": False}}
+    writers = by_sid["OnlyTheArchiveFunctionWrites"]
+    role = resolved(properties("ArchiveRole")["RoleName"], env)
+    assert (writers["Effect"], writers["Action"]) == ("Deny", "s3:PutObject")
+    assert writers["Condition"] == {
+        "ArnNotEquals": {"aws:PrincipalArn": f"arn:aws:iam::111122223333:role/{role}"}
+    }
+    assert ("NothingIsDeletedInProduction" in by_sid) is (env == "prod")
+
+
+def test_the_stream_key_rotates_and_is_kept_outside_dev():
+    key = RESOURCES["StreamKey"]
+    assert key["Properties"]["EnableKeyRotation"] is True
+    assert resolved(key["DeletionPolicy"], "prod") == "Retain"
+    assert resolved(key["DeletionPolicy"], "dev") == "Delete"
+
+
+# -- what Copilot uploads ------------------------------------------------------------------
+
+
+def copilot_zip(folder: Path, destination: Path) -> Path:
+    """The function's code as Copilot packages it: every file of the folder, paths relative
+    to it (internal/pkg/addon/package.go walks the folder and zips what it finds)."""
+    archive = destination / f"{folder.name}.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                zipped.write(path, path.relative_to(folder))
+    return archive
+
+
+def imported_modules(source: str) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_the_zip_copilot_uploads_needs_only_the_runtime_and_the_powertools_layer(
+    function, tmp_path
+):
+    folder = support.ROOT / properties(function)["Code"]
+    extracted = tmp_path / "task"
+    with zipfile.ZipFile(copilot_zip(folder, tmp_path)) as zipped:
+        zipped.extractall(extracted)
+    sources = {p.stem: p.read_text() for p in extracted.glob("*.py")}
+    own = set(sources)
+    for name, source in sources.items():
+        outside = imported_modules(source) - own - set(sys.stdlib_module_names) - RUNTIME_PACKAGES
+        assert outside == set(), f"{name}.py imports {outside}, which the function would not have"
+    # And it imports as the runtime imports it: from the task folder, nothing of the repository.
+    module, name = properties(function)["Handler"].split(".")
+    check = f"import sys; sys.path.insert(0, {str(extracted)!r}); import {module}; {module}.{name}"
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", check],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"AWS_DEFAULT_REGION": "eu-west-1", "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 0, result.stderr

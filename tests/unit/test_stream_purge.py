@@ -1,0 +1,471 @@
+"""The purge function against moto in-process, with the records the table's stream really
+carries: the service's own domain code writes (and deletes) the workspaces, the stream is read
+with GetRecords, the mapping's filter from the template picks the records, and the handler is
+the file the template names, called as Lambda calls it (devstack/stream_poller.py)."""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+import boto3
+import pytest
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+from botocore.exceptions import ClientError
+from moto import mock_aws
+from moto.dynamodb import models as dynamodb_models
+
+from app.aws.clients import AwsClients
+from app.aws.directory import DirectoryUser
+from app.config import Settings
+from app.domain import errors
+from app.domain.audit import AuditRecorder
+from app.domain.members import Members
+from app.domain.tasks import Tasks
+from app.domain.workspaces import Workspaces
+from app.storage import keys, writes
+from app.storage.records import Task, serialize, task_due_entry_item, task_item
+from app.storage.table import Store
+from devstack import stream_poller
+from devstack.moto_server import _conditions_first
+from devstack.stack import LocalStack, StackOptions
+
+REGION = "us-east-1"
+
+
+class Directory:
+    """The user pool is not what these tests are about: every user exists, with this email."""
+
+    def email_of(self, user_id: str) -> str:
+        return f"{user_id}@example.com"
+
+    def find_confirmed(self, email: str) -> DirectoryUser:
+        return DirectoryUser(user_id=email.split("@", maxsplit=1)[0], email=email)
+
+
+@contextmanager
+def local_stack():
+    """moto in-process, provisioned by the local stack from the templates."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AWS_ACCESS_KEY_ID", "testing")
+        patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        patch.setenv("AWS_DEFAULT_REGION", REGION)
+        for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+            patch.delenv(name, raising=False)
+        # The local emulator's transactions (devstack/moto_server.py): stock moto copies the
+        # whole table for every part of a transaction, which a thousand items make slow.
+        patch.setattr(dynamodb_models.DynamoDBBackend, "transact_write_items", _conditions_first)
+        with mock_aws():
+            session = boto3.session.Session(region_name=REGION)
+            stack = LocalStack(
+                StackOptions(app="unit", env="t", region=REGION),
+                session=session,
+                progress=lambda _message: None,
+            )
+            stack.provision()
+            yield stack
+
+
+def service_for(local: LocalStack) -> SimpleNamespace:
+    """The service's domain code, writing to the local stack's table."""
+    settings = Settings.from_env({**local.provisioned.service_environment, "AWS_REGION": REGION})
+    store = Store(AwsClients(settings), settings.tasks_table_name)
+    audit = AuditRecorder(retention_days=30)
+    return SimpleNamespace(
+        table=settings.tasks_table_name,
+        dynamodb=local.session.client("dynamodb"),
+        workspaces=Workspaces(store, Directory(), audit),
+        members=Members(store, Directory(), audit),
+        tasks=Tasks(store, audit),
+    )
+
+
+@pytest.fixture(scope="module")
+def local():
+    # One per module: each test makes its own workspaces and reads the stream from its start.
+    with local_stack() as stack:
+        yield stack
+
+
+@pytest.fixture
+def service(local):
+    return service_for(local)
+
+
+@dataclass
+class Function:
+    """A stream function as its mapping delivers to it."""
+
+    mapping: stream_poller.StreamMapping
+    module: Any
+    handler: Any
+    runtime: Any
+    reader: stream_poller.StreamReader
+
+    def records(self) -> list[dict[str, Any]]:
+        """The records the stream has now that the mapping's filter lets through."""
+        return [r for r in self.reader.read() if self.mapping.matches(r)]
+
+    def read_from_now_on(self) -> None:
+        # Skips what the stream holds (moto takes seconds to serialise a thousand records).
+        self.reader = stream_poller.StreamReader(self.reader._streams, self.mapping.stream_arn)
+
+    def invoke(self, records, *, runtime=None, timeout_s=None) -> dict:
+        context = stream_poller.LocalContext(
+            self.mapping.function_name,
+            self.mapping.memory_mb,
+            timeout_s if timeout_s is not None else self.mapping.timeout_s,
+        )
+        event = stream_poller.lambda_event(records)
+        return self.handler(event, context, runtime=runtime or self.runtime)
+
+
+def function(local, name: str) -> Function:
+    (mapping,) = [m for m in local.stream_setup.mappings if m.name == name]
+    module, handler = stream_poller.load_handler(mapping)
+    runtime = module.from_environment({**mapping.environment, "AWS_REGION": REGION}, local.session)
+    reader = stream_poller.StreamReader(
+        stream_poller.streams_client(local.session), mapping.stream_arn
+    )
+    return Function(mapping, module, handler, runtime, reader)
+
+
+@pytest.fixture
+def purge(local) -> Function:
+    return function(local, "PurgeEventSourceMapping")
+
+
+def partition(service, pk: str) -> list[dict]:
+    """Every item of a partition, by key query (strongly consistent)."""
+    paginator = service.dynamodb.get_paginator("query")
+    items = []
+    for page in paginator.paginate(
+        TableName=service.table,
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": pk}},
+        ConsistentRead=True,
+    ):
+        items.extend(page["Items"])
+    return items
+
+
+def workspace_with_items(service, tasks: int = 3, seeded: int = 0) -> str:
+    """A workspace made through the service's domain code: an owner, two members, tasks; and
+    `seeded` more tasks written straight into the table as the service stores them (each as
+    its item and its due entry; moto in-process would make a thousand transactions slow)."""
+    workspace_id = service.workspaces.create("alice", "Plans").workspace.id
+    service.members.add("alice", workspace_id, email="bob@example.com", role="member")
+    service.members.add("alice", workspace_id, email="carol@example.com", role="viewer")
+    for number in range(tasks):
+        service.tasks.create("bob", workspace_id, {"title": f"task {number}"})
+    requests = [
+        {"PutRequest": {"Item": serialize(item(_task(workspace_id, n)))}}
+        for n in range(seeded)
+        for item in (task_item, task_due_entry_item)
+    ]
+    for start in range(0, len(requests), 25):
+        service.dynamodb.batch_write_item(
+            RequestItems={service.table: requests[start : start + 25]}
+        )
+    return workspace_id
+
+
+SEEDED_NOTES = "Agreed with the client; see the minutes of the kick-off meeting. " * 16
+
+
+def _task(workspace_id: str, number: int) -> Task:
+    return Task(
+        id=f"01SEEDED{number:018d}",
+        workspace_id=workspace_id,
+        title=f"seeded {number}",
+        # Notes of a realistic size: a thousand tasks then fill more than one page of a query
+        # (DynamoDB and moto stop a page at 1 MB), so the purge must follow LastEvaluatedKey.
+        description=SEEDED_NOTES,
+        status="todo",
+        due_date=None,
+        assignee_id="bob" if number % 2 else None,
+        version=1,
+        created_at="2026-11-26T08:00:00.000Z",
+        updated_at="2026-11-26T08:00:00.000Z",
+        created_by="alice",
+    )
+
+
+def delete(service, workspace_id: str) -> None:
+    service.workspaces.delete("alice", workspace_id, if_match=None)
+
+
+def test_the_handlers_key_layout_is_the_services(purge):
+    layout = {"PK": purge.module.WORKSPACE_PREFIX + "X", "SK": purge.module.WORKSPACE_SK}
+    assert keys.workspace_key("X") == layout
+
+
+def test_a_deleted_workspace_of_over_a_thousand_items_is_emptied(local, service, purge):
+    workspace_id = workspace_with_items(service, tasks=3, seeded=500)
+    purge.read_from_now_on()
+    other = workspace_with_items(service, tasks=1)
+    other_items = len(partition(service, keys.workspace_pk(other)))
+    pk = keys.workspace_pk(workspace_id)
+    items = len(partition(service, pk))
+    assert items > 1000
+    first_page = service.dynamodb.query(
+        TableName=service.table,
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": pk}},
+        Select="COUNT",
+    )
+    assert "LastEvaluatedKey" in first_page, "the workspace should fill more than one page"
+    audit_before = partition(service, keys.audit_pk(workspace_id))
+    delete(service, workspace_id)
+
+    records = purge.records()
+    # Of another workspace's creation and this one's deletion, the filter lets the deletion
+    # through only.
+    assert [(r["eventName"], r["dynamodb"]["Keys"]["PK"]["S"]) for r in records] == [("MODIFY", pk)]
+    assert purge.invoke(records) == {"batchItemFailures": []}
+
+    assert partition(service, pk) == []
+    # The members' index entries went with their items: the workspace is in nobody's list.
+    for user in ("alice", "bob", "carol"):
+        mine = service.dynamodb.query(
+            TableName=service.table,
+            IndexName=keys.BY_USER,
+            KeyConditionExpression="UserKey = :u AND PK = :pk",
+            ExpressionAttributeValues={":u": {"S": keys.user_key(user)}, ":pk": {"S": pk}},
+        )
+        assert mine["Items"] == []
+    # The audit events stay until their TTL (the contract), one more for the deletion.
+    audit_after = partition(service, keys.audit_pk(workspace_id))
+    assert len(audit_after) == len(audit_before) + 1
+    # Another workspace is untouched.
+    assert len(partition(service, keys.workspace_pk(other))) == other_items
+
+
+def test_a_replayed_record_does_no_harm(service, purge):
+    workspace_id = workspace_with_items(service)
+    delete(service, workspace_id)
+    records = purge.records()
+    assert purge.invoke(records) == {"batchItemFailures": []}
+    # Lambda may deliver the same batch again: nothing left to delete, nothing fails.
+    assert purge.invoke(records) == {"batchItemFailures": []}
+    assert partition(service, keys.workspace_pk(workspace_id)) == []
+
+
+def test_a_purge_that_runs_out_of_time_fails_its_record_and_the_next_delivery_finishes(
+    service, purge
+):
+    workspace_id = workspace_with_items(service, seeded=100)
+    items = len(partition(service, keys.workspace_pk(workspace_id)))
+    delete(service, workspace_id)
+    (record,) = purge.records()
+    # Less time left than the margin the purge keeps: it stops before deleting anything. With
+    # every record of the batch failed, the invocation fails (so that Lambda bisects).
+    with pytest.raises(BatchProcessingError, match="All records failed"):
+        purge.invoke([record], timeout_s=5)
+    assert len(partition(service, keys.workspace_pk(workspace_id))) == items
+    assert purge.invoke([record]) == {"batchItemFailures": []}
+    assert partition(service, keys.workspace_pk(workspace_id)) == []
+
+
+class FailingFor:
+    """A DynamoDB client that refuses to delete one workspace's items (throttled, say)."""
+
+    def __init__(self, client, workspace_id: str, times: int = 1_000):
+        self._client = client
+        self._pk = keys.workspace_pk(workspace_id)
+        self.times = times
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+    def batch_write_item(self, RequestItems):  # noqa: N803 -- boto3's name
+        (requests,) = RequestItems.values()
+        if self.times and any(r["DeleteRequest"]["Key"]["PK"]["S"] == self._pk for r in requests):
+            self.times -= 1
+            raise ClientError(
+                {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow"}},
+                "BatchWriteItem",
+            )
+        return self._client.batch_write_item(RequestItems=RequestItems)
+
+
+def test_a_partial_failure_reports_only_the_failed_record(service, purge):
+    first = workspace_with_items(service)
+    second = workspace_with_items(service)
+    items = len(partition(service, keys.workspace_pk(first)))
+    delete(service, first)
+    delete(service, second)
+    records = purge.records()
+    assert len(records) == 2
+    failing = purge.module.Purger(table=service.table, dynamodb=FailingFor(service.dynamodb, first))
+    response = purge.invoke(records, runtime=failing)
+    assert response == {
+        "batchItemFailures": [{"itemIdentifier": records[0]["dynamodb"]["SequenceNumber"]}]
+    }
+    assert len(partition(service, keys.workspace_pk(first))) == items
+    assert partition(service, keys.workspace_pk(second)) == []
+
+
+def test_the_local_poller_retries_from_the_failed_record(local, service):
+    """The delivery Lambda makes, as the local stack's poller makes it: the failed record is
+    handed in again (and the one after it, which was fine: a replay does no harm)."""
+    (mapping,) = [m for m in local.stream_setup.mappings if m.name == "PurgeEventSourceMapping"]
+    module, _ = stream_poller.load_handler(mapping)
+    first = workspace_with_items(service)
+    second = workspace_with_items(service)
+    runtime = module.Purger(table=service.table, dynamodb=FailingFor(service.dynamodb, first, 1))
+    worker = stream_poller.MappingWorker(mapping, local.session, REGION, runtime=runtime)
+    reader = stream_poller.StreamReader(
+        stream_poller.streams_client(local.session), mapping.stream_arn
+    )
+    delete(service, first)
+    delete(service, second)
+    worker.offer(reader.read())
+    worker.deliver_pending()
+    assert partition(service, keys.workspace_pk(first)) == []
+    assert partition(service, keys.workspace_pk(second)) == []
+    assert (worker.stats.invocations, worker.stats.records, worker.stats.retries) == (2, 4, 1)
+    assert worker.stats.given_up == 0
+
+
+class Unprocessing:
+    """A DynamoDB client that leaves part of each of the first calls unprocessed, as DynamoDB
+    does under load (moto never does)."""
+
+    def __init__(self, client, calls: int):
+        self._client = client
+        self.calls = calls
+        self.requests = 0
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+    def batch_write_item(self, RequestItems):  # noqa: N803 -- boto3's name
+        self.requests += 1
+        ((table, requests),) = RequestItems.items()
+        if not self.calls or len(requests) < 2:
+            return self._client.batch_write_item(RequestItems=RequestItems)
+        self.calls -= 1
+        done, left = requests[: len(requests) // 2], requests[len(requests) // 2 :]
+        self._client.batch_write_item(RequestItems={table: done})
+        return {"UnprocessedItems": {table: left}}
+
+
+def test_unprocessed_keys_are_sent_again(service, purge):
+    workspace_id = workspace_with_items(service, seeded=30)
+    delete(service, workspace_id)
+    client = Unprocessing(service.dynamodb, calls=3)
+    runtime = purge.module.Purger(table=service.table, dynamodb=client, sleep=lambda _s: None)
+    assert purge.invoke(purge.records(), runtime=runtime) == {"batchItemFailures": []}
+    assert partition(service, keys.workspace_pk(workspace_id)) == []
+    # 3 members and 33 tasks, each an item and a due entry: 69 keys, in calls of 25, 25 and 19;
+    # the first call's unprocessed half is sent again three times (each resend itself half
+    # done), the fourth time completely.
+    assert client.requests == 3 + 3
+
+
+class RacingWrites:
+    """After the purge has read the workspace's keys and before it deletes any, a member
+    creates a task and an admin adds a member: the window in which such a write would
+    survive, if the write path let it in."""
+
+    def __init__(self, client, service, workspace_id: str):
+        self._client = client
+        self._service = service
+        self._workspace_id = workspace_id
+        self.outcomes: list[str] = []
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+    def query(self, **arguments):
+        page = self._client.query(**arguments)
+        if not self.outcomes:
+            for write in (self._create_task, self._add_member):
+                try:
+                    write()
+                    self.outcomes.append("written")
+                except errors.NotFound:
+                    self.outcomes.append("refused")
+        return page
+
+    def _create_task(self):
+        self._service.tasks.create("bob", self._workspace_id, {"title": "late"})
+
+    def _add_member(self):
+        self._service.members.add(
+            "alice", self._workspace_id, email="dave@example.com", role="member"
+        )
+
+
+def test_a_write_racing_the_purge_is_refused_and_nothing_survives(service, purge):
+    workspace_id = workspace_with_items(service)
+    delete(service, workspace_id)
+    racing = RacingWrites(service.dynamodb, service, workspace_id)
+    runtime = purge.module.Purger(table=service.table, dynamodb=racing)
+    assert purge.invoke(purge.records(), runtime=runtime) == {"batchItemFailures": []}
+    # The write path's condition that the workspace is live refuses both (404 to the caller).
+    assert racing.outcomes == ["refused", "refused"]
+    assert partition(service, keys.workspace_pk(workspace_id)) == []
+
+
+def test_without_the_live_workspace_condition_a_racing_write_would_survive(
+    service, purge, monkeypatch
+):
+    """Why the guarantee above is the write path's: take its condition away and the same race
+    leaves a task behind that no purge will ever see."""
+    workspace_id = workspace_with_items(service)
+    delete(service, workspace_id)
+
+    def exists_is_enough(workspace_id: str, tag: str = "workspace") -> writes.Write:
+        # The defect: the workspace item must exist, but may be marked deleted.
+        return writes.Write(
+            tag,
+            "ConditionCheck",
+            {
+                "Key": serialize(keys.workspace_key(workspace_id)),
+                "ConditionExpression": "attribute_exists(PK)",
+            },
+        )
+
+    monkeypatch.setattr(writes, "require_live_workspace", exists_is_enough)
+    racing = RacingWrites(service.dynamodb, service, workspace_id)
+    runtime = purge.module.Purger(table=service.table, dynamodb=racing)
+    purge.invoke(purge.records(), runtime=runtime)
+    assert racing.outcomes[0] == "written"
+    left = partition(service, keys.workspace_pk(workspace_id))
+    # The late task (its item and its due entry) survives.
+    assert left and {item["title"]["S"] for item in left} == {"late"}
+
+
+def test_a_workspace_that_is_live_again_is_not_purged(service, purge):
+    """Only a deleted workspace's record passes the filter; should the item say otherwise by
+    the time the purge reads it, the purge leaves everything as it is."""
+    workspace_id = workspace_with_items(service)
+    items = len(partition(service, keys.workspace_pk(workspace_id)))
+    delete(service, workspace_id)
+    records = purge.records()
+    service.dynamodb.update_item(
+        TableName=service.table,
+        Key=serialize(keys.workspace_key(workspace_id)),
+        UpdateExpression="SET deleted = :false",
+        ExpressionAttributeValues={":false": {"BOOL": False}},
+    )
+    assert purge.invoke(records) == {"batchItemFailures": []}
+    assert len(partition(service, keys.workspace_pk(workspace_id))) == items
+
+
+def test_the_purge_reports_its_work_as_metrics(service, purge, capsys):
+    workspace_id = workspace_with_items(service, seeded=10)
+    items = len(partition(service, keys.workspace_pk(workspace_id)))
+    delete(service, workspace_id)
+    capsys.readouterr()
+    purge.invoke(purge.records())
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    (emf,) = [line for line in lines if "_aws" in line]
+    assert emf["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "TeamTasks"
+    purged = (emf["service"], emf["ItemsPurged"], emf["WorkspacesPurged"])
+    assert purged == ("stream-purge", [items], [1])
