@@ -13,7 +13,7 @@ UV := $(TOOLS)/uv/bin/uv
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help setup dev test lint test-unit test-integration test-infra bench profile soak frontend-build test-frontend test-e2e lighthouse sbom audit stateful audit-verify
+.PHONY: help setup dev test lint test-unit test-integration test-infra bench profile soak frontend-build test-frontend test-e2e lighthouse sbom audit audit-verify stateful
 
 help:
 	@echo "make dev    set up and start the whole stack locally (emulator, resources, API, app)"

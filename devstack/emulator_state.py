@@ -7,17 +7,23 @@ acknowledged was lost and nothing was half-written.
 
 `save` writes every backend that holds anything (one pickle, so the references between
 services survive) and `restore` puts it back before the emulator serves again. moto's RSA and
-EC private keys (Cognito's token key, KMS keys) do not pickle; they travel as PEM.
+EC private keys (Cognito's token key, KMS keys) do not pickle; they travel as PEM. Nor do the
+defaultdicts some backends build with a lambda (SSM's tags: `lambda: defaultdict(dict)`), and
+subclasses of defaultdict whose constructor takes other arguments (SSM's ParameterDict) do not
+unpickle: every defaultdict travels as its class, a factory pickle can name, and its contents.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import io
 import os
 
 # Only our own state file, written by save() below, is ever loaded.
 import pickle  # nosec B403
+from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +36,40 @@ def _private_key(pem: bytes) -> Any:
     return serialization.load_pem_private_key(pem, password=None)
 
 
+def _named_factory(factory: Callable[[], Any]) -> Callable[[], Any] | None:
+    """A factory pickle can name that makes what this lambda makes, if there is an obvious one:
+    `lambda: defaultdict(dict)` becomes partial(defaultdict, dict), `lambda: []` list."""
+    made = factory()
+    if isinstance(made, defaultdict):
+        inner = made.default_factory
+        if getattr(inner, "__name__", "") == "<lambda>":
+            inner = _named_factory(inner)
+            if inner is None:
+                return None
+        return functools.partial(defaultdict, inner)
+    kind = type(made)
+    if kind in (dict, list, set, int, str) and made == kind():
+        return kind
+    return None
+
+
+def _empty_defaultdict(kind: type, factory: Callable[[], Any] | None) -> defaultdict:
+    """An empty `kind` (defaultdict or a subclass) with this factory, its constructor unused."""
+    made = kind.__new__(kind)
+    defaultdict.__init__(made, factory)
+    return made
+
+
 class _Pickler(pickle.Pickler):
     def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, defaultdict):
+            factory = obj.default_factory
+            if getattr(factory, "__name__", "") == "<lambda>":
+                factory = _named_factory(factory)
+                if factory is None:
+                    return NotImplemented
+            state = getattr(obj, "__dict__", None) or None
+            return _empty_defaultdict, (type(obj), factory), state, None, iter(obj.items())
         if isinstance(obj, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
             pem = obj.private_bytes(
                 serialization.Encoding.PEM,

@@ -1,5 +1,11 @@
 """The Cognito user pool as a directory: find a confirmed user by email, a user's email by id.
 
+Both are one AdminGetUser call. The pool takes the email as its username
+(`UsernameAttributes: [email]` in addons/environment/cognito.yml), so Cognito resolves an
+address to the one user it names, case-insensitively; a user's `sub` resolves too. Nothing is
+searched: no filter to escape, and the task role needs `cognito-idp:AdminGetUser` only, not
+`ListUsers`, which would let it read every user's email.
+
 A user is found by email only when Cognito says they proved they receive mail there
 (`email_verified`). Anyone may sign up and set an address on their own account; an unverified
 address names nobody, or it would let them be added to a workspace in its owner's place.
@@ -18,6 +24,9 @@ from app.aws.clients import AwsClients, DependencyUnavailable, is_unavailable
 
 _EMAIL_CACHE_SECONDS = 300
 _EMAIL_CACHE_SIZE = 10_000
+# Answers that mean "no such user": the name is unknown, or it cannot be a username at all
+# (AWS answers a name over 128 characters, which a valid email can be, InvalidParameter).
+_NO_SUCH_USER = {"UserNotFoundException", "InvalidParameterException"}
 
 
 @dataclass(frozen=True)
@@ -26,13 +35,8 @@ class DirectoryUser:
     email: str
 
 
-def _quoted(value: str) -> str:
-    """A value inside a ListUsers filter's double quotes."""
-    return value.replace("\\", "\\\\").replace('"', '\\"')
-
-
 def _attribute(user: dict[str, Any], name: str) -> str | None:
-    for attribute in user.get("Attributes", []):
+    for attribute in user.get("UserAttributes", []):
         if attribute.get("Name") == name:
             return attribute.get("Value")
     return None
@@ -45,26 +49,28 @@ class CognitoDirectory:
         self._lock = threading.Lock()
         self._emails: dict[str, tuple[float, str]] = {}
 
-    def _list_users(self, filter_expression: str) -> list[dict[str, Any]]:
+    def _get_user(self, username: str) -> dict[str, Any] | None:
         try:
-            response = self._clients.cognito.list_users(
-                UserPoolId=self._pool, Filter=filter_expression, Limit=10
-            )
+            return self._clients.cognito.admin_get_user(UserPoolId=self._pool, Username=username)
         except (ClientError, BotoCoreError) as error:
             if is_unavailable(error):
                 raise DependencyUnavailable("Cognito", error) from error
+            if isinstance(error, ClientError) and error.response["Error"]["Code"] in _NO_SUCH_USER:
+                return None
             raise
-        return response.get("Users", [])
 
     def find_confirmed(self, email: str) -> DirectoryUser | None:
         """The confirmed, enabled user whose verified email this is, if any."""
-        for user in self._list_users(f'email = "{_quoted(email)}"'):
-            usable = user.get("UserStatus") == "CONFIRMED" and user.get("Enabled") is True
-            verified = _attribute(user, "email_verified") == "true"
-            sub = _attribute(user, "sub")
-            address = _attribute(user, "email") or ""
-            if usable and verified and sub and address.lower() == email.lower():
-                return DirectoryUser(user_id=sub, email=address)
+        user = self._get_user(email)
+        if user is None:
+            return None
+        usable = user.get("UserStatus") == "CONFIRMED" and user.get("Enabled") is True
+        verified = _attribute(user, "email_verified") == "true"
+        sub = _attribute(user, "sub")
+        address = _attribute(user, "email") or ""
+        # The address must be the one asked for: a username that is not an email never matches.
+        if usable and verified and sub and address.lower() == email.lower():
+            return DirectoryUser(user_id=sub, email=address)
         return None
 
     def email_of(self, user_id: str) -> str:
@@ -72,8 +78,8 @@ class CognitoDirectory:
         cached = self._emails.get(user_id)
         if cached and now - cached[0] < _EMAIL_CACHE_SECONDS:
             return cached[1]
-        users = self._list_users(f'sub = "{_quoted(user_id)}"')
-        email = (_attribute(users[0], "email") if users else None) or ""
+        user = self._get_user(user_id)
+        email = (_attribute(user, "email") if user else None) or ""
         with self._lock:
             if len(self._emails) >= _EMAIL_CACHE_SIZE:
                 self._emails.clear()

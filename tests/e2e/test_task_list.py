@@ -235,20 +235,40 @@ def test_defect_9_a_removed_members_task_shows_a_former_member(tab, team):
     row = page.get_by_role("row", name=re.compile("Send the invites"))
     expect(row).to_contain_text("Former member")
     expect(row).not_to_contain_text(member.user_id)
+    # A status change from the list is refused (422 on the assignee) and says what to do.
+    control = status_button(page, "Send the invites")
+    control.click()
+    page.get_by_role("menuitemradio", name="Done").click()
+    expect(toasts(page)).to_contain_text("assigned to someone who has left the workspace")
+    expect(control).to_have_accessible_name("Status of Send the invites: To do")
     row.get_by_role("link", name="Send the invites").click()
     assignee = page.get_by_label("Assignee")
     expect(assignee).to_have_value(member.user_id)
     expect(assignee.locator("option:checked")).to_have_text(
         "Former member (no longer in this workspace)"
     )
-    # Saving another field sends only that field (the API refuses to re-send the leaver).
-    with page.expect_request(lambda r: r.method == "PATCH") as patch:
+    # The page says why no change can be saved while the leaver is the assignee (the API
+    # keeps every task valid as a new one would be) ...
+    expect(assignee).to_have_accessible_description(re.compile("choose a member or Nobody"))
+    with page.expect_response(lambda r: r.request.method == "PATCH") as refused:
         page.get_by_label("Title").fill("Send the invitations")
         page.get_by_role("button", name="Save changes").click()
-    assert json.loads(patch.value.post_data) == {"title": "Send the invitations"}
+    assert refused.value.status == 422
+    expect(assignee).to_have_attribute("aria-invalid", "true")
+    expect(assignee).to_be_focused()
+    expect(toasts(page)).not_to_contain_text("Saved.")
+    # ... and the edit is kept until it can be: choosing Nobody saves both changes.
+    expect(page.get_by_label("Title")).to_have_value("Send the invitations")
+    with page.expect_request(lambda r: r.method == "PATCH") as patch:
+        assignee.select_option(label="Nobody")
+        page.get_by_role("button", name="Save changes").click()
+    assert json.loads(patch.value.post_data) == {
+        "title": "Send the invitations",
+        "assignee_id": None,
+    }
     expect(toasts(page)).to_contain_text("Saved.")
     saved = api.get(f"/workspaces/{workspace['id']}/tasks/{tasks['Send the invites']['id']}")
-    assert saved.json()["assignee_id"] == member.user_id
+    assert (saved.json()["title"], saved.json()["assignee_id"]) == ("Send the invitations", None)
 
 
 # -- defect 10: the title's limit is shown, and a long paste is not cut silently ---------------

@@ -105,6 +105,16 @@ def dynamodb_actions_the_code_needs() -> set[str]:
     return set().union(*(DYNAMODB_CALLS[c] for c in calls))
 
 
+def cognito_actions_the_code_needs() -> set[str]:
+    """The Cognito user pool operations the service calls (app/aws/directory.py and anything
+    else under app/ that calls `.cognito.<operation>(`), as IAM actions."""
+    calls = set()
+    for path in (support.ROOT / "app").rglob("*.py"):
+        calls |= set(re.findall(r"\.cognito\.(\w+)\(", path.read_text()))
+    assert calls, "no Cognito call found in app/"
+    return {"cognito-idp:" + "".join(w.capitalize() for w in c.split("_")) for c in calls}
+
+
 def statement(sid: str) -> dict[str, Any]:
     (found,) = [
         s
@@ -137,7 +147,7 @@ def test_the_task_reads_one_secret_and_decrypts_through_the_services_only():
     services = kms["Condition"]["StringEquals"]["kms:ViaService"]
     assert {s["Fn::Sub"].split(".")[0] for s in services} == {"dynamodb", "secretsmanager"}
     users = statement("UserDirectory")
-    assert users["Action"] == ["cognito-idp:ListUsers"]
+    assert users["Action"] == sorted(cognito_actions_the_code_needs())
     assert users["Resource"] == [{"Fn::ImportValue": {"Fn::Sub": "${App}-${Env}-UserPoolArn"}}]
 
 

@@ -56,7 +56,10 @@ export function TaskFields({
   const set = <K extends keyof TaskInput>(key: K, v: TaskInput[K]) => onChange({ ...value, [key]: v });
   const id = (name: string) => `${idPrefix}-${name}`;
   const formerAssignee = value.assignee_id && !members.some((m) => m.user_id === value.assignee_id);
-  const described = (name: string, error: string | undefined) => (error ? { "aria-invalid": true, "aria-describedby": `${id(name)}-error` } : {});
+  const described = (name: string, error: string | undefined, hint?: boolean) => {
+    const ids = [hint && `${id(name)}-hint`, error && `${id(name)}-error`].filter(Boolean).join(" ");
+    return { "aria-invalid": error ? true : undefined, "aria-describedby": ids || undefined };
+  };
   return (
     <div class="fields">
       {!without.includes("title") && (
@@ -88,7 +91,7 @@ export function TaskFields({
         </div>
         <div class="field">
           <label for={id("assignee")}>Assignee</label>
-          <select id={id("assignee")} value={value.assignee_id ?? ""} onChange={(e) => set("assignee_id", inputValue(e) || null)} {...described("assignee", errors.assignee_id)}>
+          <select id={id("assignee")} value={value.assignee_id ?? ""} onChange={(e) => set("assignee_id", inputValue(e) || null)} {...described("assignee", errors.assignee_id, !!formerAssignee)}>
             <option value="">Nobody</option>
             {formerAssignee && <option value={value.assignee_id!}>{FORMER_MEMBER} (no longer in this workspace)</option>}
             {members.map((m) => (
@@ -97,6 +100,11 @@ export function TaskFields({
               </option>
             ))}
           </select>
+          {formerAssignee && (
+            <p class="hint" id={`${id("assignee")}-hint`}>
+              They have left the workspace: choose a member or Nobody to save any change.
+            </p>
+          )}
           <FieldError id={`${id("assignee")}-error`} message={errors.assignee_id} />
         </div>
       </div>

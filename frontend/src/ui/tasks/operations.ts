@@ -68,6 +68,10 @@ export function useTaskOperations(api: Api, update: Update) {
       return;
     }
     const conflict = error instanceof ApiError && error.isConflict;
+    if (!conflict && error instanceof ApiError && error.status === 422 && error.errors.assignee_id) {
+      toasts.show({ tone: "error", message: `${what[0].toUpperCase()}${what.slice(1)} was not saved: “${task.title}” is assigned to someone who has left the workspace. Open it to choose a member or Nobody.` });
+      return;
+    }
     toasts.show({
       tone: "error",
       message: conflict ? `Someone else changed “${task.title}” since you loaded it, so ${what} was not saved.` : `${what[0].toUpperCase()}${what.slice(1)} was not saved: ${messageOf(error)}`,
