@@ -15,6 +15,7 @@ in-flight requests finish well within that, and the load balancer's deregistrati
 """
 
 import os
+import sys
 
 from gunicorn import util
 from gunicorn.http import wsgi
@@ -50,9 +51,11 @@ preload_app = True
 def post_worker_init(worker):
     # Each worker makes its AWS clients as it starts, not during its first requests (they
     # cannot be made in the master: a forked client must not share its connections).
-    from app.wsgi import warm_up  # noqa: PLC0415 -- the app the master preloaded
-
-    warm_up()
+    # Only if the master preloaded the service: another app under this file (the benchmark's
+    # bare Flask baseline) has nothing to warm and must not build the service in each worker.
+    service = sys.modules.get("app.wsgi")
+    if service is not None:
+        service.warm_up()
 
 timeout = 30
 graceful_timeout = 20

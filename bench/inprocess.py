@@ -6,13 +6,19 @@ throughput fraction that CPU alone would allow), median of the pairs. CPU time i
 process's own (time.process_time), so other engineers' load on the machine counts far less
 than in wall-clock figures.
 
-    python -m bench.inprocess [--rounds 7] [--requests 300]
+    python -m bench.inprocess [--rounds 7] [--requests 300] [--profile DIR]
+
+With --profile, each kind of request is instead run under cProfile and DIR gets one .pstats
+file per kind (read with `python -m pstats`); the functions with the most time of their own
+are printed.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import statistics
 import tempfile
 import time
@@ -33,10 +39,25 @@ def cpu_per_request(client, case, count: int) -> float:
     return (time.process_time() - started) / count
 
 
+def profile_cases(service, cases, count: int, directory: Path) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    for number, (name, case) in enumerate(cases.items()):
+        cpu_per_request(service, case, 50)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        cpu_per_request(service, case, count)
+        profiler.disable()
+        path = directory / f"{number}.pstats"
+        profiler.dump_stats(path)
+        print(f"\n== {name} ({path})")
+        pstats.Stats(str(path)).sort_stats("tottime").print_stats(15)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--profile", type=Path, help="write cProfile stats here instead")
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as workdir, running_emulator(), running_stack() as stack:
         fixture = build_fixture(stack, Path(workdir))
@@ -49,6 +70,9 @@ def main() -> None:
 
         service = create_app().test_client()
         bare = bare_app.test_client()
+        if arguments.profile:
+            profile_cases(service, fixture.cases, arguments.requests, arguments.profile)
+            return
         print(
             f"CPU per request, bare Flask / service (test client, median of {arguments.rounds} "
             f"alternating pairs of {arguments.requests}):"

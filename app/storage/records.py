@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-
 from app.storage import keys
-
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
 
 # A task's copy filed under its due date (keys.due_entry_key); it reads back as the Task.
 DUE_ENTRY_TYPE = "task_due_entry"
@@ -86,11 +82,63 @@ Record = Workspace | Membership | Task | AuditEvent | UserLimits
 
 
 def serialize(value: dict[str, Any]) -> dict[str, Any]:
-    return {name: _serializer.serialize(v) for name, v in value.items() if v is not None}
+    return {name: _item_value(v) for name, v in value.items() if v is not None}
 
 
 def deserialize(item: dict[str, Any]) -> dict[str, Any]:
-    return {name: _plain(_deserializer.deserialize(v)) for name, v in item.items()}
+    return {name: _plain_value(v) for name, v in item.items()}
+
+
+# The conversions below are boto3's TypeSerializer and TypeDeserializer (followed by _plain)
+# for the types the service stores, written out directly because boto3's, which dispatch on
+# each value's type by name, were 8% of a list of 25 tasks (docs/performance.md). Every other
+# type goes to boto3's, so the result is always exactly theirs
+# (tests/unit/test_storage_attribute_values.py compares the two).
+_INTEGER = re.compile(r"-?[0-9]{1,38}")
+_INTEGER_LIMIT = 10**38  # DynamoDB keeps 38 digits; boto3 refuses more
+
+
+def _item_value(value: Any) -> dict[str, Any]:
+    kind = type(value)
+    if kind is str:
+        return {"S": value}
+    if value is None:
+        return {"NULL": True}
+    if kind is bool:
+        return {"BOOL": value}
+    if kind is int and -_INTEGER_LIMIT < value < _INTEGER_LIMIT:
+        return {"N": str(value)}
+    if kind is dict:
+        return {"M": {name: _item_value(v) for name, v in value.items()}}
+    if kind is list:
+        return {"L": [_item_value(v) for v in value]}
+    return _boto3_types().TypeSerializer().serialize(value)
+
+
+def _plain_value(attribute: dict[str, Any]) -> Any:
+    if len(attribute) == 1:
+        ((tag, value),) = attribute.items()
+        if tag == "S":
+            return value
+        if tag == "N" and _INTEGER.fullmatch(value):
+            return int(value)
+        if tag == "M":
+            return {name: _plain_value(v) for name, v in value.items()}
+        if tag == "L":
+            return [_plain_value(v) for v in value]
+        if tag == "BOOL":
+            return value
+        if tag == "NULL":
+            return None
+    return _plain(_boto3_types().TypeDeserializer().deserialize(attribute))
+
+
+def _boto3_types() -> Any:
+    # Imported when first needed: importing boto3 costs a tenth of a second at every start
+    # (s3transfer with it), and the service's own values never need it.
+    from boto3.dynamodb import types  # noqa: PLC0415
+
+    return types
 
 
 def _plain(value: Any) -> Any:

@@ -6,8 +6,15 @@ import json
 import logging
 import sys
 
+import pytest
+from flask import Flask, request
+from opentelemetry import trace
+from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 from opentelemetry.sdk.extension.aws.trace import AwsXRayIdGenerator
 from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from app.observability import context, tracing
@@ -106,3 +113,111 @@ def test_opentelemetrys_own_variable_chooses_another_sampler(monkeypatch):
     assert tracing._sampler() is None
     tracer = TracerProvider(sampler=tracing._sampler()).get_tracer("t")
     assert all(tracer.start_span("request").is_recording() for _ in range(50))
+
+
+# The request spans (tracing.trace_requests), on a small app of their own with a real botocore
+# client to the in-process emulator.
+XRAY_ROOT = "1-5759e988-bd862e3fe1be46a994272793"
+SAMPLED = {"X-Amzn-Trace-Id": f"Root={XRAY_ROOT};Parent=53995c3f42cd8ad8;Sampled=1"}
+NOT_SAMPLED = {"X-Amzn-Trace-Id": f"Root={XRAY_ROOT};Parent=53995c3f42cd8ad8;Sampled=0"}
+
+
+def trace_ids(caplog) -> list[str | None]:
+    """The trace id of each line the app logged (not the emulator's or the framework's)."""
+    return [record.trace_id for record in caplog.records if record.name == "app.request"]
+
+
+@pytest.fixture
+def traced(clients, settings, caplog):
+    """A Flask app traced as the service is, the spans it records, and its log records."""
+    app = Flask(__name__)
+
+    @app.get("/tasks/<task_id>")
+    def read(task_id):
+        logging.getLogger("app.request").info("reading %s", task_id)
+        clients.dynamodb.get_item(
+            TableName=settings.tasks_table_name, Key={"PK": {"S": "x"}, "SK": {"S": task_id}}
+        )
+        return {"instrumented": is_instrumentation_enabled()}
+
+    @app.get("/healthz")
+    def health():
+        return {"trace_id": tracing.current_xray_trace_id()}
+
+    @app.get("/fails")
+    def fails():
+        raise RuntimeError("boom")
+
+    @app.before_request
+    def refuse():
+        # As the service's authentication does: an earlier hook answers, no view runs.
+        if request.path == "/refused":
+            return {"title": "Unauthorized"}, 401
+        return None
+
+    @app.after_request
+    def log_line(response):
+        logging.getLogger("app.request").info("%s %s", request.path, response.status_code)
+        return response
+
+    tracing.configure_tracing(app, service="api", environment="test", otlp_endpoint=None)
+    exporter = InMemorySpanExporter()
+    processor = SimpleSpanProcessor(exporter)
+    trace.get_tracer_provider().add_span_processor(processor)
+    caplog.handler.addFilter(RequestContextFilter())
+    caplog.set_level(logging.INFO, logger="app.request")
+    yield app.test_client(), exporter, caplog
+    processor.shutdown()
+
+
+def test_a_sampled_caller_gets_a_server_span_with_its_aws_calls_inside(traced):
+    client, exporter, caplog = traced
+    reply = client.get("/tasks/T1", headers=SAMPLED)
+    assert reply.json == {"instrumented": True}
+    spans = {span.kind: span for span in exporter.get_finished_spans()}
+    server, call = spans[SpanKind.SERVER], spans[SpanKind.CLIENT]
+    assert server.name == "GET /tasks/<task_id>"
+    assert f"{server.context.trace_id:032x}" == XRAY_ROOT[2:].replace("-", "")
+    assert f"{server.parent.span_id:016x}" == "53995c3f42cd8ad8"
+    assert server.attributes["http.route"] == "/tasks/<task_id>"
+    assert server.attributes["http.method"] == "GET"
+    assert server.attributes["http.status_code"] == 200
+    assert call.name == "DynamoDB.GetItem"
+    assert call.parent.span_id == server.context.span_id
+    assert trace_ids(caplog) == [XRAY_ROOT, XRAY_ROOT]
+
+
+def test_an_unsampled_request_records_nothing_but_keeps_its_trace_id(traced):
+    client, exporter, caplog = traced
+    reply = client.get("/tasks/T1", headers=NOT_SAMPLED)
+    assert reply.json == {"instrumented": False}
+    assert exporter.get_finished_spans() == ()
+    assert trace_ids(caplog) == [XRAY_ROOT, XRAY_ROOT]
+    # Without any header, a fresh trace id: each request its own.
+    client.get("/tasks/T2")
+    client.get("/tasks/T3")
+    ids = trace_ids(caplog)[2:]
+    assert len(set(ids)) == 2 and all(i and i.startswith("1-") for i in ids)
+
+
+def test_a_request_refused_before_its_view_is_traced_too(traced):
+    client, exporter, caplog = traced
+    assert client.get("/refused", headers=SAMPLED).status_code == 401
+    assert trace_ids(caplog) == [XRAY_ROOT]
+    (span,) = exporter.get_finished_spans()
+    assert span.attributes["http.status_code"] == 401
+
+
+def test_a_failed_request_is_recorded_as_an_error(traced):
+    client, exporter, _caplog = traced
+    assert client.get("/fails", headers=SAMPLED).status_code == 500
+    (span,) = exporter.get_finished_spans()
+    assert span.status.status_code is StatusCode.ERROR
+    assert span.attributes["http.status_code"] == 500
+    assert span.events[0].name == "exception"
+
+
+def test_health_checks_are_not_traced(traced):
+    client, exporter, _caplog = traced
+    assert client.get("/healthz", headers=SAMPLED).json == {"trace_id": None}
+    assert exporter.get_finished_spans() == ()
