@@ -268,31 +268,12 @@ class LocalProvisioner:
     def _apply_table_settings(
         self, template: Mapping[str, Any], resolver: Resolver, result: Provisioned
     ) -> None:
-        dynamodb = self.client("dynamodb")
         for logical_id, resource in template["Resources"].items():
             if resource["Type"] != "AWS::DynamoDB::Table":
                 continue
             name = result.resources[logical_id]["Ref"]
             properties = resolver.resolve(resource.get("Properties", {}))
-            ttl = properties.get("TimeToLiveSpecification")
-            if ttl and ttl.get("Enabled"):
-                current = dynamodb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
-                if current.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
-                    dynamodb.update_time_to_live(
-                        TableName=name,
-                        TimeToLiveSpecification={
-                            "AttributeName": ttl["AttributeName"],
-                            "Enabled": True,
-                        },
-                    )
-            recovery = properties.get("PointInTimeRecoverySpecification") or {}
-            if recovery.get("PointInTimeRecoveryEnabled"):
-                dynamodb.update_continuous_backups(
-                    TableName=name,
-                    PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
-                )
-            if properties.get("DeletionProtectionEnabled"):
-                dynamodb.update_table(TableName=name, DeletionProtectionEnabled=True)
+            self._apply_replica_settings(name, properties, replica=properties)
 
     # -- the parts created through service APIs --------------------------------------------------
 
@@ -376,6 +357,9 @@ class LocalProvisioner:
     def _apply_replica_settings(
         self, name: str, properties: Mapping[str, Any], replica: Mapping[str, Any]
     ) -> None:
+        """The settings the emulator's CloudFormation drops: TTL from the table's properties;
+        point-in-time recovery and deletion protection from the replica's (a plain table's
+        properties hold both)."""
         dynamodb = self.client("dynamodb")
         ttl = properties.get("TimeToLiveSpecification")
         if ttl and ttl.get("Enabled"):
