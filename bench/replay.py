@@ -1,7 +1,8 @@
 """DynamoDB answered from recorded responses, below botocore: the benchmark's only cut.
 
-`Endpoint._send` is the last step before the socket: everything above it (parameter validation,
-serialising, signing, retries, parsing, the type deserialiser in the app) still runs. In record
+botocore's HTTP session (`URLLib3Session.send`) is the last step before the socket, for the
+DynamoDB client (app/aws/dynamodb.py) as for botocore's own: everything above it (serialising,
+signing, retries, parsing, the type conversion in the app) still runs. In record
 mode every DynamoDB exchange of a real run against the emulator is appended to a JSON-lines
 file; in replay mode the response recorded for the same operation and body is returned (or, for
 a body never seen, such as a write with fresh ids, the last one recorded for that operation).
@@ -21,11 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from botocore.awsrequest import AWSResponse
-from botocore.endpoint import Endpoint
+from botocore.httpsession import URLLib3Session
 
 MODE_VARIABLE = "BENCH_DYNAMODB"
 _TARGET_PREFIX = "DynamoDB_"
-_original_send = Endpoint._send
+_original_send = URLLib3Session.send
 
 
 def _text(value: Any) -> str:
@@ -60,8 +61,8 @@ class Recorder:
         self._path = path
         self._lock = threading.Lock()
 
-    def send(self, endpoint: Endpoint, request: Any) -> Any:
-        response = _original_send(endpoint, request)
+    def send(self, session: URLLib3Session, request: Any) -> Any:
+        response = _original_send(session, request)
         target = _text(request.headers.get("X-Amz-Target"))
         if target.startswith(_TARGET_PREFIX):
             line = json.dumps(
@@ -89,10 +90,10 @@ class Replayer:
         if not self._latest:
             raise RuntimeError(f"{path} holds no recorded DynamoDB response")
 
-    def send(self, endpoint: Endpoint, request: Any) -> Any:
+    def send(self, session: URLLib3Session, request: Any) -> Any:
         target = _text(request.headers.get("X-Amz-Target"))
         if not target.startswith(_TARGET_PREFIX):
-            return _original_send(endpoint, request)
+            return _original_send(session, request)
         entry = self._exact.get(_key(target, _body(request))) or self._latest.get(target)
         if entry is None:
             raise RuntimeError(f"no recorded response for {target}")
@@ -114,6 +115,6 @@ def install_from_environment() -> str | None:
         handler = Replayer(Path(path))
     else:
         raise RuntimeError(f"{MODE_VARIABLE} must be record:<file> or replay:<file>")
-    # A function, not the bound method: it becomes a method of Endpoint and gets `self`.
-    Endpoint._send = lambda endpoint, request: handler.send(endpoint, request)  # noqa: PLW0108
+    # A function, not the bound method: it becomes a method of the session and gets `self`.
+    URLLib3Session.send = lambda session, request: handler.send(session, request)  # noqa: PLW0108
     return mode

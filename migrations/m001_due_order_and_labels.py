@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore import xform_name
 from botocore.config import Config
 
 from app.storage import keys, writes
@@ -67,11 +68,22 @@ class Counts:
     events_unlabellable: int = 0
 
 
-@dataclass
-class _Clients:
-    """What Store needs: a DynamoDB client."""
+class _BotocoreCalls:
+    """The service's DynamoDB client's `call` (app/aws/dynamodb.py) over this tool's botocore
+    client, so that the pass keeps its own long timeouts and retries."""
 
-    dynamodb: Any
+    def __init__(self, dynamodb: Any):
+        self._dynamodb = dynamodb
+
+    def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        return getattr(self._dynamodb, xform_name(operation))(**params)
+
+
+class _Clients:
+    """What Store needs: a DynamoDB client with `call`."""
+
+    def __init__(self, dynamodb: Any):
+        self.dynamodb = _BotocoreCalls(dynamodb)
 
 
 def client() -> Any:

@@ -13,9 +13,11 @@ import threading
 from typing import Any
 
 import botocore.loaders
+import botocore.regions
 import botocore.session
 from botocore.config import Config
 from botocore.exceptions import (
+    ChecksumError,
     ClientError,
     CredentialRetrievalError,
     HTTPClientError,
@@ -26,7 +28,7 @@ from botocore.exceptions import (
 )
 
 from app.aws.circuit import CircuitBreaker, CircuitOpen
-from app.aws.dynamodb_parser import DynamoDBParserFactory
+from app.aws.dynamodb import DynamoDB, Timeouts
 from app.config import Settings
 
 # How long a service that did not answer is left alone before one call probes it again.
@@ -64,7 +66,8 @@ class DependencyUnavailable(Exception):
 def is_unavailable(error: Exception) -> bool:
     """Whether the error says "the dependency is down, slow or throttling" (a 503), rather
     than "our request was wrong" (a bug: a 500, never a false outage that invites retries)."""
-    if isinstance(error, BotoConnectionError | HTTPClientError | CircuitOpen):
+    if isinstance(error, BotoConnectionError | HTTPClientError | CircuitOpen | ChecksumError):
+        # A checksum that does not match is an answer damaged on its way, twice.
         return True
     if isinstance(error, CredentialRetrievalError | NoCredentialsError):
         # In AWS the task's credentials come from the container credentials endpoint.
@@ -90,10 +93,13 @@ def error_code(error: ClientError) -> str:
     return error.response.get("Error", {}).get("Code", "")
 
 
-SERVICES = ("dynamodb", "cognito-idp", "secretsmanager")
+# botocore's clients, for the services called through botocore; DynamoDB is called through
+# app/aws/dynamodb.py, which needs only its model (for the standard retry mode's rules).
+BOTOCORE_SERVICES = ("cognito-idp", "secretsmanager")
+SERVICES = ("dynamodb", *BOTOCORE_SERVICES)
 # botocore's data (each service's model and endpoint rules, the partitions), read and decoded
 # once per process and shared by every client. The master loads it before gunicorn forks
-# (preload_app), so a worker makes its three clients in about 20 ms of CPU instead of 140.
+# (preload_app), so a worker makes its clients in milliseconds of CPU instead of 140.
 _MODELS = botocore.loaders.create_loader()
 
 
@@ -101,17 +107,26 @@ def load_models() -> None:
     """Read everything that making the service's clients reads (idempotent, cached)."""
     for name in ("endpoints", "partitions", "sdk-default-configuration"):
         _MODELS.load_data(name)
-    for service in SERVICES:
+    _MODELS.load_service_model("dynamodb", "service-2")
+    for service in BOTOCORE_SERVICES:
         _MODELS.load_service_model(service, "service-2")
         _MODELS.load_service_model(service, "endpoint-rule-set-1")
 
 
-def _botocore_session(service: str) -> botocore.session.Session:
+def _botocore_session() -> botocore.session.Session:
     session = botocore.session.get_session()
     session.register_component("data_loader", _MODELS)
-    if service == "dynamodb":
-        session.register_component("response_parser_factory", DynamoDBParserFactory())
     return session
+
+
+def regional_endpoint(service: str, region: str) -> str:
+    """The service's public regional endpoint, from botocore's partition data (so that
+    aws-cn and GovCloud regions get theirs)."""
+    resolver = botocore.regions.EndpointResolver(_MODELS.load_data("endpoints"))
+    found = resolver.construct_endpoint(service, region)
+    if not found:
+        raise ValueError(f"no {service} endpoint is known for the region {region}")
+    return f"https://{found['hostname']}"
 
 
 class AwsClients:
@@ -151,17 +166,33 @@ class AwsClients:
             return client
         with self._lock:
             if service not in self._clients:
-                # botocore's own client, as boto3's Session.client makes it (boto3 itself,
-                # which imports s3transfer, is not needed for low-level clients).
-                client = _botocore_session(service).create_client(
-                    service,
-                    region_name=self._settings.region,
-                    endpoint_url=self._settings.endpoint_for(service),
-                    config=self._config,
-                )
-                self.breaker(service).attach(client)
-                self._clients[service] = client
+                self._clients[service] = self._make(service)
             return self._clients[service]
+
+    def _make(self, service: str) -> Any:
+        session = _botocore_session()
+        settings = self._settings
+        if service == "dynamodb":
+            return DynamoDB(
+                endpoint_url=settings.endpoint_for("dynamodb")
+                or regional_endpoint("dynamodb", settings.region),
+                region=settings.region,
+                credentials=session.get_credentials,
+                timeouts=Timeouts(settings.aws_connect_timeout, settings.aws_read_timeout),
+                max_attempts=settings.aws_max_attempts,
+                breaker=self.breaker(service),
+                service_model=session.get_service_model("dynamodb"),
+            )
+        # botocore's own client, as boto3's Session.client makes it (boto3 itself, which
+        # imports s3transfer, is not needed for low-level clients).
+        client = session.create_client(
+            service,
+            region_name=settings.region,
+            endpoint_url=settings.endpoint_for(service),
+            config=self._config,
+        )
+        self.breaker(service).attach(client)
+        return client
 
     def warm(self) -> None:
         """Make every client now (a few hundred ms of CPU for the three), so that a worker's
@@ -179,7 +210,7 @@ class AwsClients:
         return self._breakers[service]
 
     @property
-    def dynamodb(self) -> Any:
+    def dynamodb(self) -> DynamoDB:
         return self.get("dynamodb")
 
     @property

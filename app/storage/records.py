@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -86,6 +87,7 @@ def serialize(value: dict[str, Any]) -> dict[str, Any]:
 
 
 def deserialize(item: dict[str, Any]) -> dict[str, Any]:
+    """An item as DynamoDB's JSON sends it (app/aws/dynamodb.py): binary values in base64."""
     return {name: _plain_value(v) for name, v in item.items()}
 
 
@@ -116,6 +118,10 @@ def _item_value(value: Any) -> dict[str, Any]:
 
 
 def _plain_value(attribute: dict[str, Any]) -> Any:
+    # Most values are strings: they are answered before anything else is looked at.
+    text = attribute.get("S")
+    if text is not None and len(attribute) == 1:
+        return text
     if len(attribute) == 1:
         ((tag, value),) = attribute.items()
         if tag == "S":
@@ -130,7 +136,17 @@ def _plain_value(attribute: dict[str, Any]) -> Any:
             return value
         if tag == "NULL":
             return None
+        if tag == "B":
+            attribute = {"B": _binary(value)}
+        elif tag == "BS":
+            attribute = {"BS": [_binary(member) for member in value]}
     return _plain(_boto3_types().TypeDeserializer().deserialize(attribute))
+
+
+def _binary(value: str | bytes) -> bytes:
+    """Base64 text as DynamoDB's JSON carries it; bytes as a botocore client (the migrations'
+    tool) has already decoded them."""
+    return value if isinstance(value, bytes | bytearray) else base64.b64decode(value)
 
 
 def _boto3_types() -> Any:

@@ -14,6 +14,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from app.aws.clients import AwsClients, DependencyUnavailable, error_code, is_unavailable
+from app.aws.dynamodb import DynamoDB
 from app.storage import keys
 from app.storage.records import Record, deserialize, record_from_item, serialize
 from app.storage.writes import Write
@@ -48,12 +49,12 @@ class Store:
         self._table = table_name
 
     @property
-    def _client(self) -> Any:
+    def _client(self) -> DynamoDB:
         return self._clients.dynamodb
 
     def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
         try:
-            return getattr(self._client, operation)(TableName=self._table, **kwargs)
+            return self._client.call(operation, {"TableName": self._table, **kwargs})
         except (ClientError, BotoCoreError) as error:
             if is_unavailable(error) or _index_still_building(error):
                 raise DependencyUnavailable("DynamoDB", error) from error
@@ -61,7 +62,7 @@ class Store:
 
     def ping(self) -> None:
         """One cheap read that proves the table answers (for /readyz)."""
-        self._call("get_item", Key=serialize({"PK": "HEALTH", "SK": "HEALTH"}))
+        self._call("GetItem", Key=serialize({"PK": "HEALTH", "SK": "HEALTH"}))
 
     def get_many(self, wanted: Sequence[keys.Key]) -> dict[tuple[str, str], Record]:
         """Strongly consistent BatchGetItem; the result is keyed by (PK, SK)."""
@@ -70,7 +71,7 @@ class Store:
         pending: dict[str, Any] | None = {self._table: request}
         while pending:
             try:
-                response = self._client.batch_get_item(RequestItems=pending)
+                response = self._client.call("BatchGetItem", {"RequestItems": pending})
             except (ClientError, BotoCoreError) as error:
                 if is_unavailable(error):
                     raise DependencyUnavailable("DynamoDB", error) from error
@@ -111,7 +112,7 @@ class Store:
             kwargs["IndexName"] = index
         if start_key:
             kwargs["ExclusiveStartKey"] = serialize(start_key)
-        response = self._call("query", **kwargs)
+        response = self._call("Query", **kwargs)
         next_key = response.get("LastEvaluatedKey")
         return Page(
             records=[record_from_item(item) for item in response.get("Items", [])],
@@ -128,7 +129,7 @@ class Store:
     def delete_quietly(self, key: keys.Key) -> None:
         """Best-effort cleanup of an item that no longer means anything (never raises)."""
         try:
-            self._client.delete_item(TableName=self._table, Key=serialize(key))
+            self._client.call("DeleteItem", {"TableName": self._table, "Key": serialize(key)})
         except (ClientError, BotoCoreError):
             return
 
@@ -141,7 +142,7 @@ class Store:
             items.append({write.operation: request})
         for attempt in range(_CONFLICT_RETRIES + 1):
             try:
-                self._client.transact_write_items(TransactItems=items)
+                self._client.call("TransactWriteItems", {"TransactItems": items})
                 return
             except ClientError as error:
                 if error_code(error) != "TransactionCanceledException":

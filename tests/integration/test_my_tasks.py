@@ -167,29 +167,43 @@ def test_the_list_checks_its_input_and_its_cursor(stack, client, user, colleague
 
 def test_an_index_still_filling_is_a_503_not_a_500(stack, user):
     """Right after a migration adds AssignedByDue, DynamoDB refuses reads of it until it is
-    filled (the emulator's indexes are ready at once, so DynamoDB's answer is stubbed)."""
-    from botocore.stub import Stubber  # noqa: PLC0415
+    filled (the emulator's indexes are ready at once, so DynamoDB's answer to the query is
+    given at the HTTP session, in DynamoDB's own words)."""
+    from botocore.awsrequest import AWSResponse  # noqa: PLC0415
+    from botocore.httpsession import URLLib3Session  # noqa: PLC0415
 
     from app import create_app  # noqa: PLC0415
-    from app.api.context import EXTENSION  # noqa: PLC0415
     from app.config import Settings  # noqa: PLC0415
 
     with pytest.MonkeyPatch.context() as patch:
         for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
             patch.setenv(name, stack.environment[name])
         app = create_app(Settings.from_env(stack.environment))
-        dynamodb = app.extensions[EXTENSION].clients.dynamodb
-        with Stubber(dynamodb) as stub:
-            stub.add_client_error(
-                "query",
-                service_error_code="ValidationException",
-                service_message="Cannot read from backfilling global secondary index: "
-                "AssignedByDue",
-                http_status_code=400,
-            )
-            response = app.test_client().get(
-                "/api/v1/me/tasks", headers={"Authorization": f"Bearer {user.access_token}"}
-            )
+        send = URLLib3Session.send
+        refusal = (
+            b'{"__type":"com.amazon.coral.validate#ValidationException","message":'
+            b'"Cannot read from backfilling global secondary index: AssignedByDue"}'
+        )
+
+        def backfilling(session, request):
+            if request.headers.get("X-Amz-Target") == "DynamoDB_20120810.Query":
+                return AWSResponse(request.url, 400, {}, _Body(refusal))
+            return send(session, request)
+
+        patch.setattr(URLLib3Session, "send", backfilling)
+        response = app.test_client().get(
+            "/api/v1/me/tasks", headers={"Authorization": f"Bearer {user.access_token}"}
+        )
     assert response.status_code == 503, response.get_data(as_text=True)
     assert response.headers["Retry-After"]
     assert response.headers["Content-Type"].startswith("application/problem+json")
+
+
+class _Body:
+    """What botocore's AWSResponse reads a body from."""
+
+    def __init__(self, content: bytes):
+        self._content = content
+
+    def stream(self, **_kwargs):
+        yield self._content

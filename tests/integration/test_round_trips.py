@@ -50,8 +50,12 @@ class CallCounter:
     def __init__(self):
         self.calls: list[str] = []
 
-    def __call__(self, model, **_kwargs):
-        self.calls.append(model.name)
+    def around(self, call):
+        def counted(operation, params):
+            self.calls.append(operation)
+            return call(operation, params)
+
+        return counted
 
 
 @pytest.fixture(scope="module")
@@ -63,9 +67,8 @@ def app_and_counter(stack):
         environment = {**stack.environment, "MAX_OWNED_WORKSPACES": "200"}
         app = create_app(Settings.from_env(environment))
         counter = CallCounter()
-        app.extensions[EXTENSION].clients.dynamodb.meta.events.register(
-            "before-call.dynamodb", counter
-        )
+        dynamodb = app.extensions[EXTENSION].clients.dynamodb
+        patch.setattr(dynamodb, "call", counter.around(dynamodb.call))
         yield app, counter
 
 

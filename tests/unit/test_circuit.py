@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
+from botocore.httpsession import URLLib3Session
 
 from app.aws.circuit import CircuitBreaker, CircuitOpen
 from app.aws.clients import AwsClients, is_unavailable, worst_call_seconds
@@ -126,16 +127,22 @@ def test_a_hung_service_costs_one_bounded_call_then_nothing(silent_endpoint, mon
     clients = AwsClients(settings)
     dynamodb = clients.dynamodb
     sends: list[float] = []
-    dynamodb.meta.events.register("before-send", lambda **_: sends.append(time.monotonic()))
+    send = URLLib3Session.send
+
+    def counted(session, request):
+        sends.append(time.monotonic())
+        return send(session, request)
+
+    monkeypatch.setattr(URLLib3Session, "send", counted)
     began = time.monotonic()
     with pytest.raises(ReadTimeoutError):
-        dynamodb.get_item(TableName="t", Key={"PK": {"S": "x"}})
+        dynamodb.call("GetItem", {"TableName": "t", "Key": {"PK": {"S": "x"}}})
     elapsed = time.monotonic() - began
     # AWS_MAX_ATTEMPTS counts every attempt, the first included.
     assert len(sends) == settings.aws_max_attempts == 2
     assert elapsed <= worst_call_seconds(settings) == pytest.approx(2.25)
     began = time.monotonic()
     with pytest.raises(CircuitOpen):
-        dynamodb.get_item(TableName="t", Key={"PK": {"S": "x"}})
+        dynamodb.call("GetItem", {"TableName": "t", "Key": {"PK": {"S": "x"}}})
     assert time.monotonic() - began < 0.05
     assert len(sends) == 2

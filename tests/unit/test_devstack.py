@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import boto3
 import pytest
 
 from devstack import templates
@@ -43,8 +44,8 @@ def test_provisioning_yields_exactly_the_variables_the_service_reads(aws):
     }
 
 
-def test_the_table_gets_the_settings_the_emulators_cloudformation_drops(clients, settings):
-    dynamodb = clients.dynamodb
+def test_the_table_gets_the_settings_the_emulators_cloudformation_drops(settings):
+    dynamodb = boto3.client("dynamodb", region_name=settings.region)
     name = settings.tasks_table_name
     ttl = dynamodb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
     assert ttl == {"AttributeName": "expires_at", "TimeToLiveStatus": "ENABLED"}

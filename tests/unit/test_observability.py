@@ -135,9 +135,8 @@ def traced(clients, settings, caplog):
     @app.get("/tasks/<task_id>")
     def read(task_id):
         logging.getLogger("app.request").info("reading %s", task_id)
-        clients.dynamodb.get_item(
-            TableName=settings.tasks_table_name, Key={"PK": {"S": "x"}, "SK": {"S": task_id}}
-        )
+        key = {"PK": {"S": "x"}, "SK": {"S": task_id}}
+        clients.dynamodb.call("GetItem", {"TableName": settings.tasks_table_name, "Key": key})
         return {"instrumented": is_instrumentation_enabled()}
 
     @app.get("/healthz")
@@ -183,6 +182,8 @@ def test_a_sampled_caller_gets_a_server_span_with_its_aws_calls_inside(traced):
     assert server.attributes["http.method"] == "GET"
     assert server.attributes["http.status_code"] == 200
     assert call.name == "DynamoDB.GetItem"
+    assert call.attributes["rpc.method"] == "GetItem"
+    assert call.attributes["http.status_code"] == 200
     assert call.parent.span_id == server.context.span_id
     assert trace_ids(caplog) == [XRAY_ROOT, XRAY_ROOT]
 

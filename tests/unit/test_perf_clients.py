@@ -26,4 +26,5 @@ def test_a_worker_makes_its_clients_without_reading_a_model(settings, monkeypatc
     reads.clear()
     aws.warm()  # in each worker
     assert reads == []
-    assert aws.dynamodb.meta.service_model.service_name == "dynamodb"
+    assert aws.get("cognito-idp").meta.service_model.service_name == "cognito-idp"
+    assert aws.dynamodb.endpoint_url == "https://dynamodb.us-east-1.amazonaws.com/"

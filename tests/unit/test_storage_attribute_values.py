@@ -10,7 +10,7 @@ import pytest
 from boto3.dynamodb.types import Binary, TypeDeserializer, TypeSerializer
 
 from app.storage.records import _plain, deserialize, serialize
-from tests.unit.test_perf_dynamodb_parser import EVERY_KIND
+from tests.unit.test_aws_dynamodb import EVERY_KIND, wire_form
 
 
 def boto3_serialize(value: dict[str, Any]) -> dict[str, Any]:
@@ -56,6 +56,10 @@ def test_what_boto3_refuses_is_refused(value):
 
 def test_deserialize_is_boto3s_for_every_kind():
     assert deserialize(EVERY_KIND) == boto3_deserialize(EVERY_KIND)
+
+
+def test_the_wire_form_reads_back_as_botocores_parsed_form():
+    assert deserialize(wire_form(EVERY_KIND)) == boto3_deserialize(EVERY_KIND)
 
 
 @pytest.mark.parametrize(

@@ -89,12 +89,15 @@ def test_a_role_revoked_between_read_and_write_cannot_write(workspaces, store, c
 
     def read_then_demote(wanted):
         found = original_get_many(wanted)
-        clients.dynamodb.update_item(
-            TableName=settings.tasks_table_name,
-            Key={"PK": {"S": f"WS#{view.workspace.id}"}, "SK": {"S": "MEMBER#alice"}},
-            UpdateExpression="SET #r = :v",
-            ExpressionAttributeNames={"#r": "role"},
-            ExpressionAttributeValues={":v": {"S": "viewer"}},
+        clients.dynamodb.call(
+            "UpdateItem",
+            {
+                "TableName": settings.tasks_table_name,
+                "Key": {"PK": {"S": f"WS#{view.workspace.id}"}, "SK": {"S": "MEMBER#alice"}},
+                "UpdateExpression": "SET #r = :v",
+                "ExpressionAttributeNames": {"#r": "role"},
+                "ExpressionAttributeValues": {":v": {"S": "viewer"}},
+            },
         )
         return found
 

@@ -1,0 +1,329 @@
+"""The DynamoDB client (app/aws/dynamodb.py) does what botocore's client does: the same
+signature as botocore's SigV4Auth, the same results and errors on exchanges with the emulator,
+and botocore's standard retry mode (what is retried, how often, how long it waits)."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import json
+import threading
+import zlib
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import boto3
+import botocore.session
+import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+from botocore.exceptions import ChecksumError, ClientError
+
+from app.aws import dynamodb as dynamodb_module
+from app.aws.circuit import CircuitBreaker
+from app.aws.clients import is_unavailable
+from app.aws.dynamodb import CONTENT_TYPE, DynamoDB, RequestSigner, Timeouts, host_of
+
+MODEL = botocore.session.get_session().get_service_model("dynamodb")
+
+# Every kind of attribute value, nested and empty, as botocore's client takes and returns it.
+EVERY_KIND: dict[str, Any] = {
+    "text": {"S": "zß水🙂"},
+    "empty_text": {"S": ""},
+    "integer": {"N": "12345678901234567890123456789012345678"},
+    "negative": {"N": "-98765432109876543210987654321098765432"},
+    "fraction": {"N": "0.00000000000000000000000000000000000001"},
+    "binary": {"B": bytes(range(256))},
+    "binary_set": {"BS": [b"\x00", b"\xff\xfe", b"plain"]},
+    "strings": {"SS": ["a", "b", "水"]},
+    "numbers": {"NS": ["1", "-2.5", "99999999999999999999999999999999999999"]},
+    "nothing": {"NULL": True},
+    "yes": {"BOOL": True},
+    "no": {"BOOL": False},
+    "empty_list": {"L": []},
+    "empty_map": {"M": {}},
+    "nested": {
+        "M": {
+            "list": {
+                "L": [
+                    {"S": "one"},
+                    {"N": "2"},
+                    {"B": b"\x01\x02"},
+                    {"M": {"deeper": {"BS": [b"\x03"]}, "empty": {"L": []}}},
+                    {"L": [{"NULL": True}, {"BOOL": False}]},
+                ]
+            },
+            "binary": {"B": b"\x80"},
+            "numbers": {"NS": ["7"]},
+        }
+    },
+}
+
+
+def wire_form(value: Any) -> Any:
+    """botocore's parsed form as DynamoDB's JSON has it: binary values in base64 text."""
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    if isinstance(value, dict):
+        return {name: wire_form(member) for name, member in value.items()}
+    if isinstance(value, list):
+        return [wire_form(member) for member in value]
+    return value
+
+
+# -- the signature -------------------------------------------------------------------------------
+
+SIGNED_AT = datetime.datetime(2026, 12, 2, 23, 59, 58, tzinfo=datetime.UTC)
+
+
+def botocore_signature(url: str, credentials: Credentials, headers: dict[str, str], body: bytes):
+    request = AWSRequest("POST", url.rstrip("/") + "/", data=body, headers=dict(headers))
+    SigV4Auth(credentials, "dynamodb", "eu-central-1").add_auth(request)
+    return {name: request.headers[name] for name in ("Authorization", "X-Amz-Date")}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://dynamodb.eu-central-1.amazonaws.com",
+        "https://dynamodb.eu-central-1.amazonaws.com:443",
+        "http://127.0.0.1:4566",
+        "http://LocalHost:80/",
+    ],
+)
+@pytest.mark.parametrize("token", [None, "FwoGZXIvYXdzE  with  spaces=="])
+def test_the_signature_is_botocores(monkeypatch, url, token):
+    monkeypatch.setattr("botocore.auth.get_current_datetime", lambda: SIGNED_AT)
+    credentials = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", token)
+    body = json.dumps({"TableName": "t", "Key": {"PK": {"S": "WS#水 two  spaces"}}}).encode()
+    headers = {"X-Amz-Target": "DynamoDB_20120810.GetItem", "Content-Type": CONTENT_TYPE}
+    signer = RequestSigner(host=host_of(url), region="eu-central-1")
+    for secret in ("first-secret", "rotated-secret"):
+        credentials = Credentials("AKIDEXAMPLE", secret, token)
+        for moment in (SIGNED_AT, SIGNED_AT + datetime.timedelta(seconds=3)):
+            monkeypatch.setattr("botocore.auth.get_current_datetime", lambda m=moment: m)
+            ours = dict(headers)
+            signer.sign(credentials.get_frozen_credentials(), ours, body, moment.timestamp())
+            theirs = botocore_signature(url, credentials, headers, body)
+            assert ours["Authorization"] == theirs["Authorization"]
+            assert ours["X-Amz-Date"] == theirs["X-Amz-Date"]
+            assert ours.get("X-Amz-Security-Token") == token
+
+
+def test_host_has_no_default_port():
+    assert host_of("https://dynamodb.us-east-1.amazonaws.com:443") == (
+        "dynamodb.us-east-1.amazonaws.com"
+    )
+    assert host_of("http://127.0.0.1:4566/") == "127.0.0.1:4566"
+    assert host_of("http://[::1]:8000") == "[::1]:8000"
+
+
+# -- results and errors, as botocore's client returns them ----------------------------------------
+
+
+def _without_metadata(response: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in response.items() if name != "ResponseMetadata"}
+
+
+def test_every_exchange_gives_what_botocores_client_gives(clients, settings):
+    ours = clients.dynamodb
+    theirs = boto3.client("dynamodb", region_name=settings.region)
+    table = settings.tasks_table_name
+    item = {"PK": {"S": "WS#client"}, "SK": {"S": "TASK#1"}, **EVERY_KIND}
+    key = {"PK": item["PK"], "SK": item["SK"]}
+    theirs.put_item(TableName=table, Item=item)
+    theirs.put_item(TableName=table, Item={**item, "SK": {"S": "TASK#2"}})
+    failing_condition = {
+        "TableName": table,
+        "Key": key,
+        "ConditionExpression": "attribute_not_exists(PK)",
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    }
+    exchanges: list[tuple[str, dict[str, Any]]] = [
+        ("GetItem", {"TableName": table, "Key": key, "ConsistentRead": True}),
+        ("GetItem", {"TableName": table, "Key": {"PK": {"S": "WS#none"}, "SK": {"S": "META"}}}),
+        ("BatchGetItem", {"RequestItems": {table: {"Keys": [key], "ConsistentRead": True}}}),
+        (
+            "Query",
+            {
+                "TableName": table,
+                "KeyConditionExpression": "PK = :pk",
+                "ExpressionAttributeValues": {":pk": item["PK"]},
+                "Limit": 1,
+            },
+        ),
+        ("PutItem", {"TableName": table, "Item": item, "ReturnValues": "ALL_OLD"}),
+        (
+            "TransactWriteItems",
+            {
+                "TransactItems": [
+                    {"ConditionCheck": failing_condition},
+                    {"Put": {"TableName": table, "Item": {**item, "SK": {"S": "TASK#3"}}}},
+                ]
+            },
+        ),
+        (
+            "PutItem",
+            {
+                "TableName": table,
+                "Item": item,
+                "ConditionExpression": "attribute_not_exists(PK)",
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            },
+        ),
+        ("GetItem", {"TableName": "no-such-table", "Key": key}),
+        ("GetItem", {"TableName": table, "Key": {"PK": {"S": "only half a key"}}}),
+    ]
+    errors = set()
+    for operation, params in exchanges:
+        botocore_call = getattr(theirs, botocore.xform_name(operation))
+        try:
+            expected = wire_form(_without_metadata(botocore_call(**params)))
+        except ClientError as error:
+            with pytest.raises(ClientError) as raised:
+                ours.call(operation, wire_form(params))
+            assert str(raised.value) == str(error)
+            assert wire_form(_without_metadata(raised.value.response)) == wire_form(
+                _without_metadata(error.response)
+            )
+            assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+            errors.add(raised.value.response["Error"]["Code"])
+            continue
+        assert ours.call(operation, wire_form(params)) == expected, operation
+    assert errors == {
+        "TransactionCanceledException",
+        "ConditionalCheckFailedException",
+        "ResourceNotFoundException",
+        "ValidationException",
+    }
+
+
+def test_binary_values_are_sent_as_base64(clients, settings):
+    table = settings.tasks_table_name
+    key = {"PK": {"S": "WS#binary"}, "SK": {"S": "TASK#1"}}
+    clients.dynamodb.call(
+        "PutItem", {"TableName": table, "Item": {**key, "raw": {"B": b"\x00\xff"}}}
+    )
+    got = boto3.client("dynamodb", region_name=settings.region).get_item(TableName=table, Key=key)
+    assert got["Item"]["raw"] == {"B": b"\x00\xff"}
+
+
+# -- retries, as botocore's standard mode ---------------------------------------------------------
+
+
+class Scripted(BaseHTTPRequestHandler):
+    """Answers each request with the next of the server's scripted replies."""
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.targets.append(self.headers["X-Amz-Target"])
+        status, body, checksum = self.server.replies.pop(0)
+        self.send_response(status)
+        self.send_header("Content-Type", CONTENT_TYPE)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("x-amz-crc32", str(checksum(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_args):
+        return
+
+
+def crc32(body: bytes) -> int:
+    return zlib.crc32(body) & 0xFFFFFFFF
+
+
+def damaged(body: bytes) -> int:
+    return crc32(body) ^ 1
+
+
+@pytest.fixture
+def scripted() -> Iterator[tuple[ThreadingHTTPServer, DynamoDB, list[float]]]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Scripted)
+    server.replies, server.targets = [], []
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    delays: list[float] = []
+    client = DynamoDB(
+        endpoint_url=f"http://127.0.0.1:{server.server_address[1]}",
+        region="us-east-1",
+        credentials=lambda: Credentials("AKID", "secret"),
+        timeouts=Timeouts(0.5, 0.5),
+        max_attempts=2,
+        breaker=CircuitBreaker("DynamoDB", cooldown_s=1, probe_timeout_s=2),
+        service_model=MODEL,
+        sleep=delays.append,
+    )
+    yield server, client, delays
+    server.shutdown()
+    server.server_close()
+
+
+def error(code: str, message: str = "no") -> str:
+    return json.dumps({"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": message})
+
+
+def test_a_server_error_is_tried_again_after_a_short_wait(scripted):
+    server, client, delays = scripted
+    server.replies += [(500, error("InternalServerError").encode(), crc32), (200, b"{}", crc32)]
+    assert client.call("GetItem", {"TableName": "t"}) == {}
+    assert server.targets == ["DynamoDB_20120810.GetItem"] * 2
+    assert len(delays) == 1 and 0 <= delays[0] <= 0.025
+
+
+def test_throttling_waits_longer_and_gives_up_after_the_attempts(scripted):
+    server, client, delays = scripted
+    throttled = error("ProvisionedThroughputExceededException").encode()
+    server.replies += [(400, throttled, crc32), (400, throttled, crc32)]
+    with pytest.raises(ClientError) as raised:
+        client.call("Query", {"TableName": "t"})
+    assert raised.value.response["Error"]["Code"] == "ProvisionedThroughputExceededException"
+    assert len(server.targets) == 2
+    # One wait, drawn up to 1 s (throttling's scale), not DynamoDB's 25 ms.
+    assert len(delays) == 1 and 0 <= delays[0] <= 1
+
+
+def test_a_refused_request_is_not_sent_again(scripted):
+    server, client, delays = scripted
+    server.replies += [(400, error("ValidationException", "bad key").encode(), crc32)]
+    with pytest.raises(ClientError, match=r"ValidationException.*bad key"):
+        client.call("GetItem", {"TableName": "t"})
+    assert len(server.targets) == 1 and delays == []
+
+
+def test_a_damaged_answer_is_asked_for_again_and_twice_is_unavailable(scripted):
+    server, client, _delays = scripted
+    server.replies += [(200, b'{"Item": {}}', damaged), (200, b'{"Item": {}}', crc32)]
+    assert client.call("GetItem", {"TableName": "t"}) == {"Item": {}}
+    server.replies += [(200, b"{not json", damaged), (200, b"{not json", damaged)]
+    with pytest.raises(ChecksumError) as raised:
+        client.call("GetItem", {"TableName": "t"})
+    assert is_unavailable(raised.value)
+    assert len(server.targets) == 4
+
+
+def test_a_body_that_is_not_json_is_an_error_with_its_status(scripted):
+    server, client, _delays = scripted
+    server.replies += [(403, b"<html>Forbidden</html>", crc32)]
+    with pytest.raises(ClientError) as raised:
+        client.call("GetItem", {"TableName": "t"})
+    assert raised.value.response["Error"] == {"Code": "403", "Message": "<html>Forbidden</html>"}
+    assert not is_unavailable(raised.value)
+
+
+def test_the_signing_key_is_derived_once_a_day(monkeypatch):
+    derived: list[bytes] = []
+    real_new = dynamodb_module.hmac.new
+
+    def counted(key, message, digest):
+        if message == b"aws4_request":
+            derived.append(key)
+        return real_new(key, message, digest)
+
+    monkeypatch.setattr(dynamodb_module.hmac, "new", counted)
+    signer = RequestSigner(host="h", region="us-east-1")
+    frozen = Credentials("AKID", "secret").get_frozen_credentials()
+    for seconds in (0, 1, 2):
+        signer.sign(frozen, {}, b"{}", SIGNED_AT.timestamp() + seconds)
+    assert len(derived) == 2  # 23:59:58 and :59 share a day; 00:00:00 is the next
