@@ -27,6 +27,7 @@ from bench.servers import (
     Request,
     Server,
     WrkResult,
+    compile_bytecode,
     run_wrk,
     service_process_environment,
 )
@@ -128,13 +129,21 @@ def throughput(fixture: Fixture, rounds: int, seconds: float) -> dict[str, list[
     return results
 
 
+# CPU seconds (master and busiest worker) at each side's first 200, reported beside the ratios.
+STARTUP_CPU: dict[bool, list[float]] = {True: [], False: []}
+
+
 def startup(fixture: Fixture, rounds: int) -> list[float]:
+    compile_bytecode()
+
     def seconds(on_service: bool) -> float:
         environment = fixture.environment if on_service else bare_environment(fixture.environment)
         server = Server(SERVICE if on_service else BARE_FLASK, environment)
         server.start()
         try:
-            return server.seconds_to_first_200("/readyz")
+            elapsed = server.seconds_to_first_200("/readyz")
+            STARTUP_CPU[on_service].append(server.critical_path_cpu_seconds())
+            return elapsed
         finally:
             server.stop()
 
@@ -202,6 +211,12 @@ def report_throughput(ratios: dict[str, list[float]], start: list[float]) -> Non
         print(
             f"  {'start to first 200 on /readyz':32s} {median:5.2f}x {STARTUP_GOAL:>5.1f}x  "
             f"{pairs}  {verdict}"
+        )
+        cpu = [s / b for s, b in zip(STARTUP_CPU[True], STARTUP_CPU[False], strict=True)]
+        ours, bare = (statistics.median(STARTUP_CPU[side]) for side in (True, False))
+        print(
+            f"  {'  CPU, master + one worker':32s} {statistics.median(cpu):5.2f}x         "
+            f"{' '.join(f'{v:.2f}' for v in cpu)}  (median {ours:.2f} s against {bare:.2f} s)"
         )
 
 

@@ -49,6 +49,16 @@ def test_the_runtime_stage_has_no_build_tools_and_runs_gunicorn_unprivileged():
     assert cmd == ["gunicorn", "--config", "gunicorn.conf.py", "app.wsgi:app"]
 
 
+def test_the_apps_modules_are_compiled_in_the_image_not_at_every_start():
+    runtime = stages()[1]
+    copy = runtime.index("COPY app ./app")
+    compiled = [i for i, line in enumerate(runtime) if line == "RUN python -m compileall -q app"]
+    # After the code is copied (or the compiled files would be stale and ignored) and as root,
+    # before the unprivileged user, who cannot write to /srv.
+    assert compiled and copy < compiled[0] < runtime.index("USER 10001:10001")
+    assert "UV_COMPILE_BYTECODE=1" in " ".join(stages()[0])
+
+
 def test_the_build_context_lets_in_only_what_the_image_needs():
     lines = [
         line

@@ -1,0 +1,97 @@
+"""The start as gunicorn.conf.py runs it: a bad setting stops the master with its message, and
+the workers start from the master's frozen objects with the collector on."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import requests
+
+from devstack.templates import ROOT
+from tests.support.stack import free_port
+
+# What the service needs besides AWS_REGION, which the test leaves out.
+SETTINGS = {
+    "USER_POOL_ID": "us-east-1_example",
+    "USER_POOL_CLIENT_ID": "exampleclient",
+    "TASKS_TABLE_NAME": "tasks",
+    "CURSOR_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:cursor-AbCdEf",
+}
+
+
+def gunicorn(app: str, environment: dict[str, str], port: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--config",
+            str(ROOT / "gunicorn.conf.py"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            app,
+        ],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
+@contextmanager
+def serving(app: str) -> Iterator[str]:
+    port = free_port()
+    process = gunicorn(app, dict(os.environ), port)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert process.poll() is None, process.communicate()[0]
+            try:
+                requests.get(url, timeout=2)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "gunicorn did not answer in 30 s"
+                time.sleep(0.05)
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.communicate(timeout=30)
+
+
+def test_a_bad_setting_stops_the_start_with_its_message():
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("AWS_REGION", "AWS_DEFAULT_REGION")
+    }
+    process = gunicorn("app.wsgi:app", {**environment, **SETTINGS}, free_port())
+    try:
+        output, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode != 0
+    assert "The service cannot start: invalid configuration" in output
+    assert "AWS_REGION: is required" in output
+    # The master stops before it forks: no worker ever booted.
+    assert "Booting worker" not in output
+
+
+def test_workers_start_from_the_masters_frozen_objects_with_the_collector_on():
+    with serving("tests.support.gc_probe:app") as url:
+        # Several requests, so that both workers are likely to answer one.
+        states = [requests.get(url, timeout=5).json() for _ in range(6)]
+    # Everything the master made before the fork is frozen (out of the collector's walks and
+    # of the pages a worker would write to), and the collector runs again in the workers.
+    for state in states:
+        assert state["enabled"] is True
+        assert state["frozen"] > 10_000
