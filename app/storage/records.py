@@ -260,8 +260,25 @@ def audit_item(event: AuditEvent, expires_at: int) -> dict[str, Any]:
     }
 
 
+class _Attributes:
+    """An item's attributes, each converted when it is read: a record reads only its own fields,
+    not the keys and index keys that every item also carries."""
+
+    __slots__ = ("_item",)
+
+    def __init__(self, item: dict[str, Any]):
+        self._item = item
+
+    def __getitem__(self, name: str) -> Any:
+        return _plain_value(self._item[name])
+
+    def get(self, name: str, default: Any = None) -> Any:
+        attribute = self._item.get(name)
+        return default if attribute is None else _plain_value(attribute)
+
+
 def record_from_item(item: dict[str, Any]) -> Record:
-    data = deserialize(item)
+    data = _Attributes(item)
     kind = data.get("type")
     if kind == "workspace":
         return Workspace(
