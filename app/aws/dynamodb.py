@@ -43,6 +43,7 @@ from botocore.exceptions import (
     HTTPClientError,
     NoCredentialsError,
 )
+from botocore.handlers import generate_idempotent_uuid
 from botocore.httpsession import URLLib3Session
 from botocore.model import ServiceModel
 from botocore.parsers import ResponseParserError
@@ -231,6 +232,13 @@ class DynamoDB:
             return self._call(operation, params, span)
 
     def _call(self, operation: str, params: dict[str, Any], span: Any) -> dict[str, Any]:
+        operation_model = self._model.operation_model(operation)
+        if operation_model.idempotent_members:
+            # TransactWriteItems' ClientRequestToken, as botocore fills it: one per call, the
+            # same in every attempt, so that a retry of a write that did happen is not refused
+            # as a second one.
+            params = dict(params)
+            generate_idempotent_uuid(params, operation_model)
         body = json.dumps(params, separators=(",", ":"), default=_wire_value).encode()
         request_context: dict[str, Any] = {}
         self._breaker.before_call()
@@ -242,7 +250,7 @@ class DynamoDB:
             except HTTPClientError as error:
                 context = standard.RetryContext(
                     attempt_number=attempt,
-                    operation_model=self._model.operation_model(operation),
+                    operation_model=operation_model,
                     caught_exception=error,
                     request_context=request_context,
                 )
@@ -262,7 +270,7 @@ class DynamoDB:
                 return parsed
             context = standard.RetryContext(
                 attempt_number=attempt,
-                operation_model=self._model.operation_model(operation),
+                operation_model=operation_model,
                 parsed_response=parsed,
                 http_response=response,
                 request_context=request_context,

@@ -217,7 +217,7 @@ class Scripted(BaseHTTPRequestHandler):
     """Answers each request with the next of the server's scripted replies."""
 
     def do_POST(self):
-        self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
         self.server.targets.append(self.headers["X-Amz-Target"])
         status, body, checksum = self.server.replies.pop(0)
         self.send_response(status)
@@ -242,7 +242,7 @@ def damaged(body: bytes) -> int:
 @pytest.fixture
 def scripted() -> Iterator[tuple[ThreadingHTTPServer, DynamoDB, list[float]]]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Scripted)
-    server.replies, server.targets = [], []
+    server.replies, server.targets, server.bodies = [], [], []
     threading.Thread(target=server.serve_forever, daemon=True).start()
     delays: list[float] = []
     client = DynamoDB(
@@ -327,3 +327,17 @@ def test_the_signing_key_is_derived_once_a_day(monkeypatch):
     for seconds in (0, 1, 2):
         signer.sign(frozen, {}, b"{}", SIGNED_AT.timestamp() + seconds)
     assert len(derived) == 2  # 23:59:58 and :59 share a day; 00:00:00 is the next
+
+
+def test_a_retried_transaction_sends_the_same_idempotency_token(scripted):
+    server, client, _delays = scripted
+    server.replies += [(500, error("InternalServerError").encode(), crc32), (200, b"{}", crc32)]
+    server.replies += [(200, b"{}", crc32)]
+    items = [{"ConditionCheck": {"TableName": "t", "Key": {}, "ConditionExpression": "x"}}]
+    client.call("TransactWriteItems", {"TransactItems": items})
+    client.call("TransactWriteItems", {"TransactItems": items})
+    first, retry, next_call = (body["ClientRequestToken"] for body in server.bodies)
+    assert first == retry != next_call
+    assert {body["TransactItems"][0]["ConditionCheck"]["TableName"] for body in server.bodies} == {
+        "t"
+    }
