@@ -337,7 +337,7 @@ def _error_response(response: AWSResponse, body: Any, model: ServiceModel) -> di
     failed condition) beside, and ResponseMetadata."""
     fields = body if isinstance(body, dict) else {}
     kind = fields.get("__type") or response.headers.get("x-amzn-errortype", "")
-    code = kind.rsplit("#", 1)[-1].split(":", 1)[0] or str(response.status_code)
+    code = kind.split(":", 1)[0].rsplit("#", 1)[-1] or str(response.status_code)
     message = fields.get("message") or fields.get("Message") or ""
     if not fields and not message:
         message = response.content.decode("utf-8", "replace")[:500]
