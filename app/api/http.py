@@ -82,8 +82,9 @@ def register_http_hooks(app: Flask, *, csp: str, strict_transport: bool) -> None
         headers["X-Content-Type-Options"] = "nosniff"
         headers["Referrer-Policy"] = "no-referrer"
         headers["X-Frame-Options"] = "DENY"
-        headers.pop("Server", None)
-        headers.pop("X-Powered-By", None)
+        # remove, not pop: pop finds a header that is not there by raising KeyError.
+        headers.remove("Server")
+        headers.remove("X-Powered-By")
         if request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/"):
             headers["Cache-Control"] = "no-store"
         if response.mimetype == "text/html":

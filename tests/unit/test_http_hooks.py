@@ -12,7 +12,10 @@ from app.api.problems import register_error_handlers
 @pytest.fixture
 def client():
     app = Flask(__name__)
-    app.get("/api/v1/thing")(lambda: {"ok": True})
+    app.add_url_rule("/api/v1/thing", "thing", lambda: {"ok": True})
+    app.add_url_rule(
+        "/named", "named", lambda: ({"ok": True}, {"Server": "werkzeug", "X-Powered-By": "Flask"})
+    )
     register_error_handlers(app)
     register_http_hooks(app, csp="default-src 'self'", strict_transport=False)
     return app.test_client()
@@ -35,3 +38,10 @@ def test_headers_of_8_kib_each_pass(client):
 
 def test_a_url_over_8_kib_is_a_414(client):
     assert client.get("/api/v1/thing?q=" + "a" * 8200).status_code == 414
+
+
+def test_no_header_names_the_server_software(client):
+    reply = client.get("/named")
+    assert reply.status_code == 200
+    assert "Server" not in reply.headers and "X-Powered-By" not in reply.headers
+    assert reply.headers["Referrer-Policy"] == "no-referrer"
