@@ -7,7 +7,7 @@ two runs minutes apart differ by more than the change.
     python -m bench.ab BEFORE_TREE AFTER_TREE [--turns 12] [--requests 200]
 
 A tree is a checkout of the repository (e.g. `git archive <commit> | tar -x -C DIR`); the
-fixture is built with the code of the first. Per request kind it prints each side's median
+fixture is built by the checkout this runs from. Per request kind it prints each side's median
 CPU per request and the median of the paired ratios, as how much less CPU the second uses.
 """
 
