@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from app.api.plain_dump import PlainDump
 from app.api.problems import ApiProblem
 from app.aws.signing_keys import SigningKeys
 
@@ -63,8 +64,15 @@ class PageArgs(ma.Schema):
     )
 
 
+class _PageOut(PlainDump):
+    def dump_one(self, page):
+        # The items' own schema dumps them all at once (a plain function too, where it has one).
+        items = self.dump_fields["items"].inner.schema
+        return {"items": items.dump(page["items"], many=True), "next_cursor": page["next_cursor"]}
+
+
 def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
-    return ma.Schema.from_dict(
+    return _PageOut.from_dict(
         {
             "items": ma.fields.List(ma.fields.Nested(item_schema), required=True),
             "next_cursor": ma.fields.String(

@@ -10,6 +10,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from app.api.pagination import PageArgs, page_schema
+from app.api.plain_dump import PlainDump
 from app.api.text import (
     BLOCK_OF_TEXT,
     LINE_OF_TEXT,
@@ -25,9 +26,12 @@ _TITLE = [validate.Length(min=1, max=200), line_of_text, not_blank]
 _DESCRIPTION = [validate.Length(max=10000), block_of_text]
 
 
-class MeOut(ma.Schema):
+class MeOut(PlainDump):
     id = fields.String(required=True, metadata={"description": "The caller's user id (sub)"})
     username = fields.String(required=True)
+
+    def dump_one(self, me):
+        return {"id": me["id"], "username": me["username"]}
 
 
 class HealthOut(ma.Schema):
@@ -100,7 +104,7 @@ class TaskUpdate(ma.Schema):
     assignee_id = fields.String(allow_none=True, validate=_USER_ID)
 
 
-class TaskOut(ma.Schema):
+class TaskOut(PlainDump):
     id = fields.String(required=True)
     workspace_id = fields.String(required=True)
     title = fields.String(required=True)
@@ -113,6 +117,21 @@ class TaskOut(ma.Schema):
     created_at = fields.String(required=True)
     updated_at = fields.String(required=True)
     created_by = fields.String(required=True)
+
+    def dump_one(self, task):
+        return {
+            "id": task.id,
+            "workspace_id": task.workspace_id,
+            "title": task.title,
+            "description": task.description,
+            "status": task.status,
+            "due_date": task.due_date,
+            "assignee_id": task.assignee_id,
+            "version": task.version,
+            "created_at": task.created_at,
+            "updated_at": task.updated_at,
+            "created_by": task.created_by,
+        }
 
 
 TaskPageOut = page_schema(TaskOut, "TaskPage")

@@ -9,6 +9,7 @@ from typing import Any
 import flask
 import marshmallow as ma
 from flask_smorest import Blueprint
+from flask_smorest.utils import resolve_schema_instance
 from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.routing import BaseConverter
 
@@ -83,6 +84,11 @@ class _StrictJsonParser(FlaskParser):
 
 class V1Blueprint(Blueprint):
     ARGUMENTS_PARSER = _StrictJsonParser()
+
+    def arguments(self, schema, **kwargs):
+        # One schema instance per endpoint: given the class, webargs makes a new instance for
+        # every request, and marshmallow deep-copies all its fields to make one.
+        return super().arguments(resolve_schema_instance(schema), **kwargs)
 
 
 def v1_blueprint(name: str, description: str) -> Blueprint:

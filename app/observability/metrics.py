@@ -16,21 +16,37 @@ NAMESPACE = "TeamTasks"
 METADATA_FIELD = "emf_metadata"
 
 
+class MetricLine:
+    """The EMF fields of one kind of log line, whose dimensions and metrics ({name: unit}) are
+    fixed: the directive is built once, each line adds its time and its values (the request
+    line is written for every request)."""
+
+    def __init__(self, *, dimensions: dict[str, str], units: dict[str, str]):
+        self._dimensions = dict(dimensions)
+        self._names = tuple(units)
+        self._directive = [
+            {
+                "Namespace": NAMESPACE,
+                "Dimensions": [list(dimensions)],
+                "Metrics": [{"Name": name, "Unit": unit} for name, unit in units.items()],
+            }
+        ]
+
+    def fields(self, *values: float) -> dict[str, Any]:
+        """The fields that make a line carry these values, in the order of `units`."""
+        return {
+            METADATA_FIELD: {
+                "Timestamp": int(time.time() * 1000),
+                "CloudWatchMetrics": self._directive,
+            },
+            **self._dimensions,
+            **dict(zip(self._names, values, strict=True)),
+        }
+
+
 def emf(*, dimensions: dict[str, str], metrics: dict[str, tuple[float, str]]) -> dict[str, Any]:
     """The fields that make a log line carry `metrics` ({name: (value, unit)})."""
-    return {
-        METADATA_FIELD: {
-            "Timestamp": int(time.time() * 1000),
-            "CloudWatchMetrics": [
-                {
-                    "Namespace": NAMESPACE,
-                    "Dimensions": [list(dimensions)],
-                    "Metrics": [
-                        {"Name": name, "Unit": unit} for name, (_, unit) in metrics.items()
-                    ],
-                }
-            ],
-        },
-        **dimensions,
-        **{name: value for name, (value, _) in metrics.items()},
-    }
+    line = MetricLine(
+        dimensions=dimensions, units={name: unit for name, (_, unit) in metrics.items()}
+    )
+    return line.fields(*(value for value, _ in metrics.values()))

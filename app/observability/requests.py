@@ -7,40 +7,46 @@ import time
 
 from flask import Flask, Response, g, request
 
-from app.observability.metrics import emf
+from app.observability.metrics import MetricLine
 
 log = logging.getLogger("app.request")
 
 
 def register_request_logging(app: Flask, *, service: str, environment: str) -> None:
-    dimensions = {"Service": service, "Environment": environment}
+    metrics = MetricLine(
+        dimensions={"Service": service, "Environment": environment},
+        units={
+            "Latency": "Milliseconds",
+            "Requests": "Count",
+            "Fault": "Count",
+            "ClientError": "Count",
+        },
+    )
 
     @app.after_request
     def log_request(response: Response) -> Response:
         started = g.get("started")
-        elapsed_ms = (time.perf_counter() - started) * 1000 if started else 0.0
+        elapsed_ms = round((time.perf_counter() - started) * 1000 if started else 0.0, 2)
         status = response.status_code
-        rule = request.url_rule.rule if request.url_rule else None
+        method, path, rule = request.method, request.path, request.url_rule
         log.info(
             "%s %s %s",
-            request.method,
-            request.path,
+            method,
+            path,
             status,
             extra={
-                "method": request.method,
-                "path": request.path,
-                "route": rule,
+                "method": method,
+                "path": path,
+                "route": rule.rule if rule else None,
                 "status": status,
-                "duration_ms": round(elapsed_ms, 2),
-                "user_agent": request.user_agent.string[:200],
-                **emf(
-                    dimensions=dimensions,
-                    metrics={
-                        "Latency": (round(elapsed_ms, 2), "Milliseconds"),
-                        "Requests": (1, "Count"),
-                        "Fault": (1 if status >= 500 else 0, "Count"),
-                        "ClientError": (1 if 400 <= status < 500 else 0, "Count"),
-                    },
+                "duration_ms": elapsed_ms,
+                # The header itself: werkzeug's request.user_agent builds an object around it.
+                "user_agent": request.headers.get("User-Agent", "")[:200],
+                **metrics.fields(
+                    elapsed_ms,
+                    1,
+                    1 if status >= 500 else 0,
+                    1 if 400 <= status < 500 else 0,
                 ),
             },
         )

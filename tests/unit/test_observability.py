@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from datetime import UTC
 
 import pytest
 from flask import Flask, request
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from opentelemetry import trace
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 from opentelemetry.sdk.extension.aws.trace import AwsXRayIdGenerator
@@ -16,10 +19,11 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from pythonjsonlogger.json import JsonFormatter
 
 from app.observability import context, tracing
 from app.observability.logging import RequestContextFilter, json_formatter
-from app.observability.metrics import emf
+from app.observability.metrics import MetricLine, emf
 
 
 def format_record(**extra) -> dict:
@@ -222,3 +226,71 @@ def test_health_checks_are_not_traced(traced):
     client, exporter, _caplog = traced
     assert client.get("/healthz", headers=SAMPLED).json == {"trace_id": None}
     assert exporter.get_finished_spans() == ()
+
+
+_LOG_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=8,
+) | st.datetimes(timezones=st.just(UTC))
+# Anything an `extra=` may name: LogRecord's own attributes are refused by logging itself.
+_EXTRA_NAMES = st.text(min_size=1).filter(
+    lambda name: name not in logging.makeLogRecord({}).__dict__
+)
+
+
+@settings(max_examples=60)
+@given(
+    extras=st.dictionaries(_EXTRA_NAMES, _LOG_VALUES, max_size=6),
+    message=st.text() | st.dictionaries(st.text(), _LOG_VALUES, max_size=3),
+    with_exception=st.booleans(),
+    with_stack=st.booleans(),
+)
+def test_the_line_is_what_python_json_logger_itself_writes(
+    extras, message, with_exception, with_stack
+):
+    exc_info = None
+    if with_exception:
+        try:
+            raise ValueError("boom")
+        except ValueError:
+            exc_info = sys.exc_info()
+    record = logging.LogRecord("app.request", logging.WARNING, __file__, 1, message, None, exc_info)
+    record.stack_info = "Stack (most recent call last):\n  here" if with_stack else None
+    for name, value in {
+        **extras,
+        **emf(dimensions={"Service": "api"}, metrics={"L": (1, "Count")}),
+    }.items():
+        setattr(record, name, value)
+    ours = json_formatter(service="api", environment="test").format(record)
+    library = json_formatter(service="api", environment="test", formatter=JsonFormatter).format(
+        record
+    )
+    assert ours == library
+
+
+def test_a_metric_line_is_what_emf_describes():
+    line = MetricLine(
+        dimensions={"Service": "api"}, units={"Latency": "Milliseconds", "Requests": "Count"}
+    )
+    fields = line.fields(2.5, 1)
+    assert fields == {
+        "emf_metadata": {
+            "Timestamp": fields["emf_metadata"]["Timestamp"],
+            "CloudWatchMetrics": [
+                {
+                    "Namespace": "TeamTasks",
+                    "Dimensions": [["Service"]],
+                    "Metrics": [
+                        {"Name": "Latency", "Unit": "Milliseconds"},
+                        {"Name": "Requests", "Unit": "Count"},
+                    ],
+                }
+            ],
+        },
+        "Service": "api",
+        "Latency": 2.5,
+        "Requests": 1,
+    }
+    with pytest.raises(ValueError):
+        line.fields(2.5)
