@@ -9,7 +9,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import sysconfig
 import tempfile
 import time
@@ -18,6 +17,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from devstack.stack import gunicorn_command
 from devstack.templates import ROOT
 from tests.support.stack import free_port
 
@@ -74,16 +74,7 @@ class Server:
     def start(self) -> None:
         self.started_at = time.perf_counter()
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--config",
-                str(ROOT / "gunicorn.conf.py"),
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                self.module,
-            ],
+            gunicorn_command(self.module, f"127.0.0.1:{self.port}"),
             cwd=ROOT,
             env=self.environment,
             stdout=self._log,

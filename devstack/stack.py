@@ -18,6 +18,22 @@ from devstack import emulator, stream_poller
 from devstack.provision import LocalProvisioner, Provisioned
 from devstack.templates import ROOT
 
+
+def gunicorn_command(app: str, bind: str) -> list[str]:
+    """The command that serves a WSGI app under the project's gunicorn.conf.py: the local
+    stack's API, and the benchmark's and the tests' servers."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--config",
+        str(ROOT / "gunicorn.conf.py"),
+        "--bind",
+        bind,
+        app,
+    ]
+
+
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "Demo-Passw0rd!"  # noqa: S105 -- a local demo account in the emulator only
 
@@ -145,16 +161,7 @@ class LocalStack:
             stream_output = options.api_log.open("a") if options.api_log is not None else None
             self.streams = stream_poller.start(self.session, self.stream_setup, stream_output)
         self._api = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--config",
-                str(ROOT / "gunicorn.conf.py"),
-                "--bind",
-                f"{options.host}:{options.api_port}",
-                "app.wsgi:app",
-            ],
+            gunicorn_command("app.wsgi:app", f"{options.host}:{options.api_port}"),
             cwd=ROOT,
             env=environment,
             stdout=output,

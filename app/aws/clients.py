@@ -119,6 +119,12 @@ def _botocore_session() -> botocore.session.Session:
     return session
 
 
+def _ca_bundle(session: botocore.session.Session) -> bool | str:
+    """TLS verification as botocore's clients get it: the configured CA bundle (AWS_CA_BUNDLE
+    or the profile's ca_bundle), else REQUESTS_CA_BUNDLE, else the default store."""
+    return session.get_config_variable("ca_bundle") or os.environ.get("REQUESTS_CA_BUNDLE") or True
+
+
 def regional_endpoint(service: str, region: str) -> str:
     """The service's public regional endpoint, from botocore's partition data (so that
     aws-cn and GovCloud regions get theirs)."""
@@ -182,6 +188,7 @@ class AwsClients:
                 max_attempts=settings.aws_max_attempts,
                 breaker=self.breaker(service),
                 service_model=session.get_service_model("dynamodb"),
+                verify=_ca_bundle(session),
             )
         # botocore's own client, as boto3's Session.client makes it (boto3 itself, which
         # imports s3transfer, is not needed for low-level clients).

@@ -23,7 +23,6 @@ import datetime
 import hashlib
 import hmac
 import json
-import os
 import platform
 import socket
 import threading
@@ -146,15 +145,10 @@ def host_of(url: str) -> str:
     return host
 
 
-def _verify_setting() -> bool | str:
-    """TLS verification as botocore's clients get it: a CA bundle from the environment."""
-    return os.environ.get("AWS_CA_BUNDLE") or os.environ.get("REQUESTS_CA_BUNDLE") or True
-
-
-def http_session(endpoint_url: str, timeouts: Timeouts) -> URLLib3Session:
+def http_session(endpoint_url: str, timeouts: Timeouts, verify: bool | str) -> URLLib3Session:
     """botocore's own HTTP session, set up as a botocore client with tcp_keepalive sets it up."""
     return URLLib3Session(
-        verify=_verify_setting(),
+        verify=verify,
         proxies=get_environ_proxies(endpoint_url),
         timeout=(timeouts.connect_s, timeouts.read_s),
         max_pool_connections=MAX_POOL_CONNECTIONS,
@@ -186,14 +180,14 @@ class DynamoDB:
         max_attempts: int,
         breaker: CircuitBreaker,
         service_model: ServiceModel,
-        session: URLLib3Session | None = None,
+        verify: bool | str = True,
         sleep: Callable[[float], None] = time.sleep,
     ):
         self._url = endpoint_url.rstrip("/") + "/"
         self._region = region
         self._credentials = credentials
         self._signer = RequestSigner(host=host_of(endpoint_url), region=region)
-        self._http = session or http_session(endpoint_url, timeouts)
+        self._http = http_session(endpoint_url, timeouts, verify)
         self._breaker = breaker
         self._model = service_model
         self._sleep = sleep
@@ -248,13 +242,7 @@ class DynamoDB:
             try:
                 response = self._send(operation, body, traced=span is not None)
             except HTTPClientError as error:
-                context = standard.RetryContext(
-                    attempt_number=attempt,
-                    operation_model=operation_model,
-                    caught_exception=error,
-                    request_context=request_context,
-                )
-                if self._retry(context):
+                if self._retry(attempt, operation_model, request_context, caught_exception=error):
                     continue
                 self._breaker.call_failed(exception=error)
                 raise
@@ -262,32 +250,42 @@ class DynamoDB:
                 span.set_attribute("http.status_code", response.status_code)
                 span.set_attribute("aws.request_id", response.headers.get("x-amzn-requestid", ""))
             # A body damaged on its way is not parsed: it is asked for again.
-            intact = _checksum_matches(response)
+            expected = response.headers.get(_CHECKSUM_HEADER)
+            actual = zlib.crc32(response.content) & 0xFFFFFFFF
+            intact = expected is None or expected.strip() == str(actual)
             parsed = self._parse(operation, response) if intact else None
             if response.status_code < 300 and intact:
                 self._breaker.answered()
                 self._retry_quota.release_retry_quota(request_context, response)
                 return parsed
-            context = standard.RetryContext(
-                attempt_number=attempt,
-                operation_model=operation_model,
+            if self._retry(
+                attempt,
+                operation_model,
+                request_context,
                 parsed_response=parsed,
                 http_response=response,
-                request_context=request_context,
-            )
-            if self._retry(context):
+            ):
                 continue
             self._breaker.answered()
             if not intact:
                 raise ChecksumError(
                     checksum_type="crc32",
-                    expected_checksum=response.headers.get(_CHECKSUM_HEADER),
-                    actual_checksum=zlib.crc32(response.content) & 0xFFFFFFFF,
+                    expected_checksum=expected,
+                    actual_checksum=actual,
                 )
             raise ClientError(parsed, operation)
 
-    def _retry(self, context: standard.RetryContext) -> bool:
-        """Whether to try again (after waiting), as botocore's standard mode decides."""
+    def _retry(
+        self, attempt: int, operation_model: Any, request_context: dict[str, Any], **outcome: Any
+    ) -> bool:
+        """Whether to try again (after waiting), as botocore's standard mode decides, given the
+        attempt's outcome: a caught exception, or a response and what it parsed to."""
+        context = standard.RetryContext(
+            attempt_number=attempt,
+            operation_model=operation_model,
+            request_context=request_context,
+            **outcome,
+        )
         if not self._retry_policy.should_retry(context):
             return False
         if not self._retry_quota.acquire_retry_quota(context):
@@ -322,13 +320,6 @@ class DynamoDB:
         if response.status_code < 300:
             return parsed
         return _error_response(response, parsed, self._model)
-
-
-def _checksum_matches(response: AWSResponse) -> bool:
-    expected = response.headers.get(_CHECKSUM_HEADER)
-    if expected is None:
-        return True
-    return str(zlib.crc32(response.content) & 0xFFFFFFFF) == expected.strip()
 
 
 def _error_response(response: AWSResponse, body: Any, model: ServiceModel) -> dict[str, Any]:

@@ -171,6 +171,7 @@ def test_an_index_still_filling_is_a_503_not_a_500(stack, user):
     given at the HTTP session, in DynamoDB's own words)."""
     from botocore.awsrequest import AWSResponse  # noqa: PLC0415
     from botocore.httpsession import URLLib3Session  # noqa: PLC0415
+    from moto.core.botocore_stubber import MockRawResponse  # noqa: PLC0415
 
     from app import create_app  # noqa: PLC0415
     from app.config import Settings  # noqa: PLC0415
@@ -187,7 +188,7 @@ def test_an_index_still_filling_is_a_503_not_a_500(stack, user):
 
         def backfilling(session, request):
             if request.headers.get("X-Amz-Target") == "DynamoDB_20120810.Query":
-                return AWSResponse(request.url, 400, {}, _Body(refusal))
+                return AWSResponse(request.url, 400, {}, MockRawResponse(refusal))
             return send(session, request)
 
         patch.setattr(URLLib3Session, "send", backfilling)
@@ -197,13 +198,3 @@ def test_an_index_still_filling_is_a_503_not_a_500(stack, user):
     assert response.status_code == 503, response.get_data(as_text=True)
     assert response.headers["Retry-After"]
     assert response.headers["Content-Type"].startswith("application/problem+json")
-
-
-class _Body:
-    """What botocore's AWSResponse reads a body from."""
-
-    def __init__(self, content: bytes):
-        self._content = content
-
-    def stream(self, **_kwargs):
-        yield self._content

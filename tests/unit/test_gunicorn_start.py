@@ -6,13 +6,13 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import requests
 
+from devstack.stack import gunicorn_command
 from devstack.templates import ROOT
 from tests.support.stack import free_port
 
@@ -27,16 +27,7 @@ SETTINGS = {
 
 def gunicorn(app: str, environment: dict[str, str], port: int) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--config",
-            str(ROOT / "gunicorn.conf.py"),
-            "--bind",
-            f"127.0.0.1:{port}",
-            app,
-        ],
+        gunicorn_command(app, f"127.0.0.1:{port}"),
         cwd=ROOT,
         env=environment,
         stdout=subprocess.PIPE,
