@@ -18,7 +18,7 @@ import gc
 import os
 import sys
 
-from gunicorn import util
+from gunicorn import glogging, util
 from gunicorn.http import wsgi
 
 
@@ -99,6 +99,21 @@ logconfig_dict = {
         "gunicorn.error": {"handlers": ["console"], "level": loglevel.upper(), "propagate": False}
     },
 }
+
+
+class _ErrorLogOnly(glogging.Logger):
+    """gunicorn's logger without its access log. The app writes one JSON line per request
+    itself (app/observability/requests.py); gunicorn, seeing `logconfig_dict`, would otherwise
+    build its own access line's fields for every request and then drop them (its
+    `gunicorn.access` logger has no handler here): a fifth of a bare Flask request's CPU and a
+    tenth of the service's (docs/performance.md)."""
+
+    def access(self, resp, req, environ, request_time):
+        return
+
+
+logger_class = _ErrorLogOnly
+
 # gunicorn would answer an over-long request line or header itself, in HTML. Let them through
 # to the app, which refuses them as problem+json (app/api/http.py); the ALB caps both anyway.
 limit_request_line = 0

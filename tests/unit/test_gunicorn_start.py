@@ -3,9 +3,11 @@ the workers start from the master's frozen objects with the collector on."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -86,3 +88,40 @@ def test_workers_start_from_the_masters_frozen_objects_with_the_collector_on():
     for state in states:
         assert state["enabled"] is True
         assert state["frozen"] > 10_000
+
+
+# Loads gunicorn.conf.py as gunicorn does, then hands the configured logger a finished request:
+# prints whether it built the fields of an access line.
+ACCESS_PROBE = """
+import sys
+from unittest import mock
+from gunicorn.app.wsgiapp import WSGIApplication
+from gunicorn.glogging import Logger
+
+sys.argv = ["gunicorn", "--config", "gunicorn.conf.py", "tests.support.gc_probe:app"]
+application = WSGIApplication()
+logger = application.cfg.logger_class(application.cfg)
+with mock.patch.object(Logger, "atoms", side_effect=RuntimeError("access line built")):
+    try:
+        logger.access(mock.Mock(), mock.Mock(), {}, mock.Mock())
+        print("no access line")
+    except RuntimeError as error:
+        print(error)
+logger.error("the error log still writes")
+"""
+
+
+def test_gunicorn_builds_no_access_line_of_its_own():
+    probe = subprocess.run(
+        [sys.executable, "-c", ACCESS_PROBE],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert probe.stdout.splitlines()[0] == "no access line"
+    # gunicorn's own messages stay JSON lines on stdout.
+    error_line = json.loads(probe.stdout.splitlines()[1])
+    assert error_line["logger"] == "gunicorn.error"
+    assert error_line["message"] == "the error log still writes"
