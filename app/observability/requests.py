@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 import time
 
 from flask import Flask, Response, g, request
 
+from app.observability.logging import RequestLine
 from app.observability.metrics import MetricLine
 
-log = logging.getLogger("app.request")
+line = RequestLine("app.request")
 
 
 def register_request_logging(app: Flask, *, service: str, environment: str) -> None:
@@ -29,12 +29,9 @@ def register_request_logging(app: Flask, *, service: str, environment: str) -> N
         elapsed_ms = round((time.perf_counter() - started) * 1000 if started else 0.0, 2)
         status = response.status_code
         method, path, rule = request.method, request.path, request.url_rule
-        log.info(
-            "%s %s %s",
-            method,
-            path,
-            status,
-            extra={
+        line.info(
+            f"{method} {path} {status}",
+            {
                 "method": method,
                 "path": path,
                 "route": rule.rule if rule else None,

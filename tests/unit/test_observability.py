@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import sys
+from contextlib import contextmanager
 from datetime import UTC
 
 import pytest
@@ -22,7 +24,8 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 from pythonjsonlogger.json import JsonFormatter
 
 from app.observability import context, tracing
-from app.observability.logging import RequestContextFilter, json_formatter
+from app.observability import logging as service_logging
+from app.observability.logging import RequestContextFilter, RequestLine, json_formatter
 from app.observability.metrics import MetricLine, emf
 
 
@@ -294,3 +297,61 @@ def test_a_metric_line_is_what_emf_describes():
     }
     with pytest.raises(ValueError):
         line.fields(2.5)
+
+
+@contextmanager
+def service_handler(level: int = logging.INFO):
+    """Logging as configure_logging sets it up, into a buffer."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RequestContextFilter())
+    handler.setFormatter(json_formatter(service="api", environment="test"))
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level, service_logging._handler
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    service_logging._handler = handler
+    request_id, user_id = context.request_id.set("req-1"), context.user_id.set("user-1")
+    try:
+        yield stream
+    finally:
+        context.request_id.reset(request_id)
+        context.user_id.reset(user_id)
+        root.handlers[:], service_logging._handler = saved[0], saved[2]
+        root.setLevel(saved[1])
+
+
+def _without_time(line: str) -> dict:
+    fields = json.loads(line)
+    assert fields.pop("timestamp").endswith("+00:00")
+    return fields
+
+
+@settings(max_examples=60)
+@given(extras=st.dictionaries(_EXTRA_NAMES, _LOG_VALUES, max_size=6), message=st.text())
+def test_the_request_line_is_the_line_the_logger_writes(extras, message):
+    fields = {**extras, **emf(dimensions={"Service": "api"}, metrics={"L": (1, "Count")})}
+    with service_handler() as stream:
+        logging.getLogger("app.request").info("%s", message, extra=fields)
+        RequestLine("app.request").info(message, fields)
+    through_logger, direct = stream.getvalue().splitlines()
+    # The same fields in the same order; only the time they were written differs.
+    assert list(json.loads(direct)) == list(json.loads(through_logger))
+    assert _without_time(direct) == _without_time(through_logger)
+    assert _without_time(direct)["request_id"] == "req-1"
+
+
+def test_the_request_line_obeys_the_loggers_level():
+    with service_handler(level=logging.WARNING) as stream:
+        RequestLine("app.request").info("GET / 200", {"status": 200})
+    assert stream.getvalue() == ""
+
+
+def test_the_request_line_reaches_any_other_handler_through_the_logger(caplog):
+    caplog.set_level(logging.INFO, logger="app.request")
+    with service_handler() as stream:
+        logging.getLogger().addHandler(caplog.handler)
+        RequestLine("app.request").info("GET / 200", {"status": 200})
+    (record,) = [r for r in caplog.records if r.name == "app.request"]
+    assert (record.getMessage(), record.status) == ("GET / 200", 200)
+    assert json.loads(stream.getvalue())["status"] == 200
