@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from app.storage import keys
-from app.storage.records import Membership, Task, Workspace
+from app.storage.records import TASK_ATTRIBUTES, Membership, Task, Workspace
 from app.storage.table import Page, Store
 
 SKIP_ALLOWANCE = 100
@@ -34,6 +34,7 @@ def page(
         index=keys.ASSIGNED_BY_DUE,
         limit=limit + SKIP_ALLOWANCE,
         start_key=start_key,
+        only=TASK_ATTRIBUTES,
     )
     tasks = [t for t in found.records if isinstance(t, Task)]
     if not tasks:

@@ -19,7 +19,7 @@ from app.domain.errors import InvalidInput, NotFound, PreconditionFailed
 from app.domain.limits import Limits
 from app.domain.roles import Action, Role, allowed_roles
 from app.storage import keys, writes
-from app.storage.records import Membership, Task
+from app.storage.records import TASK_ATTRIBUTES, Membership, Task
 from app.storage.table import Page, Store, WriteRejected
 from app.storage.writes import Write
 
@@ -122,6 +122,7 @@ class Tasks:
             limit=limit,
             start_key=start_key,
             newest_first=newest_first,
+            only=TASK_ATTRIBUTES,
         )
 
     def assigned_to(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
@@ -80,6 +80,9 @@ class UserLimits:
 
 
 Record = Workspace | Membership | Task | AuditEvent | UserLimits
+
+# What a Task is read from: its fields, under their own names, and the item's type.
+TASK_ATTRIBUTES = ("type", *(each.name for each in fields(Task)))
 
 
 def serialize(value: dict[str, Any]) -> dict[str, Any]:

@@ -90,7 +90,11 @@ class Store:
         limit: int,
         start_key: dict[str, Any] | None = None,
         newest_first: bool = False,
+        only: Sequence[str] | None = None,
     ) -> Page:
+        """One page of a partition. `only` names the attributes to read of each item (its
+        records need no more): DynamoDB then sends those, not the keys and index keys that
+        every item also carries."""
         attribute, value = partition
         condition = "#pk = :pk"
         names = {"#pk": attribute}
@@ -112,6 +116,10 @@ class Store:
             kwargs["IndexName"] = index
         if start_key:
             kwargs["ExclusiveStartKey"] = serialize(start_key)
+        if only is not None:
+            projected = {f"#a{number}": name for number, name in enumerate(only)}
+            kwargs["ExpressionAttributeNames"] = {**names, **projected}
+            kwargs["ProjectionExpression"] = ", ".join(projected)
         response = self._call("Query", **kwargs)
         next_key = response.get("LastEvaluatedKey")
         return Page(
