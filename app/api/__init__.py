@@ -63,6 +63,9 @@ def init_api(app: Flask, services: Services) -> Api:
             "security": [{"bearerAuth": []}],
         },
     )
+    # Bodies keep their fields in the order the schemas write them: sorting every object's
+    # keys was a third of encoding a page of 25 tasks (docs/performance.md).
+    app.json.sort_keys = False
     for name, (converter, _) in CONVERTERS.items():
         app.url_map.converters[name] = converter
     api = ProblemApi(app)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.support.http import assert_problem, patch_at_once
 
-TASK_FIELDS = {
+# In the order docs/api.md lists them.
+TASK_FIELD_ORDER = [
     "id",
     "workspace_id",
     "title",
@@ -18,7 +21,8 @@ TASK_FIELDS = {
     "created_at",
     "updated_at",
     "created_by",
-}
+]
+TASK_FIELDS = set(TASK_FIELD_ORDER)
 
 
 @pytest.fixture
@@ -252,3 +256,15 @@ def test_sort_is_validated_and_its_cursor_fits_only_its_own_list(client, workspa
     assert_problem(
         client.get(f"{tasks_path(workspace)}?sort=-created_at&limit=1&cursor={cursor}"), 400
     )
+
+
+def test_a_tasks_fields_come_in_the_order_the_contract_lists_them(client, workspace):
+    created = client.post(tasks_path(workspace), json={"title": "In order"})
+    read = client.get(f"{tasks_path(workspace)}/{created.json()['id']}")
+    listed = client.get(tasks_path(workspace))
+    for body in (
+        json.loads(created.text),
+        json.loads(read.text),
+        json.loads(listed.text)["items"][0],
+    ):
+        assert list(body) == TASK_FIELD_ORDER
