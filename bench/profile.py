@@ -3,7 +3,11 @@ replayed, as in bench/serving.py) while wrk loads it with one kind of request. W
 a flame graph (SVG) under bench/profiles/, and prints the functions that hold the most samples
 (inclusive), so that a change can be aimed at what the profile shows.
 
-    python -m bench.profile [--seconds 16] [--case me] [--output bench/profiles/NAME]
+    python -m bench.profile [--seconds 16] [--case me] [--output bench/profiles/NAME] [--baseline]
+
+With --baseline, bare Flask (bench/bare_flask.py, under the same gunicorn.conf.py) is sampled
+the same way after the service, into `<case>-bare.svg`: what both sides spend (the server's own
+cost, e.g. gunicorn building an access line) shows there too (docs/performance.md, round 4).
 
 Kept in bench/profiles/: gthread-before/ (the starting point: gthread, no token cache) and
 gevent/ (gevent workers with the token cache, before trace sampling).
@@ -19,8 +23,8 @@ import tempfile
 import threading
 from pathlib import Path
 
-from bench.servers import SERVICE, Server, run_wrk
-from bench.serving import build_fixture
+from bench.servers import BARE_FLASK, SERVICE, Server, run_wrk
+from bench.serving import bare_environment, build_fixture
 from tests.support.stack import running_emulator, running_stack
 
 PROFILES = Path(__file__).parent / "profiles"
@@ -74,18 +78,21 @@ def top_functions(collapsed: Path, count: int = 25) -> list[tuple[float, str]]:
     return [(100 * n / total, frame) for frame, n in inclusive.most_common(count)]
 
 
-def profile(server: Server, name: str, case, seconds: int, *, output: Path, scratch: Path) -> None:
+def profile(
+    server: Server, name: str, case, seconds: int, *, output: Path, scratch: Path, suffix: str
+) -> None:
     worker = server.worker_pids()[0]
     load = threading.Thread(
         target=run_wrk, args=(server.url, [case]), kwargs={"connections": 8, "seconds": seconds + 2}
     )
     load.start()
-    collapsed = scratch / f"{name}.txt"
+    collapsed = scratch / f"{name}{suffix}.txt"
     # Two passes of the same load: one for the picture (kept), one for the text summary.
-    record(worker, seconds // 2, output / f"{name}.svg", "flamegraph")
+    record(worker, seconds // 2, output / f"{name}{suffix}.svg", "flamegraph")
     record(worker, seconds // 2, collapsed, "raw")
     load.join()
-    print(f"\n{CASES[name]}: inclusive share of samples (one worker, {seconds // 2} s)")
+    window = f"one worker, {seconds // 2} s"
+    print(f"\n{server.module}, {CASES[name]}: inclusive share of samples ({window})")
     for share, frame in top_functions(collapsed):
         print(f"  {share:5.1f}%  {frame[:130]}")
 
@@ -95,23 +102,29 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=16)
     parser.add_argument("--case", choices=[*CASES, "all"], default="all")
     parser.add_argument("--output", type=Path, default=PROFILES, help="where the SVGs go")
+    parser.add_argument("--baseline", action="store_true", help="sample bare Flask too")
     arguments = parser.parse_args()
     arguments.output.mkdir(parents=True, exist_ok=True)
     names = list(CASES) if arguments.case == "all" else [arguments.case]
     with tempfile.TemporaryDirectory() as workdir, running_emulator(), running_stack() as stack:
         fixture = build_fixture(stack, Path(workdir))
-        with Server(SERVICE, {**fixture.environment, "WEB_CONCURRENCY": "1"}) as server:
-            for name in names:
-                case = fixture.cases[CASES[name]]
-                run_wrk(server.url, [case], connections=8, seconds=1)
-                profile(
-                    server,
-                    name,
-                    case,
-                    arguments.seconds,
-                    output=arguments.output,
-                    scratch=Path(workdir),
-                )
+        sides = [(SERVICE, fixture.environment, "")]
+        if arguments.baseline:
+            sides.append((BARE_FLASK, bare_environment(fixture.environment), "-bare"))
+        for module, environment, suffix in sides:
+            with Server(module, {**environment, "WEB_CONCURRENCY": "1"}) as server:
+                for name in names:
+                    case = fixture.cases[CASES[name]]
+                    run_wrk(server.url, [case], connections=8, seconds=1)
+                    profile(
+                        server,
+                        name,
+                        case,
+                        arguments.seconds,
+                        output=arguments.output,
+                        scratch=Path(workdir),
+                        suffix=suffix,
+                    )
 
 
 if __name__ == "__main__":
