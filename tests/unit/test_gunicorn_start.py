@@ -125,3 +125,31 @@ def test_gunicorn_builds_no_access_line_of_its_own():
     error_line = json.loads(probe.stdout.splitlines()[1])
     assert error_line["logger"] == "gunicorn.error"
     assert error_line["message"] == "the error log still writes"
+
+
+# gunicorn.conf.py's hook after a request, called in a gevent worker's process with another
+# greenlet ready to run: prints whether that greenlet got its turn before the hook returned.
+YIELD_PROBE = """
+import sys
+import gevent
+from gunicorn.app.wsgiapp import WSGIApplication
+
+sys.argv = ["gunicorn", "--config", "gunicorn.conf.py", "tests.support.gc_probe:app"]
+application = WSGIApplication()
+others_turn = []
+gevent.spawn(others_turn.append, "ran")
+application.cfg.post_request(None, None, {}, None)
+print("yielded" if others_turn else "kept the worker")
+"""
+
+
+def test_a_gevent_worker_lets_its_other_connections_run_after_each_request():
+    probe = subprocess.run(
+        [sys.executable, "-c", YIELD_PROBE],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert probe.stdout.splitlines()[-1] == "yielded"
