@@ -124,6 +124,8 @@ class _ErrorLogOnly(glogging.Logger):
         return
 
 
+# gunicorn switches to its statsd logger only with the default logger_class; the service
+# sends no statsd (its metrics are EMF in its own line), so nothing is lost.
 logger_class = _ErrorLogOnly
 
 # gunicorn would answer an over-long request line or header itself, in HTML. Let them through

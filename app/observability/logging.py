@@ -145,13 +145,15 @@ class RequestLine:
         if handler is None or formatter is None:
             logger.info("%s", message, extra=fields)
             return
-        text = formatter.line(logger.name, "INFO", message, {**fields, **request_fields()})
         handler.acquire()
         try:
+            text = formatter.line(logger.name, "INFO", message, {**fields, **request_fields()})
             handler.stream.write(text + handler.terminator)
             handler.flush()
         except Exception:  # as logging's own emit does: reported, and the request goes on
-            handler.handleError(logger.makeRecord(logger.name, logging.INFO, "", 0, text, (), None))
+            handler.handleError(
+                logger.makeRecord(logger.name, logging.INFO, "", 0, message, (), None)
+            )
         finally:
             handler.release()
 

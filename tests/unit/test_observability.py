@@ -8,6 +8,7 @@ import logging
 import sys
 from contextlib import contextmanager
 from datetime import UTC
+from unittest import mock
 
 import pytest
 from flask import Flask, request
@@ -333,7 +334,9 @@ def test_the_request_line_is_the_line_the_logger_writes(extras, message):
     fields = {**extras, **emf(dimensions={"Service": "api"}, metrics={"L": (1, "Count")})}
     with service_handler() as stream:
         logging.getLogger("app.request").info("%s", message, extra=fields)
-        RequestLine("app.request").info(message, fields)
+        with mock.patch.object(logging.Logger, "makeRecord", side_effect=AssertionError):
+            # Straight to the handler: no record made.
+            RequestLine("app.request").info(message, fields)
     through_logger, direct = stream.getvalue().splitlines()
     # The same fields in the same order; only the time they were written differs.
     assert list(json.loads(direct)) == list(json.loads(through_logger))
@@ -354,4 +357,15 @@ def test_the_request_line_reaches_any_other_handler_through_the_logger(caplog):
         RequestLine("app.request").info("GET / 200", {"status": 200})
     (record,) = [r for r in caplog.records if r.name == "app.request"]
     assert (record.getMessage(), record.status) == ("GET / 200", 200)
+    assert json.loads(stream.getvalue())["status"] == 200
+
+
+def test_a_line_that_cannot_be_written_is_reported_and_the_request_goes_on(capsys):
+    circular: dict = {}
+    circular["self"] = circular
+    with service_handler() as stream:
+        RequestLine("app.request").info("GET / 200", {"status": 200, "bad": circular})
+        RequestLine("app.request").info("GET / 200", {"status": 200})
+    # logging's own report of a failed line, on stderr; the next line is written.
+    assert "Circular reference" in capsys.readouterr().err
     assert json.loads(stream.getvalue())["status"] == 200
