@@ -142,7 +142,7 @@ class RequestLine:
             return
         handler = _handler
         formatter = _sole_formatter(logger, handler) if handler is not None else None
-        if handler is None or formatter is None:
+        if formatter is None:
             logger.info("%s", message, extra=fields)
             return
         handler.acquire()
@@ -166,9 +166,9 @@ def _sole_formatter(logger: logging.Logger, handler: logging.Handler) -> JsonLin
         if node.handlers or node.filters or not node.propagate:
             return None
         node = node.parent
-    formatter = handler.formatter
     if logging.root.handlers != [handler] or logging.root.filters or handler.level > logging.INFO:
         return None
     if not all(isinstance(check, RequestContextFilter) for check in handler.filters):
         return None
+    formatter = handler.formatter
     return formatter if isinstance(formatter, JsonLineFormatter) else None

@@ -90,16 +90,35 @@ def test_workers_start_from_the_masters_frozen_objects_with_the_collector_on():
         assert state["frozen"] > 10_000
 
 
-# Loads gunicorn.conf.py as gunicorn does, then hands the configured logger a finished request:
-# prints whether it built the fields of an access line.
-ACCESS_PROBE = """
+# What each probe starts with: gunicorn.conf.py loaded as gunicorn loads it (gevent patched).
+CONFIGURED = """
 import sys
-from unittest import mock
 from gunicorn.app.wsgiapp import WSGIApplication
-from gunicorn.glogging import Logger
 
 sys.argv = ["gunicorn", "--config", "gunicorn.conf.py", "tests.support.gc_probe:app"]
 application = WSGIApplication()
+"""
+
+
+def probe_lines(script: str) -> list[str]:
+    """What `script` prints, run after CONFIGURED in a process of its own."""
+    probe = subprocess.run(
+        [sys.executable, "-c", CONFIGURED + script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return probe.stdout.splitlines()
+
+
+# Hands the configured logger a finished request: prints whether it built the fields of an
+# access line.
+ACCESS_PROBE = """
+from unittest import mock
+from gunicorn.glogging import Logger
+
 logger = application.cfg.logger_class(application.cfg)
 with mock.patch.object(Logger, "atoms", side_effect=RuntimeError("access line built")):
     try:
@@ -112,30 +131,19 @@ logger.error("the error log still writes")
 
 
 def test_gunicorn_builds_no_access_line_of_its_own():
-    probe = subprocess.run(
-        [sys.executable, "-c", ACCESS_PROBE],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    assert probe.stdout.splitlines()[0] == "no access line"
+    lines = probe_lines(ACCESS_PROBE)
+    assert lines[0] == "no access line"
     # gunicorn's own messages stay JSON lines on stdout.
-    error_line = json.loads(probe.stdout.splitlines()[1])
+    error_line = json.loads(lines[1])
     assert error_line["logger"] == "gunicorn.error"
     assert error_line["message"] == "the error log still writes"
 
 
-# gunicorn.conf.py's hook after a request, called in a gevent worker's process with another
-# greenlet ready to run: prints whether that greenlet got its turn before the hook returned.
+# The hook after a request, called in a gevent worker's process with another greenlet ready to
+# run: prints whether that greenlet got its turn before the hook returned.
 YIELD_PROBE = """
-import sys
 import gevent
-from gunicorn.app.wsgiapp import WSGIApplication
 
-sys.argv = ["gunicorn", "--config", "gunicorn.conf.py", "tests.support.gc_probe:app"]
-application = WSGIApplication()
 others_turn = []
 gevent.spawn(others_turn.append, "ran")
 application.cfg.post_request(None, None, {}, None)
@@ -144,12 +152,4 @@ print("yielded" if others_turn else "kept the worker")
 
 
 def test_a_gevent_worker_lets_its_other_connections_run_after_each_request():
-    probe = subprocess.run(
-        [sys.executable, "-c", YIELD_PROBE],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    assert probe.stdout.splitlines()[-1] == "yielded"
+    assert probe_lines(YIELD_PROBE)[-1] == "yielded"
