@@ -279,10 +279,13 @@ def test_the_model_follows_the_manifests():
 def newest_node_runtime() -> str:
     """The Node.js runtime with no successor in cfn-lint's record of Lambda's runtime lifecycle."""
     lifecycle = json.loads(
-        (Path(cfnlint.__file__).parent / "data" / "AdditionalSpecs" / "LmbdRuntimeLifecycle.json")
-        .read_text()
+        (
+            Path(cfnlint.__file__).parent / "data" / "AdditionalSpecs" / "LmbdRuntimeLifecycle.json"
+        ).read_text()
     )
-    (newest,) = [r for r, dates in lifecycle.items() if r.startswith("nodejs") and not dates["successor"]]
+    (newest,) = [
+        r for r, dates in lifecycle.items() if r.startswith("nodejs") and not dates["successor"]
+    ]
     return newest
 
 
