@@ -15,8 +15,10 @@ from devstack import templates
 from ops import feature_env
 from tests.infra import support
 from tests.infra.aws_rules import Concrete, environments, name_problems, transform_problems
-from tests.infra.aws_rules.concrete import longest_feature_env
+from tests.infra.aws_rules.concrete import longest_feature_env, resolver
 from tests.infra.aws_rules.names import bucket_name_problems
+from tests.infra.aws_rules.policies import Request, allowed
+from tests.infra.aws_rules.requirements import requirement_problems
 from tests.infra.rendered import analysis, manifests, render
 from tests.infra.rendered.model import Deployment
 
@@ -215,3 +217,40 @@ def test_the_transform_check_sees_an_intrinsic_deletion_policy_without_the_trans
         ],
     )
     assert transform_problems(patched.stack("environment").template, "environment")
+
+
+# -- what AWS requires of properties ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("env", ["dev", "prod-eu-central-1"])
+def test_every_template_meets_what_aws_requires_of_its_properties(env):
+    problems = [
+        problem
+        for where, template, values in [*rendered_stacks(env), *standalone_stacks(env)]
+        for problem in requirement_problems(template, values, where)
+    ]
+    assert problems == []
+
+
+def test_a_repository_creation_template_with_tags_and_no_role_is_reported():
+    """The defect of issue 19.5, put back."""
+    registry = templates.load(ADDONS / "network" / "registry.yml")
+    registry["Resources"]["EcrPublicCacheRepositories"]["Properties"].pop("CustomRoleArn")
+    values = Concrete(env="dev", region="eu-west-1", parameters={"App": "teamtasks"})
+    (problem,) = requirement_problems(registry, values, "registry")
+    assert "without a CustomRoleArn" in problem
+
+
+def test_ecr_may_create_and_tag_only_the_caches_repositories_as_the_role():
+    registry = templates.load(ADDONS / "network" / "registry.yml")
+    values = Concrete(env="dev", region="eu-west-1", parameters={"App": "teamtasks"})
+    role = resolver(registry, values).resolve(
+        registry["Resources"]["EcrPublicCacheRepositoryCreator"]["Properties"]
+    )
+    trust = role["AssumeRolePolicyDocument"]
+    assert trust["Statement"][0]["Principal"] == {"Service": "ecr.amazonaws.com"}
+    policy = [p["PolicyDocument"] for p in role["Policies"]]
+    cached = "arn:aws:ecr:eu-west-1:111122223333:repository/teamtasks-ecr-public/aws-otel"
+    for action in ("ecr:CreateRepository", "ecr:TagResource"):
+        assert allowed(policy, Request(action, cached))
+        assert not allowed(policy, Request(action, cached.replace("-ecr-public", "/api")))
