@@ -42,6 +42,10 @@ ROOT = Path(__file__).resolve().parents[1]
 # The longest name every named resource of every stack still fits AWS's limits with (bucket
 # names: 63 characters): tests/infra checks each name at this length (aws_rules.names).
 MAX_NAME_LENGTH = 12
+# How many may exist at once in dev's account: each adds a CloudFront response headers policy
+# (20 per account) and dev-sized Fargate Spot tasks (6 vCPU per region for a new account);
+# docs/deploy.md, "Quotas a deploy depends on", and tests/infra/test_aws_rules.py count them.
+MAX_FEATURE_ENVIRONMENTS = 4
 NAME = re.compile(rf"^[a-z][a-z0-9]{{0,{MAX_NAME_LENGTH - 1}}}$")
 EXPIRY_TAG = "teamtasks:expires-on"
 # dev's settings a feature environment shares (docs/deploy.md, "Environment settings"); its
@@ -57,6 +61,10 @@ SHARED_SETTINGS = (
     # dev's VPC and private subnets, where the environment's functions run.
     "network/vpc-id",
     "network/private-subnets",
+    # dev's account, so dev's quotas: the same reservations (none on a new account).
+    "reserved-concurrency/purge",
+    "reserved-concurrency/archive",
+    "reserved-concurrency/rotation",
 )
 OWN_SETTINGS = {"replica-region": "none", "replica-table-endpoint": "none"}
 INTERPOLATION = re.compile(r"(?<!\\)\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -179,20 +187,23 @@ def remove_settings(ssm: Any, env: str, app: str = APP) -> None:
         ssm.delete_parameters(Names=names[first : first + 10])
 
 
-def expired(ssm: Any, today: date, app: str = APP) -> list[str]:
-    """The feature environments whose expires-on is before `today`."""
-    found = []
+def existing(ssm: Any, app: str = APP) -> dict[str, date]:
+    """Every feature environment, by its expires-on setting."""
+    found = {}
     for page in ssm.get_paginator("describe_parameters").paginate(
         ParameterFilters=[{"Key": "Name", "Option": "BeginsWith", "Values": [f"/{app}/feat-"]}]
     ):
         for parameter in page["Parameters"]:
             _, _, env, setting = parameter["Name"].split("/", 3)
-            if setting != "expires-on":
-                continue
-            value = ssm.get_parameter(Name=parameter["Name"])["Parameter"]["Value"]
-            if date.fromisoformat(value) < today:
-                found.append(env)
-    return sorted(found)
+            if setting == "expires-on":
+                value = ssm.get_parameter(Name=parameter["Name"])["Parameter"]["Value"]
+                found[env] = date.fromisoformat(value)
+    return found
+
+
+def expired(ssm: Any, today: date, app: str = APP) -> list[str]:
+    """The feature environments whose expires-on is before `today`."""
+    return sorted(env for env, expires_on in existing(ssm, app).items() if expires_on < today)
 
 
 # -- copilot ------------------------------------------------------------------------------------
@@ -241,6 +252,12 @@ def up(
     name: str, days: int, *, ssm: Any, sts: Any, root: Path = ROOT, frontend: bool = True
 ) -> str:
     env = env_name(name)
+    others = sorted(set(existing(ssm)) - {env})
+    if len(others) >= MAX_FEATURE_ENVIRONMENTS:
+        raise FeatureEnvError(
+            f"{len(others)} feature environments exist ({', '.join(others)}), the most dev's "
+            "account's quotas allow at once: take one down first (make feature-env-down NAME=x)"
+        )
     expires_on = datetime.now(UTC).date() + timedelta(days=days)
     settings = write_settings(ssm, env, expires_on)
     write_manifests(env, root / "copilot")

@@ -5,6 +5,7 @@ The templates are found, not listed: a new addon or stack is checked without an 
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ import pytest
 from devstack import templates
 from ops import feature_env
 from tests.infra import support
-from tests.infra.aws_rules import Concrete, environments, name_problems, transform_problems
+from tests.infra.aws_rules import Concrete, environments, name_problems, quotas, transform_problems
 from tests.infra.aws_rules.concrete import longest_feature_env, resolver
 from tests.infra.aws_rules.names import bucket_name_problems
 from tests.infra.aws_rules.policies import Request, allowed
@@ -254,3 +255,173 @@ def test_ecr_may_create_and_tag_only_the_caches_repositories_as_the_role():
     for action in ("ecr:CreateRepository", "ecr:TagResource"):
         assert allowed(policy, Request(action, cached))
         assert not allowed(policy, Request(action, cached.replace("-ecr-public", "/api")))
+
+
+# -- quotas ----------------------------------------------------------------------------------
+
+PRIMARY = ("dev", "staging", "prod", "prod-eu-central-1")
+# Quotas the manifests' sizes decide (the service's scaling range and task size), not the
+# templates: docs/deploy.md asks for their increase before prod's first deployment.
+SIZED_BY_THE_MANIFEST = {"fargate-on-demand-vcpu", "fargate-spot-vcpu"}
+
+
+def feature_envs() -> list[str]:
+    longest = longest_feature_env()
+    return [f"{longest[:-1]}{number}" for number in range(feature_env.MAX_FEATURE_ENVIRONMENTS)]
+
+
+def account_stacks() -> list[tuple[str, dict[str, Any], Concrete]]:
+    """Everything one account deploys in docs/deploy.md's layout: the four environments, as
+    many feature environments as ops/feature_env.py allows at once (dev's network, not their
+    own), each environment's edge stack, and the stacks without an environment (the registry,
+    the sweep) in each region."""
+    stacks = [s for env in PRIMARY for s in rendered_stacks(env)]
+    for env in feature_envs():
+        stacks += [s for s in rendered_stacks(env) if not s[0].endswith("-network")]
+    rendered_separately = {templates.NETWORK_TEMPLATE}
+    regions = {manifests.region(env) for env in PRIMARY}
+    for path in standalone_templates():
+        if path in rendered_separately:
+            continue
+        template = templates.expand_for_each(templates.load(path))
+        if "Env" in (template.get("Parameters") or {}):
+            places = [(env, stack_region(template, env)) for env in PRIMARY]
+        else:
+            places = [("dev", region) for region in sorted(regions)]
+        for env, region in places:
+            values = Concrete(
+                env=env,
+                region=region,
+                stack_name=f"{manifests.APP}-{env}-{path.stem}",
+                parameters={"App": manifests.APP, "Env": env},
+            )
+            stacks.append((f"{path.relative_to(support.ROOT)} ({env}, {region})", template, values))
+    return stacks
+
+
+def fargate_vcpus() -> dict[str, dict[str, float]]:
+    """vCPUs per region and capacity at the service's largest: a rolling deployment (up to 200%
+    of the desired count) while the service runs its range's maximum."""
+    found: dict[str, dict[str, float]] = {}
+    for env in (*PRIMARY, *feature_envs()):
+        manifest = manifests.service_manifest(env)
+        count = manifest["count"]
+        scaling = count["range"] if isinstance(count, dict) else {"min": count, "max": count}
+        tasks = 2 * scaling["max"]
+        capacity = "spot" if scaling.get("spot_from") == 1 else "on-demand"
+        region = found.setdefault(manifests.region(env), {})
+        region[capacity] = region.get(capacity, 0) + tasks * manifest["cpu"] / 1024
+    return found
+
+
+@cache
+def account_demand() -> dict[str, dict[str, float]]:
+    return quotas.demand(quotas.existing(account_stacks()), fargate_vcpus())
+
+
+def test_no_template_asks_more_than_a_new_accounts_quotas():
+    asked = {k: v for k, v in account_demand().items() if k not in SIZED_BY_THE_MANIFEST}
+    assert quotas.quota_problems(asked) == []
+
+
+@pytest.mark.parametrize("env", PRIMARY)
+def test_no_templates_own_defaults_ask_more_either(env):
+    """The addons deployed without Copilot take their parameters' defaults (docs/deploy.md,
+    "Without Copilot"): those must fit a new account too, not only the settings' values."""
+    stacks = []
+    for folder in (support.ENVIRONMENT_ADDONS, support.SERVICE_ADDONS):
+        values = Concrete(
+            env=env,
+            region=manifests.region(env),
+            parameters={"App": manifests.APP, "Env": env, "Name": "api"},
+        )
+        stacks.append((folder.name, support.packaged(folder), values))
+    assert quotas.quota_problems(quotas.demand(quotas.existing(stacks))) == []
+
+
+def test_the_quota_check_counts_what_the_templates_declare():
+    asked = account_demand()
+    # prod's three NAT gateways, one each in dev and staging: five Elastic IPs in eu-west-1.
+    assert asked["elastic-ips"] == {"eu-west-1": 5, "eu-central-1": 3}
+    assert asked["vpcs"] == {"eu-west-1": 4, "eu-central-1": 2}
+    # One response headers policy per environment, feature environments included.
+    assert asked["response-headers-policies"] == {
+        "account": len(PRIMARY) + feature_env.MAX_FEATURE_ENVIRONMENTS
+    }
+    assert asked["lambda-unreserved-headroom"] == {"eu-west-1": 0, "eu-central-1": 0}
+
+
+def test_a_reservation_on_a_new_account_is_reported():
+    """The defect of issue 19.6 put back: the old defaults (purge 2, archive 4, rotations 1
+    each) cannot be reserved from a new account's concurrency of 10."""
+    template = support.packaged(support.ENVIRONMENT_ADDONS)
+    old = {
+        "PurgeReservedConcurrency": 2,
+        "ArchiveReservedConcurrency": 4,
+        "RotationReservedConcurrency": 1,
+    }
+    for name, default in old.items():
+        template["Parameters"][name]["Default"] = default
+    values = Concrete(
+        env="prod", region="eu-west-1", parameters={"App": "teamtasks", "Env": "prod"}
+    )
+    asked = quotas.demand(quotas.existing([("prod-addons", template, values)]))
+    (problem,) = quotas.quota_problems(
+        {"lambda-unreserved-headroom": asked["lambda-unreserved-headroom"]}
+    )
+    assert "8 asked, the quota is 0" in problem
+
+
+def test_staging_with_a_nat_gateway_per_zone_would_exceed_the_elastic_ips():
+    network = templates.network_template()
+    network["Conditions"]["NatPerZone"] = {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "Profile"}, "development"]}]
+    }
+    stacks = []
+    for env in ("dev", "staging", "prod"):
+        profile = {"dev": "development", "staging": "staging", "prod": "production"}[env]
+        values = Concrete(
+            env=env,
+            region="eu-west-1",
+            parameters={
+                "Env": env,
+                "Profile": profile,
+                "S3PrefixListId": "pl-1",
+                "DynamoDbPrefixListId": "pl-2",
+            },
+        )
+        stacks.append((f"{env}-network", network, values))
+    asked = quotas.demand(quotas.existing(stacks))
+    assert quotas.quota_problems({"elastic-ips": asked["elastic-ips"]}) == [
+        "Elastic IP addresses (eu-west-1): 6 asked, the quota is 5"
+    ]
+
+
+def documented_quotas() -> dict[str, dict[str, str]]:
+    text = (support.ROOT / "docs" / "deploy.md").read_text()
+    lines = text.split("### Quotas a deploy depends on", 1)[1].splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("|"))
+    table = []
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        table.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+    header, _, *body = table
+    return {row[0]: dict(zip(header, row, strict=True)) for row in body}
+
+
+def test_docs_list_every_quota_with_a_new_accounts_value_and_what_is_asked():
+    documented = documented_quotas()
+    assert set(documented) == {q.name for q in quotas.QUOTAS.values()}
+    asked = account_demand()
+    for key, quota in quotas.QUOTAS.items():
+        row = documented[quota.name]
+        assert row["A new account"] == f"{quota.default:g}", quota.name
+        most = max(asked[key].values(), default=0)
+        assert row["This deployment asks"].startswith(f"{most:g}"), (quota.name, most)
+        if most > quota.default:
+            # Only what the manifest's sizes ask may exceed a new account's quota, and then the
+            # docs say to raise it, to at least what is asked.
+            assert key in SIZED_BY_THE_MANIFEST, quota.name
+            raised = re.search(r"raise to (\d+)", row["Before you deploy"])
+            assert raised and float(raised.group(1)) >= most, quota.name

@@ -140,7 +140,7 @@ def test_only_public_and_private_tiers_route_out_and_isolated_never(env):
         # The NAT gateway sits in the public tier.
         subnet = nat[gateway]["SubnetId"].strip("<>")
         assert net.tier_of(net.resources("AWS::EC2::Subnet")[subnet]) == "public"
-    per_zone = environments.network_profile(env) != "development"
+    per_zone = environments.network_profile(env) == "production"
     assert len(set(gateways)) == (len(gateways) if per_zone else 1)
     for table in tables["isolated"]:
         assert table not in routes, "the isolated tier has no route out of the VPC"

@@ -96,6 +96,10 @@ def settings(env: str) -> dict[str, str]:
         "ses-identity-arn": (
             f"arn:aws:ses:{region(env)}:{ACCOUNT}:identity/no-reply@{APP}.example.com"
         ),
+        # A new account can reserve none (docs/deploy.md, "Quotas a deploy depends on").
+        "reserved-concurrency/purge": "0",
+        "reserved-concurrency/archive": "0",
+        "reserved-concurrency/rotation": "0",
     }
     return {f"{base}/{name}": value for name, value in values.items()}
 
