@@ -10,9 +10,10 @@ docs/deploy.md, "Feature environments", says when to use them.
 which dev's certificates cover as *.<dev's domain>), its expiry date (/<app>/feat-<name>/expires-on,
 also a tag on the service's resources), generates copilot/environments/feat-<name>/manifest.yml
 from dev's and the service manifest's entry for it, then runs copilot env init, env deploy and
-svc deploy, and publishes the browser app. `down` deletes the service, empties the frontend
-bucket (CloudFormation deletes only an empty one) and deletes the environment (its data with
-it: feat-* is disposable, as dev is), then the settings and the generated manifests. The
+svc deploy, and publishes the browser app. `down` deletes the service, then the environment as
+ops/teardown.py does for any disposable one (its buckets emptied first, as CloudFormation
+deletes only empty ones; its data with it; its secrets' names freed after), then the settings
+and the generated manifests: the same name can come up again at once. The
 generated files are not to be committed (.gitignore, and the pipeline's test refuses a service
 manifest whose variables the build does not set).
 
@@ -35,7 +36,7 @@ from typing import Any
 import boto3
 import yaml
 
-from ops import environments, network
+from ops import environments, network, teardown
 
 APP = "teamtasks"
 ROOT = Path(__file__).resolve().parents[1]
@@ -285,41 +286,34 @@ def up(
     return env
 
 
-def empty_frontend_bucket(s3: Any, sts: Any, env: str, app: str = APP) -> int:
-    """Every version of every object of the environment's frontend bucket (frontend.yml's name),
-    deleted: CloudFormation deletes a disposable bucket only when it is empty."""
-    account = sts.get_caller_identity()["Account"]
-    bucket = f"{app}-{env}-frontend-{account}-{s3.meta.region_name}"
-    deleted = 0
-    try:
-        for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
-            objects = [
-                {"Key": v["Key"], "VersionId": v["VersionId"]}
-                for v in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]
-            ]
-            if objects:
-                s3.delete_objects(Bucket=bucket, Delete={"Objects": objects, "Quiet": True})
-                deleted += len(objects)
-    except s3.exceptions.NoSuchBucket:
-        return 0
-    return deleted
-
-
-def down(name: str, *, ssm: Any, s3: Any, sts: Any, root: Path = ROOT) -> str:
+def down(name: str, *, session: Any, root: Path = ROOT) -> str:
+    """Deletes the service, then the environment as ops/teardown.py does (its buckets emptied
+    first, its secrets' and roles' names freed after), then its settings and generated files:
+    the same name can come up again at once."""
     env = env_name(name)
     copilot(["svc", "delete", "--name", "api", "--env", env, "--yes"], {}, root)
-    empty_frontend_bucket(s3, sts, env)
-    copilot(["env", "delete", "--name", env, "--yes"], {}, root)
-    remove_settings(ssm, env)
+
+    def succeeds(arguments: list[str]) -> bool:
+        try:
+            copilot(arguments, {}, root)
+        except FeatureEnvError:
+            return False
+        return True
+
+    try:
+        teardown.take_down(env, session=session, copilot=succeeds)
+    except teardown.TeardownError as error:
+        raise FeatureEnvError(str(error)) from error
+    remove_settings(session.client("ssm"), env)
     remove_manifests(env, root / "copilot")
     print(f"{env}: removed")
     return env
 
 
-def reap(*, ssm: Any, s3: Any, sts: Any, today: date, root: Path = ROOT) -> list[str]:
+def reap(*, session: Any, today: date, root: Path = ROOT) -> list[str]:
     removed = []
-    for env in expired(ssm, today):
-        down(env.removeprefix("feat-"), ssm=ssm, s3=s3, sts=sts, root=root)
+    for env in expired(session.client("ssm"), today):
+        down(env.removeprefix("feat-"), session=session, root=root)
         removed.append(env)
     return removed
 
@@ -337,16 +331,17 @@ def main(argv: list[str] | None = None) -> int:
     sweep.add_argument("--today", type=date.fromisoformat, default=datetime.now(UTC).date())
     parser.add_argument("--root", type=Path, default=ROOT, help="the repository (its copilot/)")
     arguments = parser.parse_args(argv)
-    ssm, s3, sts = boto3.client("ssm"), boto3.client("s3"), boto3.client("sts")
+    session = boto3.session.Session()
+    ssm, sts = session.client("ssm"), session.client("sts")
     root = arguments.root
     try:
         if arguments.command == "up":
             frontend = not arguments.skip_frontend
             up(arguments.name, arguments.days, ssm=ssm, sts=sts, root=root, frontend=frontend)
         elif arguments.command == "down":
-            down(arguments.name, ssm=ssm, s3=s3, sts=sts, root=root)
+            down(arguments.name, session=session, root=root)
         else:
-            removed = reap(ssm=ssm, s3=s3, sts=sts, today=arguments.today, root=root)
+            removed = reap(session=session, today=arguments.today, root=root)
             print("removed:", " ".join(removed) or "none")
     except FeatureEnvError as error:
         print(f"feature environment: {error}", file=sys.stderr)

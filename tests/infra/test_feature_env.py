@@ -308,6 +308,10 @@ def test_the_reaper_may_touch_only_feature_environments():
                 "sts:GetCallerIdentity",
             }
             continue
+        if statement["Sid"] == "CopilotChecksNoPipelineDeploysThere":
+            # Read only: env delete refuses to delete an environment a pipeline deploys to.
+            assert statement["Action"] == ["codepipeline:GetPipeline"]
+            continue
         for resource in resources:
             assert (
                 "feat-" in resource
