@@ -82,6 +82,14 @@ ACCEPTED = {
         "s3:PutBucketAcl on the log bucket only, which CloudFront requires of whoever updates a "
         "distribution that logs there (issue 19.8)"
     ),
+    (
+        "environment-addons/RestoreRole.RestoreTheCopiesHere",
+        "PERMISSIONS_MANAGEMENT_ACTIONS",
+        None,
+    ): (
+        "a restore makes a KMS grant for the restored table, only through Backup and DynamoDB "
+        "(kms:ViaService), in the standby's region"
+    ),
     ("environment-addons/DataBreakGlassPolicy", "PERMISSIONS_MANAGEMENT_ACTIONS", None): (
         "a point-in-time restore makes a KMS grant for the new table; the statement lets only "
         "DynamoDB make it (kms:GrantIsForAWSResource)"
