@@ -20,6 +20,7 @@ from tests.infra.aws_rules.concrete import longest_feature_env, resolver
 from tests.infra.aws_rules.names import bucket_name_problems
 from tests.infra.aws_rules.policies import Request, allowed
 from tests.infra.aws_rules.requirements import requirement_problems
+from tests.infra.aws_rules.security_groups import mixed_rule_problems
 from tests.infra.rendered import analysis, manifests, render
 from tests.infra.rendered.model import Deployment
 
@@ -425,3 +426,48 @@ def test_docs_list_every_quota_with_a_new_accounts_value_and_what_is_asked():
             assert key in SIZED_BY_THE_MANIFEST, quota.name
             raised = re.search(r"raise to (\d+)", row["Before you deploy"])
             assert raised and float(raised.group(1)) >= most, quota.name
+
+
+# -- security groups ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_no_security_group_mixes_inline_and_separate_rules(env):
+    resources = quotas.existing(rendered_stacks(env))
+    assert mixed_rule_problems(resources) == []
+
+
+def test_a_group_with_inline_and_separate_egress_is_reported():
+    """The layout of issue 19.12 put back: the tasks' group with an inline rule (replacing the
+    default allow-all) and separate egress rules in the addons."""
+    parent = {
+        "Resources": {
+            "EnvironmentSecurityGroup": {
+                "Type": "AWS::EC2::SecurityGroup",
+                "Properties": {
+                    "GroupDescription": "tasks",
+                    "SecurityGroupEgress": [{"IpProtocol": "icmp", "CidrIp": "255.255.255.255/32"}],
+                },
+            }
+        }
+    }
+    addons = {
+        "Parameters": {"EnvironmentSecurityGroup": {"Type": "String"}},
+        "Resources": {
+            "TasksToS3": {
+                "Type": "AWS::EC2::SecurityGroupEgress",
+                "Properties": {"GroupId": {"Ref": "EnvironmentSecurityGroup"}, "IpProtocol": "tcp"},
+            }
+        },
+    }
+    values = Concrete(env="dev", region="eu-west-1")
+    child = Concrete(
+        env="dev",
+        region="eu-west-1",
+        parameters={"EnvironmentSecurityGroup": "<EnvironmentSecurityGroup>"},
+    )
+    resources = quotas.existing([("env", parent, values), ("env-addons", addons, child)])
+    assert mixed_rule_problems(resources) == [
+        "EnvironmentSecurityGroup has inline SecurityGroupEgress and separate rules "
+        "env-addons/TasksToS3"
+    ]

@@ -349,17 +349,14 @@ def test_the_service_port_is_the_one_the_service_listens_on():
     assert support.load_yaml(support.SERVICE_MANIFEST)["image"]["port"] == SERVICE_PORT
 
 
-@pytest.mark.parametrize("env", support.ENVIRONMENTS)
+@pytest.mark.parametrize("env", [*support.ENVIRONMENTS, "feat-login"])
 def test_tasks_let_out_only_to_the_endpoints_and_the_gateway_prefix_lists(env):
-    resources, rules = environment_groups(env)
-    inline = resources["EnvironmentSecurityGroup"]["Properties"]["SecurityGroupEgress"]
-    # Only the rule that replaces the default allow-all: it matches no address.
-    assert [(r["CidrIp"], r["IpProtocol"]) for r in inline] == [("255.255.255.255/32", "icmp")]
-    egress = [
-        r
-        for r in rules
-        if r["type"] == "AWS::EC2::SecurityGroupEgress"
-        and r["GroupId"] == ref("EnvironmentSecurityGroup")
+    d = deployment(env)
+    stack = d.stack("environment")
+    group = stack.template["Resources"]["EnvironmentSecurityGroup"]
+    # Inline, all of them (issue 19.12), with the imports resolved to what the network exports.
+    egress = analysis.resolver(stack, d, follow_imports=True).resolve(group["Properties"])[
+        "SecurityGroupEgress"
     ]
     destinations = {
         r.get("DestinationSecurityGroupId") or r.get("DestinationPrefixListId") for r in egress
@@ -376,35 +373,23 @@ def test_tasks_let_out_only_to_the_endpoints_and_the_gateway_prefix_lists(env):
 
 @pytest.mark.parametrize("env", support.ENVIRONMENTS)
 def test_the_functions_let_out_only_to_the_same_endpoints(env):
-    """The environment's Lambda functions (stream.yml's group, in the private tier): S3 inline,
-    DynamoDB and the interface endpoints as rules of network.yml; no address range at all."""
+    """The environment's Lambda functions (stream.yml's group, in the private tier): S3,
+    DynamoDB and the interface endpoints, inline; no address range at all."""
     d = deployment(env)
     addons = d.stack("environment-addons")
     resolve = analysis.resolver(addons, d, follow_imports=True)
     group = resolve.resolve(addons.template["Resources"]["PrivateFunctionsSecurityGroup"])
     inline = group["Properties"]["SecurityGroupEgress"]
     assert "SecurityGroupIngress" not in group["Properties"]
-    _, rules = environment_groups(env)
-    separate = [
-        r
-        for r in rules
-        if r["type"] == "AWS::EC2::SecurityGroupEgress"
-        and r["GroupId"] != ref("EnvironmentSecurityGroup")
-    ]
-    assert {r["id"] for r in separate} == {
-        "FunctionsToInterfaceEndpoints",
-        "FunctionsToDynamoDb",
-    }
     destinations = {
-        r.get("DestinationSecurityGroupId") or r.get("DestinationPrefixListId")
-        for r in [*inline, *separate]
+        r.get("DestinationSecurityGroupId") or r.get("DestinationPrefixListId") for r in inline
     }
     assert destinations == {
         exported(env, "EndpointSecurityGroupId"),
         exported(env, "S3PrefixListId"),
         exported(env, "DynamoDbPrefixListId"),
     }
-    for rule in [*inline, *separate]:
+    for rule in inline:
         assert (rule["IpProtocol"], rule["FromPort"], rule["ToPort"]) == ("tcp", 443, 443)
         assert "CidrIp" not in rule
 

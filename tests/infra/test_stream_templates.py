@@ -258,9 +258,10 @@ def test_every_function_runs_in_the_private_subnets_behind_a_closed_security_gro
     }
     group = properties("PrivateFunctionsSecurityGroup")
     assert "SecurityGroupIngress" not in group
+    # S3, DynamoDB and the interface endpoints (tests/infra/test_network.py checks where).
     assert [
         (r["IpProtocol"], r["FromPort"], r["ToPort"]) for r in group["SecurityGroupEgress"]
-    ] == [("tcp", 443, 443)]
+    ] == [("tcp", 443, 443)] * 3
     assert group["VpcId"] == {"Ref": "VpcId"}
     # Its role may manage network interfaces (only), and has that before the function exists.
     (policy,) = [
