@@ -16,6 +16,7 @@ import pytest
 from ops import environments
 from ops import network as ops_network
 from tests.infra import support
+from tests.infra.aws_rules.policies import Request, allowed
 from tests.infra.rendered import Scenario, analysis, manifests, render
 from tests.infra.rendered.model import Deployment, Stack
 
@@ -475,3 +476,34 @@ def test_flow_logs_cover_the_vpc_encrypted_with_the_network_key(env):
     (logs,) = [s for s in key if s.get("Principal", {}).get("Service", "").startswith("logs.")]
     context = logs["Condition"]["StringEquals"]["kms:EncryptionContext:aws:logs:arn"]
     assert context.endswith(f":log-group:{group['LogGroupName']}")
+
+
+# -- the JWKS request through the Cognito endpoint (issue 19.13) --------------------------------
+
+
+def endpoint_policies(env: str) -> dict[str, dict[str, Any]]:
+    net = network(env)
+    return {
+        logical_id: properties["PolicyDocument"]
+        for logical_id, properties in net.resources("AWS::EC2::VPCEndpoint").items()
+    }
+
+
+@pytest.mark.parametrize("env", support.ENVIRONMENTS)
+def test_the_cognito_endpoint_admits_the_unsigned_jwks_request(env):
+    """The service fetches the user pool's signing keys (/<pool>/.well-known/jwks.json on
+    cognito-idp's endpoint) without signing the request: it has no principal, so only a
+    statement that does not ask for one admits it. Cognito evaluates the endpoint's policy for
+    unauthenticated requests to a user pool (its PrivateLink guide); the Cognito endpoint's
+    policy admits any cognito-idp request on this account's user pools whoever makes it, and
+    another account's pool for nobody."""
+    region = network(env).stack.region
+    pool = f"arn:aws:cognito-idp:{region}:111122223333:userpool/{region}_AbCdEf123"
+    policy = endpoint_policies(env)["CognitoEndpoint"]
+    for action in ("cognito-idp:DescribeUserPool", "cognito-idp:InitiateAuth"):
+        assert allowed(policy, Request(action, pool)), action  # no principal, no account key
+        assert not allowed(policy, Request(action, pool.replace("111122223333", "444455556666")))
+    # The other interface endpoints' policy asks for this account's principal: it would refuse
+    # the unsigned request, which is why Cognito's endpoint has its own.
+    generic = endpoint_policies(env)["secretsmanagerEndpoint"]
+    assert not allowed(generic, Request("cognito-idp:DescribeUserPool", pool))
