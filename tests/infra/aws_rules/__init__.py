@@ -7,11 +7,17 @@ list of problems (strings; empty passes). They know nothing of this repository's
 any template can be held to them: the addons, the edge, network and reaper stacks, the stacks
 Copilot renders (tests/infra/rendered), and a CDK app's synthesised templates.
 
-    from tests.infra.aws_rules import Concrete, name_problems, transform_problems
+    from tests.infra.aws_rules import Concrete, environments, name_problems, transform_problems
+    from tests.infra.aws_rules import quotas
     values = Concrete(env="prod", region="eu-west-1", parameters={"App": "teamtasks", ...})
     name_problems(template, values)      # every named resource against AWS's name limits
     transform_problems(template)         # intrinsics only a transform makes legal
-    quota_problems(demand, QUOTAS)       # aws_rules.quotas: what a new account allows
+    asked = quotas.demand(quotas.existing([(name, template, values), ...]))
+    quotas.quota_problems(asked)         # against a new account's quotas (quotas.QUOTAS)
+
+`environments()` gives the concrete values of every environment a check should run over; a
+CDK app's synthesised template for environment E is checked with Concrete(env=E, ...) and the
+parameters its stack is deployed with.
 
 - concrete.py: an environment's concrete values, and the environments every check runs over
   (dev, staging, prod, prod's standby and the longest feature environment name);
