@@ -59,6 +59,11 @@ MIN_POLL_S = 0.1
 MAX_POLL_S = 1.0
 GET_RECORDS_LIMIT = 1000
 _REDIRECTED = threading.Lock()
+# Each mapping's worker imports its handler in its own thread. Two threads importing modules
+# that share a package (Powertools) at once can meet a module the other is still initialising
+# ("partially initialized module", a KeyError from importlib), and that worker never ran:
+# handlers load one at a time.
+_LOADING = threading.RLock()
 
 
 @dataclass(frozen=True)
@@ -206,7 +211,8 @@ def load_handler(mapping: StreamMapping) -> tuple[Any, Callable[..., Any]]:
     if folder not in sys.path:
         sys.path.insert(0, folder)
     module_name, function_name = mapping.handler.rsplit(".", 1)
-    module = importlib.import_module(module_name)
+    with _LOADING:
+        module = importlib.import_module(module_name)
     return module, getattr(module, function_name)
 
 
@@ -321,11 +327,12 @@ class MappingWorker(threading.Thread):
         """The handler, imported on first use (in the worker's thread: the stack's start does
         not wait for Powertools to import)."""
         if self._handler is None:
-            module, self._handler = load_handler(self.mapping)
-            self._module = module
-            if self._runtime is None:
-                environment = {**self.mapping.environment, "AWS_REGION": self._region}
-                self._runtime = module.from_environment(environment, self._session)
+            with _LOADING:
+                module, self._handler = load_handler(self.mapping)
+                self._module = module
+                if self._runtime is None:
+                    environment = {**self.mapping.environment, "AWS_REGION": self._region}
+                    self._runtime = module.from_environment(environment, self._session)
         return self._handler
 
     @contextmanager
