@@ -10,6 +10,7 @@ import { TableHead } from "../components/table";
 import { useServices } from "../context";
 import { useLoad, usePager } from "../hooks";
 import { memberName, type WorkspaceData } from "../workspace/data";
+import { useChanges } from "../workspace/live";
 
 export const ACTION_LABEL: Record<string, string> = {
   "workspace.created": "Created the workspace",
@@ -115,7 +116,11 @@ export function AuditPage({ data }: { data: WorkspaceData }) {
   const { api } = useServices();
   const pager = usePager(data.workspace.id);
   const heading = useRef<HTMLHeadingElement>(null);
-  const list = useLoad(() => api.audit(data.workspace.id, pager.cursor), [data.workspace.id, pager.cursor], { fresh: true });
+  const list = useLoad(() => api.audit(data.workspace.id, pager.cursor), [data.workspace.id, pager.cursor]);
+  // Every change is an audit event: new ones show on the first page (later pages stay put).
+  useChanges(data.workspace.id, (changes, resync) => {
+    if (resync || (changes.length && pager.pageNumber === 1)) list.refresh();
+  });
   const names = list.data ? namesOf(list.data.items) : null;
   return (
     <div>

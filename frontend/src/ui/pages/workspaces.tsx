@@ -1,5 +1,5 @@
 // The caller's workspaces: list (paged), create, rename (admin+), delete (owner).
-import { useRef, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, etagOf, type Workspace } from "../../api/client";
 import { LIMITS, atLeast } from "../../lib/labels";
 import { RoleBadge } from "../components/chips";
@@ -11,6 +11,8 @@ import { Pager } from "../components/pager";
 import { toasts } from "../components/toasts";
 import { useServices } from "../context";
 import { focusSoon, useAction, useLoad, usePager } from "../hooks";
+import { InvitationsNotice } from "../inbox/badges";
+import { refreshInvitations } from "../inbox/counts";
 import { navigate, paths } from "../router";
 
 function nameProblem(name: string): string | null {
@@ -26,10 +28,13 @@ export function Workspaces() {
   const create = useAction();
   const heading = useRef<HTMLHeadingElement>(null);
   const problem = checked ? nameProblem(name) : null;
+  // Invitations are answered elsewhere too (another tab, the email's link): count them afresh.
+  useEffect(() => void refreshInvitations(api), [api]);
 
   return (
     <section>
       <PageTitle>Workspaces</PageTitle>
+      <InvitationsNotice />
       <form
         class="panel create-form"
         aria-label="New workspace"

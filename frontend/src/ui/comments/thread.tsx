@@ -1,0 +1,323 @@
+// A task's comments as a thread, oldest first: members write, edit and delete their own,
+// admins and owners delete any; viewers read. @mentions come from the workspace's members. The
+// thread is read again when the changes feed reports a comment (the task page tells it), and an
+// edit under way keeps its text whatever the refresh brings.
+import { useEffect, useState } from "preact/hooks";
+import { ApiError, etagOf, type Member, type Role, type TaskComment } from "../../api/client";
+import { formatTime } from "../../lib/dates";
+import { atLeast, plural } from "../../lib/labels";
+import { MAX_MENTIONS, bodyParts, mentionedMembers } from "../../lib/mentions";
+import { ConfirmDialog } from "../components/dialog";
+import { ErrorAlert, Loading } from "../components/feedback";
+import { lengthProblem } from "../components/fields";
+import { toasts } from "../components/toasts";
+import { useServices } from "../context";
+import { focusSoon, useAction, type Loaded } from "../hooks";
+import { memberName } from "../workspace/data";
+import { MentionField } from "./mention-field";
+
+/** The API's limit on a comment's text. */
+export const COMMENT_MAX = 5000;
+const MENTION_HINT = "Type @ and the start of an email to mention a member; they are notified.";
+
+function bodyProblem(body: string): string | null {
+  if (!body.trim()) return "Write something first.";
+  return lengthProblem("A comment", body, COMMENT_MAX);
+}
+
+/** What the API said about a comment, in words for the person writing it. */
+function commentProblem(error: unknown): string | null {
+  if (!(error instanceof ApiError)) return null;
+  if (error.status === 422 && error.errors.mentions) return "Someone you mentioned is no longer a member of this workspace. Remove the mention, or mention a member.";
+  if (error.status === 422 && error.errors.body) return error.errors.body.join(" ");
+  return null;
+}
+
+/** The ids of the members a text mentions, as the API takes them. */
+function mentionsOf(body: string, members: Member[]): { ids: string[]; problem: string | null } {
+  const ids = mentionedMembers(body, members).map((m) => m.user_id);
+  return { ids, problem: ids.length > MAX_MENTIONS ? `A comment can mention at most ${MAX_MENTIONS} members: remove ${plural(ids.length - MAX_MENTIONS, "mention")}.` : null };
+}
+
+function Body({ comment, members }: { comment: TaskComment; members: Member[] }) {
+  const emails = comment.mentions.map((id) => members.find((m) => m.user_id === id)?.email).filter((e): e is string => Boolean(e));
+  return (
+    <p class="comment-body">
+      {bodyParts(comment.body, emails).map((part, index) =>
+        part.mention ? (
+          <span key={index} class="mention">
+            {part.text}
+          </span>
+        ) : (
+          part.text
+        ),
+      )}
+    </p>
+  );
+}
+
+function CommentItem({ workspaceId, comment, members, mine, canEdit, canDelete, editing, onEdit, onChanged }: {
+  workspaceId: string;
+  comment: TaskComment;
+  members: Member[];
+  mine: boolean;
+  canEdit: boolean;
+  canDelete: boolean;
+  /** The text being edited, if this comment is being edited. */
+  editing: string | null;
+  onEdit: (text: string | null) => void;
+  onChanged: () => void;
+}) {
+  const { api } = useServices();
+  const [checked, setChecked] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState(false);
+  const save = useAction();
+  const remove = useAction();
+  const author = mine ? "You" : memberName(members, comment.author_id);
+  const when = formatTime(comment.created_at);
+  const edited = comment.updated_at !== comment.created_at;
+  const fieldId = `comment-edit-${comment.id}`;
+  const problem = checked ?? commentProblem(save.error);
+
+  const submit = () => {
+    if (editing === null) return;
+    const mentions = mentionsOf(editing, members);
+    const invalid = bodyProblem(editing) ?? mentions.problem;
+    setChecked(invalid);
+    if (invalid) return focusSoon(() => document.getElementById(fieldId));
+    void save.run(async () => {
+      try {
+        await api.editComment(workspaceId, comment.task_id, comment.id, editing, mentions.ids, etagOf(comment));
+      } catch (error) {
+        // Changed or deleted in another tab: read the thread again; the text being edited stays.
+        if (error instanceof ApiError && (error.isConflict || error.isGone)) onChanged();
+        throw error;
+      }
+      onEdit(null);
+      onChanged();
+      toasts.show({ message: "Comment saved." });
+      focusSoon(() => document.getElementById(`comment-${comment.id}`));
+    });
+  };
+
+  return (
+    <li class="comment" id={`comment-${comment.id}`} tabIndex={-1} aria-labelledby={`comment-${comment.id}-by`}>
+      <div class="comment-head">
+        <span id={`comment-${comment.id}-by`}>
+          <strong>{author}</strong>
+          <span class="muted small">
+            {" "}
+            <time dateTime={comment.created_at}>{when}</time>
+            {edited && " (edited)"}
+          </span>
+        </span>
+        {editing === null && (canEdit || canDelete) && (
+          <span class="comment-actions">
+            {canEdit && (
+              <button type="button" class="button button--ghost" aria-label={`Edit your comment from ${when}`} onClick={() => onEdit(comment.body)}>
+                Edit
+              </button>
+            )}
+            {canDelete && (
+              <button type="button" class="button button--danger-ghost" aria-label={`Delete ${mine ? "your comment" : `the comment by ${author}`} from ${when}`} onClick={() => setConfirming(true)}>
+                Delete
+              </button>
+            )}
+          </span>
+        )}
+      </div>
+      {editing === null ? (
+        <Body comment={comment} members={members} />
+      ) : (
+        <form
+          class="comment-edit"
+          aria-label="Edit your comment"
+          noValidate
+          onSubmit={(event) => {
+            event.preventDefault();
+            submit();
+          }}
+        >
+          <MentionField
+            id={fieldId}
+            label="Edit your comment"
+            value={editing}
+            onInput={(text) => {
+              onEdit(text);
+              setChecked(null);
+              if (save.error) save.setError(null);
+            }}
+            members={members}
+            max={COMMENT_MAX}
+            error={problem}
+            hint={MENTION_HINT}
+            onEscape={() => onEdit(null)}
+            onSubmit={submit}
+          />
+          <div class="actions">
+            <button type="submit" class="button button--primary" disabled={save.busy}>
+              {save.busy ? "Saving…" : "Save comment"}
+            </button>
+            <button type="button" class="button" onClick={() => onEdit(null)}>
+              Cancel
+            </button>
+          </div>
+          {!problem && (
+            <ErrorAlert
+              error={
+                save.error instanceof ApiError && save.error.isConflict
+                  ? new Error("This comment was changed in another tab or window since you opened it. Your text is kept: save again to replace that version.")
+                  : save.error
+              }
+              fields={["body", "mentions"]}
+            />
+          )}
+        </form>
+      )}
+      {confirming && (
+        <ConfirmDialog
+          title="Delete this comment?"
+          message={mine ? "Your comment will be removed for everyone. This cannot be undone." : `The comment by ${author} will be removed for everyone. This cannot be undone.`}
+          confirm="Delete comment"
+          busy={remove.busy}
+          onClose={() => setConfirming(false)}
+          onConfirm={() =>
+            void remove.run(async () => {
+              try {
+                await api.deleteComment(workspaceId, comment.task_id, comment.id, etagOf(comment));
+              } catch (error) {
+                if (!(error instanceof ApiError && error.isGone)) throw error; // gone already: as good
+              }
+              setConfirming(false);
+              toasts.show({ message: "Comment deleted." });
+              onChanged();
+              focusSoon(() => document.getElementById("comments-heading"));
+            })
+          }
+        >
+          <ErrorAlert error={remove.error} />
+        </ConfirmDialog>
+      )}
+    </li>
+  );
+}
+
+export function CommentThread({ workspaceId, taskId, role, members, comments }: {
+  workspaceId: string;
+  taskId: string;
+  role: Role;
+  members: Member[];
+  comments: Loaded<TaskComment[]>;
+}) {
+  const { api, user } = useServices();
+  const [text, setText] = useState("");
+  const [checked, setChecked] = useState<string | null>(null);
+  // Edits under way, by comment: they survive a refresh of the thread.
+  const [edits, setEdits] = useState<Record<string, string>>({});
+  const post = useAction();
+  const canWrite = atLeast(role, "member");
+  const list = comments.data ?? [];
+  const problem = checked ?? commentProblem(post.error);
+
+  // A comment deleted (elsewhere) while its edit was under way: the text goes to the new
+  // comment's box, not into nothing.
+  useEffect(() => {
+    const orphaned = Object.keys(edits).filter((id) => comments.data && !comments.data.some((c) => c.id === id));
+    if (!orphaned.length) return;
+    const kept = orphaned.map((id) => edits[id]).join("\n\n");
+    setEdits((current) => Object.fromEntries(Object.entries(current).filter(([id]) => !orphaned.includes(id))));
+    setText((current) => (current ? `${current}\n\n${kept}` : kept));
+    toasts.show({ tone: "error", message: "A comment you were editing was deleted. Your text is in the box for a new comment." });
+  }, [comments.data]);
+
+  const submit = () => {
+    const mentions = mentionsOf(text, members);
+    const invalid = bodyProblem(text) ?? mentions.problem;
+    setChecked(invalid);
+    if (invalid) return focusSoon(() => document.getElementById("new-comment"));
+    void post.run(async () => {
+      const { data } = await api.addComment(workspaceId, taskId, text, mentions.ids);
+      setText("");
+      comments.setData((current) => (current && !current.some((c) => c.id === data.id) ? [...current, data] : current));
+      toasts.show({ message: "Comment added." });
+    });
+  };
+
+  return (
+    <section class="comments" aria-labelledby="comments-heading">
+      <h2 id="comments-heading" tabIndex={-1}>
+        Comments{comments.data ? <span class="count">{comments.data.length}</span> : null}
+      </h2>
+      {comments.loading && !comments.data && <Loading what="the comments" />}
+      <ErrorAlert error={comments.error}>
+        <button type="button" class="button" onClick={comments.reload}>
+          Try again
+        </button>
+      </ErrorAlert>
+      {comments.data && list.length === 0 && <p class="muted">No comments yet.</p>}
+      {list.length > 0 && (
+        <ol class="comment-list" aria-label="Comments, oldest first">
+          {list.map((comment) => {
+            const mine = comment.author_id === user?.sub;
+            return (
+              <CommentItem
+                key={comment.id}
+                workspaceId={workspaceId}
+                comment={comment}
+                members={members}
+                mine={mine}
+                canEdit={mine && canWrite}
+                canDelete={(mine && canWrite) || atLeast(role, "admin")}
+                editing={edits[comment.id] ?? null}
+                onEdit={(value) => {
+                  setEdits((current) => {
+                    const next = { ...current };
+                    if (value === null) delete next[comment.id];
+                    else next[comment.id] = value;
+                    return next;
+                  });
+                  if (value === null) focusSoon(() => document.getElementById(`comment-${comment.id}`));
+                }}
+                onChanged={comments.refresh}
+              />
+            );
+          })}
+        </ol>
+      )}
+      {canWrite ? (
+        <form
+          class="comment-new"
+          aria-label="Add a comment"
+          noValidate
+          onSubmit={(event) => {
+            event.preventDefault();
+            submit();
+          }}
+        >
+          <MentionField
+            id="new-comment"
+            label="Add a comment"
+            value={text}
+            onInput={(value) => {
+              setText(value);
+              setChecked(null);
+              if (post.error) post.setError(null);
+            }}
+            members={members}
+            max={COMMENT_MAX}
+            error={problem}
+            hint={MENTION_HINT}
+            onSubmit={submit}
+          />
+          <button type="submit" class="button button--primary" disabled={post.busy}>
+            {post.busy ? "Sending…" : "Comment"}
+          </button>
+          {!problem && <ErrorAlert error={post.error} fields={["body", "mentions"]} />}
+        </form>
+      ) : (
+        <p class="notice">Viewers can read the comments, but not write them.</p>
+      )}
+    </section>
+  );
+}
+

@@ -1,0 +1,182 @@
+// The inbox: what others did that concerns the signed-in user, newest first, each in words and
+// linking to what it is about (the task, the workspace, the invitations); unread ones stand out,
+// and an "unread only" filter lives in the URL. "Mark all as read" marks everything up to the
+// newest one shown; opening the oldest unread one marks it read.
+import { useRef } from "preact/hooks";
+import type { ComponentChildren } from "preact";
+import type { InboxNotification, Workspace } from "../../api/client";
+import { formatTime } from "../../lib/dates";
+import { plural } from "../../lib/labels";
+import { ErrorAlert, Loading, PageTitle } from "../components/feedback";
+import { inputValue } from "../components/fields";
+import { Icon, type IconName } from "../components/icons";
+import { Pager } from "../components/pager";
+import { toasts } from "../components/toasts";
+import { useServices } from "../context";
+import { useAction, useLoad, usePager } from "../hooks";
+import { refreshUnread, setUnread, useInboxCounts } from "../inbox/counts";
+import { paths, replaceQuery } from "../router";
+import { FORMER_MEMBER } from "../workspace/data";
+
+const ICON: Record<string, IconName> = {
+  "task.assigned": "person",
+  "comment.created": "comment",
+  "comment.mentioned": "comment",
+  "invitation.received": "mail",
+  "member.role_changed": "people",
+};
+
+/** Where a notification leads: its task, the invitations, or its workspace. */
+function linkOf(notification: InboxNotification): string {
+  if (notification.type === "invitation.received") return "/invitations";
+  if (notification.target.type === "task") return paths.task(notification.workspace_id, notification.target.id);
+  return paths.workspace(notification.workspace_id);
+}
+
+/** The notification as a sentence: who did what, with the thing it concerns as the link. */
+function Sentence({ notification, actor, workspace, onOpen }: { notification: InboxNotification; actor: string; workspace: string; onOpen: () => void }) {
+  const label = notification.target.label || (notification.target.type === "task" ? "a task" : workspace);
+  const link = (text: string) => (
+    <a href={linkOf(notification)} class="task-link" data-nav-item onClick={onOpen}>
+      {text}
+    </a>
+  );
+  const says: Record<string, ComponentChildren> = {
+    "task.assigned": <>{actor} assigned you {link(label)}</>,
+    "comment.created": <>{actor} commented on {link(label)}</>,
+    "comment.mentioned": <>{actor} mentioned you in a comment on {link(label)}</>,
+    "invitation.received": <>{actor} invited you to join {link(notification.target.label || "a workspace")}</>,
+    "member.role_changed": <>{actor} changed your role in {link(workspace)}</>,
+  };
+  return <p class="inbox-sentence">{says[notification.type] ?? <>{actor}: {link(label)}</>}</p>;
+}
+
+export function NotificationsPage({ search }: { search: string }) {
+  const { api } = useServices();
+  const unreadOnly = new URLSearchParams(search).get("unread") === "1";
+  const pager = usePager(unreadOnly ? "unread" : "all");
+  const heading = useRef<HTMLHeadingElement>(null);
+  const { unread } = useInboxCounts();
+  const list = useLoad(() => api.notifications({ unread: unreadOnly }, pager.cursor), [unreadOnly, pager.cursor]);
+  const workspaces = useLoad(() => api.all<Workspace>("/workspaces"), []);
+  const items = list.data?.items ?? [];
+  // People are named by their email in the workspace where it happened.
+  const workspaceIds = [...new Set(items.map((n) => n.workspace_id))].filter((id) => workspaces.data?.some((w) => w.id === id)).sort();
+  const people = useLoad(
+    async () => {
+      const names = new Map<string, string>();
+      const lists = await Promise.all(workspaceIds.map((id) => api.members(id).catch(() => [])));
+      for (const member of lists.flat()) names.set(member.user_id, member.email);
+      return names;
+    },
+    [workspaceIds.join(",")],
+  );
+  const markAll = useAction();
+  const newest = pager.pageNumber === 1 ? items[0] : undefined;
+
+  const markRead = async (upTo: InboxNotification) => {
+    await api.markNotificationsRead(upTo.id);
+    list.setData((page) => page && { ...page, items: page.items.map((n) => (n.id <= upTo.id ? { ...n, read: true } : n)) });
+    void refreshUnread(api);
+  };
+
+  /** Opening the oldest unread notification marks it read (the API marks "this one and all
+   * older"; a newer one would take older unread ones with it). */
+  const opened = (notification: InboxNotification) => {
+    const index = items.indexOf(notification);
+    const olderUnread = items.slice(index + 1).some((n) => !n.read) || Boolean(list.data?.next_cursor);
+    if (notification.read || olderUnread) return;
+    markRead(notification).catch(() => undefined);
+  };
+
+  const workspaceName = (id: string) => workspaces.data?.find((w) => w.id === id)?.name ?? "a workspace";
+  // Someone no longer in the workspace is a former member; the inviter to a workspace the user
+  // is not in yet cannot be named (the API gives their id only).
+  const actorName = (notification: InboxNotification) =>
+    people.data?.get(notification.actor_id) ??
+    (people.loading ? "…" : workspaceIds.includes(notification.workspace_id) ? FORMER_MEMBER : "Someone");
+
+  return (
+    <section>
+      <PageTitle>Notifications</PageTitle>
+      <p class="lead">
+        When someone assigns you a task, comments on one of yours, mentions you, invites you or changes your role. Choose how you are emailed under{" "}
+        <a href="/account">Account</a>.
+      </p>
+      <div class="filters">
+        <div class="field">
+          <label for="notification-filter">Show</label>
+          <select id="notification-filter" value={unreadOnly ? "1" : ""} onChange={(e) => replaceQuery({ unread: inputValue(e) })}>
+            <option value="">All notifications</option>
+            <option value="1">Unread only</option>
+          </select>
+        </div>
+        <button
+          type="button"
+          class="button"
+          disabled={!newest || markAll.busy || !unread}
+          onClick={() =>
+            void markAll.run(async () => {
+              if (!newest) return;
+              await markRead(newest);
+              setUnread(0);
+              toasts.show({ message: "All notifications are marked as read." });
+              if (unreadOnly) list.reload();
+            })
+          }
+        >
+          <Icon name="check" />
+          Mark all as read
+        </button>
+      </div>
+      <ErrorAlert error={markAll.error} />
+      <div class="list-head">
+        <h2 id="list-heading" tabIndex={-1} ref={heading}>
+          {unreadOnly ? "Unread" : "All"}
+          {unread ? <span class="count">{plural(unread, "unread", "unread")}</span> : null}
+        </h2>
+        {list.loading && list.data && <Loading what="notifications" />}
+      </div>
+      {list.loading && !list.data && <Loading what="your notifications" />}
+      <ErrorAlert error={list.error}>
+        <button type="button" class="button" onClick={list.reload}>
+          Try again
+        </button>
+      </ErrorAlert>
+      {list.data && items.length === 0 && !list.loading && (
+        <div class="empty">
+          <p>{unreadOnly ? "No unread notifications." : "No notifications yet."}</p>
+          {unreadOnly && (
+            <button type="button" class="button" onClick={() => replaceQuery({ unread: null })}>
+              Show all notifications
+            </button>
+          )}
+        </div>
+      )}
+      {items.length > 0 && (
+        <ol class={`inbox${list.loading ? " is-stale" : ""}`} aria-labelledby="list-heading" aria-busy={list.loading}>
+          {items.map((notification) => (
+            <li key={notification.id} class={notification.read ? "inbox-item" : "inbox-item is-unread"}>
+              <Icon name={ICON[notification.type] ?? "bell"} />
+              <div class="inbox-text">
+                <Sentence
+                  notification={notification}
+                  actor={actorName(notification)}
+                  workspace={workspaceName(notification.workspace_id)}
+                  onOpen={() => opened(notification)}
+                />
+                <p class="meta">
+                  {notification.type !== "invitation.received" && <>{workspaceName(notification.workspace_id)} · </>}
+                  <time dateTime={notification.at}>{formatTime(notification.at)}</time>
+                </p>
+              </div>
+              {!notification.read && <span class="badge badge--unread">Unread</span>}
+            </li>
+          ))}
+        </ol>
+      )}
+      <Pager label="Notifications" pager={pager} nextCursor={list.data?.next_cursor} heading={heading} />
+    </section>
+  );
+}
+
