@@ -13,6 +13,7 @@ from app.aws.directory import CognitoDirectory
 from app.aws.signing_keys import SigningKeys
 from app.config import Settings
 from app.domain.audit import AuditLog, AuditRecorder
+from app.domain.invitations import Invitations
 from app.domain.limits import Limits
 from app.domain.members import Members
 from app.domain.tasks import Tasks
@@ -37,6 +38,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         settings.max_owned_workspaces,
         settings.max_members_per_workspace,
         settings.max_tasks_per_workspace,
+        pending_invitations=settings.max_pending_invitations,
+        invitations_per_day=settings.max_invitations_per_day,
+        comments_per_task=settings.max_comments_per_task,
     )
     services = Services(
         settings=settings,
@@ -45,9 +49,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         cursors=CursorCodec(SigningKeys(clients, settings.cursor_secret_arn)),
         store=store,
         workspaces=Workspaces(store, directory, recorder, limits),
-        members=Members(store, directory, recorder, limits),
+        members=Members(store, recorder, limits),
         tasks=Tasks(store, recorder, limits),
         audit=AuditLog(store),
+        invitations=Invitations(store, directory, recorder, limits),
     )
     init_api(app, services)
     register_request_logging(app, service=settings.service_name, environment=settings.environment)

@@ -8,7 +8,17 @@ from flask import Flask
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
-from app.api import audit, docs, frontend, health, me, members, tasks, workspaces
+from app.api import (
+    audit,
+    docs,
+    frontend,
+    health,
+    invitations,
+    me,
+    members,
+    tasks,
+    workspaces,
+)
 from app.api.context import EXTENSION, Services
 from app.api.http import content_security_policy, register_http_hooks
 from app.api.problems import (
@@ -72,7 +82,7 @@ def init_api(app: Flask, services: Services) -> Api:
     api.spec.components.security_scheme("bearerAuth", BEARER_SCHEME)
     for converter, schema in CONVERTERS.values():
         api.register_converter(converter, lambda _converter, schema=schema: schema)
-    for module in (health, me, workspaces, members, tasks, audit):
+    for module in (health, me, workspaces, members, invitations, tasks, audit):
         api.register_blueprint(module.blp)
     register_error_handlers(app)
     register_http_hooks(

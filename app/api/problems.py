@@ -29,6 +29,7 @@ _DOMAIN_STATUS: dict[type[domain.DomainError], int] = {
     domain.LimitReached: 409,
     domain.PreconditionFailed: 412,
     domain.InvalidInput: 422,
+    domain.TooManyRequests: 429,
 }
 
 # Plain words for errors that Flask or werkzeug raise, instead of their long HTML-era texts.
@@ -149,7 +150,10 @@ def register_error_handlers(app: Flask) -> None:
     def domain_error(error: domain.DomainError) -> Response:
         status = _DOMAIN_STATUS.get(type(error), 400)
         errors = error.errors if isinstance(error, domain.InvalidInput) else None
-        return problem(status, error.detail, errors=errors)
+        headers = None
+        if isinstance(error, domain.TooManyRequests):
+            headers = {"Retry-After": str(error.retry_after)}
+        return problem(status, error.detail, errors=errors, headers=headers)
 
     @app.errorhandler(ApiProblem)
     def api_problem(error: ApiProblem) -> Response:

@@ -67,11 +67,6 @@ STATUSES = ["todo", "in_progress", "done"]
 _USER_ID = validate.Regexp(r"^[A-Za-z0-9_-]{1,128}$", error="Not a user id.")
 
 
-class MemberCreate(ma.Schema):
-    email = fields.Email(required=True, validate=validate.Length(max=254))
-    role = fields.String(required=True, validate=validate.OneOf(ROLES))
-
-
 class MemberUpdate(ma.Schema):
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
 
@@ -84,6 +79,55 @@ class MemberOut(ma.Schema):
 
 
 MemberPageOut = page_schema(MemberOut, "MemberPage")
+
+
+class InvitationCreate(ma.Schema):
+    email = fields.Email(
+        required=True,
+        validate=validate.Length(max=254),
+        metadata={"description": "Compared and kept in lower case"},
+    )
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+
+
+def _invitation(invitation) -> dict:
+    return {
+        "id": invitation.id,
+        "workspace_id": invitation.workspace_id,
+        "email": invitation.email,
+        "role": invitation.role,
+        "invited_by": invitation.invited_by,
+        "created_at": invitation.created_at,
+        "expires_at": invitation.expires_at,
+    }
+
+
+class InvitationOut(PlainDump):
+    id = fields.String(required=True)
+    workspace_id = fields.String(required=True)
+    email = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    invited_by = fields.String(required=True)
+    created_at = fields.String(required=True)
+    expires_at = fields.String(required=True, metadata={"description": "14 days after created_at"})
+
+    def dump_one(self, invitation):
+        return _invitation(invitation)
+
+
+InvitationPageOut = page_schema(InvitationOut, "InvitationPage")
+
+
+class MyInvitationOut(InvitationOut):
+    """An invitation to the caller, with the name its workspace has now."""
+
+    workspace_name = fields.String(required=True)
+
+    def dump_one(self, view):
+        return {**_invitation(view.invitation), "workspace_name": view.workspace_name}
+
+
+MyInvitationPageOut = page_schema(MyInvitationOut, "MyInvitationPage")
 
 
 class TaskCreate(ma.Schema):

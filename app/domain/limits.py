@@ -17,6 +17,9 @@ class Limits:
     owned_workspaces: int
     members_per_workspace: int
     tasks_per_workspace: int
+    pending_invitations: int = 100
+    invitations_per_day: int = 50
+    comments_per_task: int = 1000
 
     def refuse_if_reached(
         self,

@@ -9,6 +9,14 @@
 | due entry   | WS#<wid>      | DUE#<due order> | the same, AssignedKey=ASSIGNED#<sub>#STATUS# |
 | audit event | AUDIT#<wid>   | <event id>      |                                              |
 | user limits | USER#<sub>    | LIMITS          | (the workspaces the user owns, counted)      |
+| invitation  | WS#<wid>      | INVITE#<iid>    | (the workspace's pending invitations)        |
+| invited     | WS#<wid>      | INVITED#<email> | (one pending invitation per address)         |
+| invitee copy| INVITEE#<email>| <iid>          | (an address's pending invitations)           |
+| invites sent| USER#<sub>    | INVITES#<day>   | (invitations sent that UTC day, counted)     |
+| comment     | WS#<wid>      | COMMENT#<tid>#<cid> | (a task's comments, oldest first)        |
+| notification| NOTIFY#<sub>  | <event id>      | (written by the notifier function)           |
+| preferences | USER#<sub>    | PREFS           | (email preference, notifications read)       |
+| digest due  | DIGEST#<day>  | <sub>           | (who gets a digest that day; the notifier)   |
 
 The task indexes are sparse: an unassigned task has no AssigneeKey, AssigneeStatusKey and
 AssignedKey, so it takes no room in those indexes. A task's SK orders by creation time (its id);
@@ -21,9 +29,15 @@ from __future__ import annotations
 
 WORKSPACE_SK = "META"
 USER_LIMITS_SK = "LIMITS"
+PREFERENCES_SK = "PREFS"
 MEMBER_PREFIX = "MEMBER#"
 TASK_PREFIX = "TASK#"
 DUE_PREFIX = "DUE#"
+INVITE_PREFIX = "INVITE#"
+INVITED_PREFIX = "INVITED#"
+COMMENT_PREFIX = "COMMENT#"
+# Sorts after every ULID (their first character is 0 to 7): the end of an id range.
+AFTER_EVERY_ID = "~"
 
 BY_USER = "ByUser"
 BY_STATUS = "ByStatus"
@@ -134,3 +148,56 @@ def assigned_position(
         "AssignedKey": assigned_key(user_id, status),
         "DueKey": due_order(due_date, task_id),
     }
+
+
+# -- invitations (docs/data-model.md, "Invitations") -------------------------------------------
+
+
+def invitation_key(workspace_id: str, invitation_id: str) -> Key:
+    """The invitation as the workspace keeps it: its admins list and revoke these."""
+    return {"PK": workspace_pk(workspace_id), "SK": INVITE_PREFIX + invitation_id}
+
+
+def invited_key(workspace_id: str, email: str) -> Key:
+    """The one pending invitation of an address in a workspace (its id inside)."""
+    return {"PK": workspace_pk(workspace_id), "SK": INVITED_PREFIX + email}
+
+
+def invitee_pk(email: str) -> str:
+    return f"INVITEE#{email}"
+
+
+def invitee_key(email: str, invitation_id: str) -> Key:
+    """The invitation as its address sees it: /me/invitations, accept, decline."""
+    return {"PK": invitee_pk(email), "SK": invitation_id}
+
+
+def invitations_sent_key(user_id: str, day: str) -> Key:
+    """How many invitations a user sent on a UTC day (YYYY-MM-DD), for the daily limit."""
+    return {"PK": user_key(user_id), "SK": f"INVITES#{day}"}
+
+
+# -- comments -------------------------------------------------------------------------------------
+
+
+def comment_prefix(task_id: str) -> str:
+    return f"{COMMENT_PREFIX}{task_id}#"
+
+
+def comment_key(workspace_id: str, task_id: str, comment_id: str) -> Key:
+    return {"PK": workspace_pk(workspace_id), "SK": comment_prefix(task_id) + comment_id}
+
+
+# -- notifications and preferences ------------------------------------------------------------
+
+
+def notifications_pk(user_id: str) -> str:
+    return f"NOTIFY#{user_id}"
+
+
+def notification_key(user_id: str, notification_id: str) -> Key:
+    return {"PK": notifications_pk(user_id), "SK": notification_id}
+
+
+def preferences_key(user_id: str) -> Key:
+    return {"PK": user_key(user_id), "SK": PREFERENCES_SK}

@@ -54,6 +54,9 @@ class Task:
     created_at: str
     updated_at: str
     created_by: str
+    # Read-only, and not part of the task's version: commenting changes it without a new
+    # version (docs/api.md, "Tasks"); every write of the task keeps it as it was read.
+    comment_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,90 @@ class UserLimits:
     owned_workspaces: int = 0
 
 
-Record = Workspace | Membership | Task | AuditEvent | UserLimits
+@dataclass(frozen=True)
+class Invitation:
+    """An invitation to a workspace, as the workspace keeps it and as its address sees it (two
+    items of one transaction, besides the address's marker: docs/data-model.md)."""
+
+    id: str
+    workspace_id: str
+    email: str
+    role: str
+    invited_by: str
+    created_at: str
+    expires_at: str
+
+    def expired(self, now: str) -> bool:
+        """`now` in RFC 3339 (the same format compares in time order)."""
+        return self.expires_at <= now
+
+
+@dataclass(frozen=True)
+class InvitedAddress:
+    """The marker that keeps one pending invitation per address and workspace."""
+
+    workspace_id: str
+    email: str
+    invitation_id: str
+    expires_epoch: int
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: str
+    workspace_id: str
+    task_id: str
+    author_id: str
+    body: str
+    mentions: tuple[str, ...]
+    version: int
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class Notification:
+    """Written by the notifier function (lambdas/notifier), read by the service."""
+
+    id: str
+    user_id: str
+    type: str
+    at: str
+    workspace_id: str
+    actor_id: str
+    target_type: str
+    target_id: str
+    target_label: str | None
+
+
+@dataclass(frozen=True)
+class Preferences:
+    user_id: str
+    email_notifications: str = "immediate"
+    # The newest notification marked read: it and every older one are read.
+    read_up_to: str | None = None
+
+
+@dataclass(frozen=True)
+class InvitationsSent:
+    user_id: str
+    day: str
+    count: int
+
+
+Record = (
+    Workspace
+    | Membership
+    | Task
+    | AuditEvent
+    | UserLimits
+    | Invitation
+    | InvitedAddress
+    | Comment
+    | Notification
+    | Preferences
+    | InvitationsSent
+)
 
 # What a Task is read from: its fields, under their own names, and the item's type.
 TASK_ATTRIBUTES = ("type", *(each.name for each in fields(Task)))
@@ -242,6 +328,7 @@ def _task_fields(t: Task) -> dict[str, Any]:
         "created_at": t.created_at,
         "updated_at": t.updated_at,
         "created_by": t.created_by,
+        "comment_count": t.comment_count,
     }
 
 
@@ -261,6 +348,72 @@ def audit_item(event: AuditEvent, expires_at: int) -> dict[str, Any]:
         # DynamoDB's TTL deletes the event once its retention has passed.
         "expires_at": expires_at,
     }
+
+
+INVITATION_TYPE = "invitation"
+INVITATION_COPY_TYPE = "invitation_copy"
+
+
+def _invitation_fields(invitation: Invitation, expires_epoch: int) -> dict[str, Any]:
+    return {
+        "id": invitation.id,
+        "workspace_id": invitation.workspace_id,
+        "email": invitation.email,
+        "role": invitation.role,
+        "invited_by": invitation.invited_by,
+        "created_at": invitation.created_at,
+        # The representation's expires_at (RFC 3339); the item's own expires_at is the epoch
+        # second DynamoDB's TTL removes it at.
+        "expiry": invitation.expires_at,
+        "expires_at": expires_epoch,
+    }
+
+
+def invitation_item(invitation: Invitation, expires_epoch: int) -> dict[str, Any]:
+    return {
+        **keys.invitation_key(invitation.workspace_id, invitation.id),
+        **_invitation_fields(invitation, expires_epoch),
+        "type": INVITATION_TYPE,
+    }
+
+
+def invitation_copy_item(invitation: Invitation, expires_epoch: int) -> dict[str, Any]:
+    return {
+        **keys.invitee_key(invitation.email, invitation.id),
+        **_invitation_fields(invitation, expires_epoch),
+        "type": INVITATION_COPY_TYPE,
+    }
+
+
+def invited_item(invitation: Invitation, expires_epoch: int) -> dict[str, Any]:
+    return {
+        **keys.invited_key(invitation.workspace_id, invitation.email),
+        "type": "invited",
+        "workspace_id": invitation.workspace_id,
+        "email": invitation.email,
+        "invitation_id": invitation.id,
+        "expires_at": expires_epoch,
+    }
+
+
+def comment_item(comment: Comment) -> dict[str, Any]:
+    return {
+        **keys.comment_key(comment.workspace_id, comment.task_id, comment.id),
+        "type": "comment",
+        "id": comment.id,
+        "workspace_id": comment.workspace_id,
+        "task_id": comment.task_id,
+        "author_id": comment.author_id,
+        "body": comment.body,
+        "mentions": list(comment.mentions),
+        "version": comment.version,
+        "created_at": comment.created_at,
+        "updated_at": comment.updated_at,
+    }
+
+
+# What a Comment is read from (a list reads no more).
+COMMENT_ATTRIBUTES = ("type", *(each.name for each in fields(Comment)))
 
 
 class _Attributes:
@@ -317,6 +470,7 @@ def record_from_item(item: dict[str, Any]) -> Record:
             created_at=data["created_at"],
             updated_at=data["updated_at"],
             created_by=data["created_by"],
+            comment_count=data.get("comment_count", 0),
         )
     if kind == "audit":
         return AuditEvent(
@@ -332,4 +486,53 @@ def record_from_item(item: dict[str, Any]) -> Record:
         )
     if kind == "user_limits":
         return UserLimits(user_id=data["user_id"], owned_workspaces=data.get("owned", 0))
+    if kind in (INVITATION_TYPE, INVITATION_COPY_TYPE):
+        return Invitation(
+            id=data["id"],
+            workspace_id=data["workspace_id"],
+            email=data["email"],
+            role=data["role"],
+            invited_by=data["invited_by"],
+            created_at=data["created_at"],
+            expires_at=data["expiry"],
+        )
+    if kind == "invited":
+        return InvitedAddress(
+            workspace_id=data["workspace_id"],
+            email=data["email"],
+            invitation_id=data["invitation_id"],
+            expires_epoch=data["expires_at"],
+        )
+    if kind == "comment":
+        return Comment(
+            id=data["id"],
+            workspace_id=data["workspace_id"],
+            task_id=data["task_id"],
+            author_id=data["author_id"],
+            body=data["body"],
+            mentions=tuple(data.get("mentions", [])),
+            version=data["version"],
+            created_at=data["created_at"],
+            updated_at=data["updated_at"],
+        )
+    if kind == "notification":
+        return Notification(
+            id=data["id"],
+            user_id=data["user_id"],
+            type=data["notification_type"],
+            at=data["at"],
+            workspace_id=data["workspace_id"],
+            actor_id=data["actor_id"],
+            target_type=data["target_type"],
+            target_id=data["target_id"],
+            target_label=data.get("target_label"),
+        )
+    if kind == "preferences":
+        return Preferences(
+            user_id=data["user_id"],
+            email_notifications=data.get("email_notifications", "immediate"),
+            read_up_to=data.get("read_up_to"),
+        )
+    if kind == "invitations_sent":
+        return InvitationsSent(user_id=data["user_id"], day=data["day"], count=data["count"])
     raise ValueError(f"unknown item type {kind!r}")

@@ -87,29 +87,18 @@ class Store:
         partition: tuple[str, str],
         index: str | None = None,
         sort_prefix: str | None = None,
+        sort_between: tuple[str, str] | None = None,
         limit: int,
         start_key: dict[str, Any] | None = None,
         newest_first: bool = False,
         only: Sequence[str] | None = None,
     ) -> Page:
-        """One page of a partition. `only` names the attributes to read of each item (its
-        records need no more): DynamoDB then sends those, not the keys and index keys that
-        every item also carries."""
-        attribute, value = partition
-        condition = "#pk = :pk"
-        names = {"#pk": attribute}
-        values: dict[str, Any] = {":pk": value}
-        if sort_prefix is not None:
-            condition += " AND begins_with(#sk, :prefix)"
-            names["#sk"] = "SK"
-            values[":prefix"] = sort_prefix
-        kwargs: dict[str, Any] = {
-            "KeyConditionExpression": condition,
-            "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": serialize(values),
-            "Limit": limit,
-            "ScanIndexForward": not newest_first,
-        }
+        """One page of a partition: its items whose SK begins with `sort_prefix`, or lies
+        within `sort_between` (both ends included). `only` names the attributes to read of
+        each item (its records need no more): DynamoDB then sends those, not the keys and
+        index keys that every item also carries."""
+        kwargs = self._key_condition(partition, sort_prefix, sort_between)
+        kwargs.update(Limit=limit, ScanIndexForward=not newest_first)
         if index is None:
             kwargs["ConsistentRead"] = True
         else:
@@ -118,7 +107,7 @@ class Store:
             kwargs["ExclusiveStartKey"] = serialize(start_key)
         if only is not None:
             projected = {f"#a{number}": name for number, name in enumerate(only)}
-            kwargs["ExpressionAttributeNames"] = {**names, **projected}
+            kwargs["ExpressionAttributeNames"] = {**kwargs["ExpressionAttributeNames"], **projected}
             kwargs["ProjectionExpression"] = ", ".join(projected)
         response = self._call("Query", **kwargs)
         next_key = response.get("LastEvaluatedKey")
@@ -126,6 +115,53 @@ class Store:
             records=[record_from_item(item) for item in response.get("Items", [])],
             next_key=deserialize(next_key) if next_key else None,
         )
+
+    def count(
+        self,
+        *,
+        partition: tuple[str, str],
+        sort_prefix: str | None = None,
+        sort_between: tuple[str, str] | None = None,
+        at_most: int | None = None,
+    ) -> int:
+        """How many items of the base table's partition (strongly consistent, Select=COUNT:
+        nothing is sent back but the count), stopping once `at_most` are counted."""
+        kwargs = self._key_condition(partition, sort_prefix, sort_between)
+        kwargs.update(Select="COUNT", ConsistentRead=True)
+        counted = 0
+        while True:
+            if at_most is not None:
+                kwargs["Limit"] = at_most - counted
+            response = self._call("Query", **kwargs)
+            counted += response.get("Count", 0)
+            next_key = response.get("LastEvaluatedKey")
+            if next_key is None or (at_most is not None and counted >= at_most):
+                return counted
+            kwargs["ExclusiveStartKey"] = next_key
+
+    @staticmethod
+    def _key_condition(
+        partition: tuple[str, str],
+        sort_prefix: str | None,
+        sort_between: tuple[str, str] | None,
+    ) -> dict[str, Any]:
+        attribute, value = partition
+        condition = "#pk = :pk"
+        names = {"#pk": attribute}
+        values: dict[str, Any] = {":pk": value}
+        if sort_prefix is not None:
+            condition += " AND begins_with(#sk, :prefix)"
+            names["#sk"] = "SK"
+            values[":prefix"] = sort_prefix
+        elif sort_between is not None:
+            condition += " AND #sk BETWEEN :low AND :high"
+            names["#sk"] = "SK"
+            values[":low"], values[":high"] = sort_between
+        return {
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": serialize(values),
+        }
 
     def transact_quietly(self, writes: Sequence[Write | None]) -> None:
         """Best-effort cleanup that no longer means anything if it fails (never raises)."""

@@ -13,7 +13,7 @@ def test_a_sequence_of_changes_yields_exactly_its_events(stack, client, user):
     wid = client.create_workspace("Audit me")["id"]
     path = f"/workspaces/{wid}"
     client.patch(path, json={"name": "Audited"}, headers={"If-Match": '"1"'})
-    client.add_member(wid, member.email, "viewer")
+    client.add_member(wid, member, "viewer")
     client.patch(f"{path}/members/{member.user_id}", json={"role": "member"})
     task = client.create_task(wid, title="Ship", status="todo")
     helper = ApiClient(stack.api, member.access_token)

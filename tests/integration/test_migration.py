@@ -127,11 +127,11 @@ def made_history(stack):
     b = ApiClient(stack.api, colleague.access_token)
     plans = a.create_workspace("Plans")["id"]
     a.patch(f"/workspaces/{plans}", json={"name": "Roadmap"}, headers={"If-Match": '"1"'})
-    a.add_member(plans, colleague.email, "viewer")
+    a.add_member(plans, colleague, "viewer")
     a.patch(f"/workspaces/{plans}/members/{colleague.user_id}", json={"role": "owner"})
     # A role change of the creator: no member.added event names their email.
     b.patch(f"/workspaces/{plans}/members/{owner.user_id}", json={"role": "admin"})
-    a.add_member(plans, passer.email, "member")
+    a.add_member(plans, passer, "member")
     a.delete(f"/workspaces/{plans}/members/{passer.user_id}")
     me, them = owner.user_id, colleague.user_id
     spec = a.create_task(plans, title="Draft", due_date="2026-12-01", assignee_id=me)
@@ -181,7 +181,7 @@ def made_history(stack):
     a.patch(f"/workspaces/{gone}", json={"name": "Gone soon"}, headers={"If-Match": '"1"'})
     a.delete(f"/workspaces/{gone}", headers={"If-Match": '"2"'})
     theirs = b.create_workspace("Theirs")["id"]
-    b.add_member(theirs, owner.email, "member")
+    b.add_member(theirs, owner, "member")
     b.create_task(theirs, title="Shared", assignee_id=me, due_date="2026-12-01")
     b.create_task(theirs, title="Shared, theirs", assignee_id=them, status="in_progress")
     return {

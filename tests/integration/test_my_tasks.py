@@ -47,8 +47,8 @@ def test_my_tasks_span_my_workspaces_in_due_order(stack, client, user, colleague
     other, theirs = colleague
     mine = client.create_workspace("Mine")["id"]
     shared = theirs.create_workspace("Theirs")["id"]
-    theirs.add_member(shared, user.email, "member")
-    client.add_member(mine, other.email, "member")
+    theirs.add_member(shared, user, "member")
+    client.add_member(mine, other, "member")
     me = user.user_id
     client.create_task(mine, title="m-late", due_date="2027-01-01", assignee_id=me)
     client.create_task(mine, title="m-none", status="done", assignee_id=me)
@@ -94,7 +94,7 @@ def test_never_a_task_of_a_workspace_i_left_or_that_was_deleted(stack, client, u
     me = user.user_id
     mine = client.create_workspace("Mine")["id"]
     shared = theirs.create_workspace("Shared")["id"]
-    theirs.add_member(shared, user.email, "member")
+    theirs.add_member(shared, user, "member")
     for n in range(3):
         theirs.create_task(
             shared, title=f"shared-{n}", due_date=f"2026-01-0{n + 1}", assignee_id=me
@@ -112,7 +112,7 @@ def test_never_a_task_of_a_workspace_i_left_or_that_was_deleted(stack, client, u
     assert titles(client, "&status=todo", limit=1) == ["mine-a", "mine-b"]
 
     # Back in the workspace: its tasks assigned to me are mine again.
-    theirs.add_member(shared, user.email, "viewer")
+    theirs.add_member(shared, user, "viewer")
     assert titles(client) == ["shared-0", "shared-1", "shared-2", "mine-a", "mine-b"]
 
     # A deleted workspace: gone at once for everyone.
@@ -130,7 +130,7 @@ def test_a_page_that_skips_more_than_the_allowance_is_short_but_not_the_end(
     me = user.user_id
     mine = client.create_workspace("Mine")["id"]
     shared = theirs.create_workspace("Left behind")["id"]
-    theirs.add_member(shared, user.email, "member")
+    theirs.add_member(shared, user, "member")
     started = time.monotonic()
     for n in range(SKIP_ALLOWANCE + 1):
         theirs.create_task(shared, title=f"old-{n}", due_date="2026-01-01", assignee_id=me)

@@ -34,11 +34,11 @@ def scene(stack, role: str | None) -> Scene:
     workspace_id = owner.create_workspace("Roles")["id"]
     actor_user = stack.new_user("actor")
     if role is not None:
-        owner.add_member(workspace_id, actor_user.email, role)
+        owner.add_member(workspace_id, actor_user, role)
     viewer = stack.new_user("viewer")
     admin = stack.new_user("admin")
-    owner.add_member(workspace_id, viewer.email, "viewer")
-    owner.add_member(workspace_id, admin.email, "admin")
+    owner.add_member(workspace_id, viewer, "viewer")
+    owner.add_member(workspace_id, admin, "admin")
     task_id = owner.create_task(workspace_id, title="Existing")["id"]
     return Scene(
         owner=owner,

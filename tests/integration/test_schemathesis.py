@@ -40,7 +40,7 @@ class RealIds:
     def fresh(self) -> None:
         workspace_id = self.owner.create_workspace("Fuzzed")["id"]
         member = self.stack.new_user("fuzz-member")
-        self.owner.add_member(workspace_id, member.email, "member")
+        self.owner.add_member(workspace_id, member, "member")
         self.task_id = self.owner.create_task(workspace_id, title="Fuzzed task")["id"]
         self.member_id = member.user_id
         self.workspace_id = workspace_id

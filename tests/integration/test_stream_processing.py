@@ -114,7 +114,7 @@ def test_a_deleted_workspace_is_emptied_and_its_events_are_archived(stack, clien
     member = stack.new_user("member")
     workspace = client.create_workspace("Doomed")
     workspace_id = workspace["id"]
-    client.add_member(workspace_id, member.email, "member")
+    client.add_member(workspace_id, member, "member")
     for title in ("one", "two", "three"):
         ApiClient(stack.api, member.access_token).create_task(workspace_id, title=title)
     pk = keys.workspace_pk(workspace_id)
@@ -158,7 +158,7 @@ def test_tasks_created_while_the_workspace_is_deleted_leave_nothing_behind(stack
     member = stack.new_user("racer")
     workspace = client.create_workspace("Race")
     workspace_id = workspace["id"]
-    client.add_member(workspace_id, member.email, "member")
+    client.add_member(workspace_id, member, "member")
     racer = ApiClient(stack.api, member.access_token)
     statuses: list[int] = []
     deleted = threading.Event()

@@ -81,7 +81,7 @@ def test_the_assignee_must_be_a_member(stack, client, user, workspace):
     mine = client.create_task(workspace["id"], assignee_id=user.user_id, due_date="2026-12-24")
     assert mine["assignee_id"] == user.user_id
     assert mine["due_date"] == "2026-12-24"
-    client.add_member(workspace["id"], outsider.email, "viewer")
+    client.add_member(workspace["id"], outsider, "viewer")
     theirs = client.create_task(workspace["id"], assignee_id=outsider.user_id)
     assert theirs["assignee_id"] == outsider.user_id
 
@@ -138,7 +138,7 @@ def test_delete_needs_if_match(client, workspace):
 def test_lists_are_newest_first_and_filtered_by_status_and_assignee(stack, client, user, workspace):
     wid = workspace["id"]
     other = stack.new_user("assignee")
-    client.add_member(wid, other.email, "member")
+    client.add_member(wid, other, "member")
     made = [
         client.create_task(wid, title="a", status="todo"),
         client.create_task(wid, title="b", status="done", assignee_id=user.user_id),
@@ -189,7 +189,7 @@ def test_due_date_order_for_every_filter(stack, client, user, workspace):
     and their combination, page by page."""
     wid = workspace["id"]
     other = stack.new_user("assignee")
-    client.add_member(wid, other.email, "member")
+    client.add_member(wid, other, "member")
     me, them = user.user_id, other.user_id
     for title, due, status, assignee in [
         ("late", "2027-03-01", "todo", me),

@@ -52,6 +52,11 @@ class TestUser:
     refresh_token: str
 
 
+# Every user a test made, by email: ApiClient.add_member accepts an email for one of them (the
+# browser tests pass emails) and accepts the invitation with that user's own token.
+USERS_BY_EMAIL: dict[str, TestUser] = {}
+
+
 class RunningStack:
     def __init__(self, stack: LocalStack, session: Any):
         self.stack = stack
@@ -81,7 +86,7 @@ class RunningStack:
             self.cognito, self.stack.user_pool_id, email, password
         )
         tokens = users.sign_in(self.cognito, self.stack.client_id, email, password)
-        return TestUser(
+        made = TestUser(
             email=email,
             password=password,
             user_id=user_id,
@@ -89,6 +94,8 @@ class RunningStack:
             id_token=tokens["id_token"],
             refresh_token=tokens["refresh_token"],
         )
+        USERS_BY_EMAIL[email.lower()] = made
+        return made
 
 
 @contextmanager
