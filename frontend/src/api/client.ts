@@ -68,7 +68,7 @@ export interface AuditEvent {
   actor_id: string;
   action: string;
   /** `label`: the target's name when the event was written (a title, an email, a name). */
-  target: { type: "workspace" | "member" | "task"; id: string; label?: string | null };
+  target: { type: "workspace" | "member" | "task" | "comment" | "invitation"; id: string; label?: string | null };
   changes: Record<string, unknown>;
 }
 
