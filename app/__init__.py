@@ -13,6 +13,7 @@ from app.aws.directory import CognitoDirectory
 from app.aws.signing_keys import SigningKeys
 from app.config import Settings
 from app.domain.audit import AuditLog, AuditRecorder
+from app.domain.comments import Comments
 from app.domain.invitations import Invitations
 from app.domain.limits import Limits
 from app.domain.members import Members
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         tasks=Tasks(store, recorder, limits),
         audit=AuditLog(store),
         invitations=Invitations(store, directory, recorder, limits),
+        comments=Comments(store, recorder, limits),
     )
     init_api(app, services)
     register_request_logging(app, service=settings.service_name, environment=settings.environment)

@@ -11,6 +11,7 @@ from app.auth.verifier import Principal, TokenVerifier
 from app.aws.clients import AwsClients
 from app.config import Settings
 from app.domain.audit import AuditLog
+from app.domain.comments import Comments
 from app.domain.invitations import Invitations
 from app.domain.members import Members
 from app.domain.tasks import Tasks
@@ -32,6 +33,7 @@ class Services:
     tasks: Tasks
     audit: AuditLog
     invitations: Invitations
+    comments: Comments
 
 
 def services() -> Services:

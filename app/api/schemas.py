@@ -24,6 +24,8 @@ from app.api.text import (
 _NAME = [validate.Length(min=1, max=100), line_of_text, not_blank]
 _TITLE = [validate.Length(min=1, max=200), line_of_text, not_blank]
 _DESCRIPTION = [validate.Length(max=10000), block_of_text]
+_COMMENT_BODY = [validate.Length(min=1, max=5000), block_of_text, not_blank]
+MAX_MENTIONS = 20
 
 
 class MeOut(PlainDump):
@@ -118,9 +120,16 @@ class InvitationOut(PlainDump):
 InvitationPageOut = page_schema(InvitationOut, "InvitationPage")
 
 
-class MyInvitationOut(InvitationOut):
-    """An invitation to the caller, with the name its workspace has now."""
+class MyInvitationOut(PlainDump):
+    """An invitation to the caller (an InvitationView), with the name its workspace has now."""
 
+    id = fields.String(required=True, attribute="invitation.id")
+    workspace_id = fields.String(required=True, attribute="invitation.workspace_id")
+    email = fields.String(required=True, attribute="invitation.email")
+    role = fields.String(required=True, attribute="invitation.role", validate=validate.OneOf(ROLES))
+    invited_by = fields.String(required=True, attribute="invitation.invited_by")
+    created_at = fields.String(required=True, attribute="invitation.created_at")
+    expires_at = fields.String(required=True, attribute="invitation.expires_at")
     workspace_name = fields.String(required=True)
 
     def dump_one(self, view):
@@ -161,6 +170,13 @@ class TaskOut(PlainDump):
     created_at = fields.String(required=True)
     updated_at = fields.String(required=True)
     created_by = fields.String(required=True)
+    comment_count = fields.Integer(
+        required=True,
+        metadata={
+            "readOnly": True,
+            "description": "Read-only; not part of the version: commenting changes no ETag",
+        },
+    )
 
     def dump_one(self, task):
         return {
@@ -175,6 +191,7 @@ class TaskOut(PlainDump):
             "created_at": task.created_at,
             "updated_at": task.updated_at,
             "created_by": task.created_by,
+            "comment_count": task.comment_count,
         }
 
 
@@ -247,3 +264,57 @@ class AuditEventOut(ma.Schema):
 
 
 AuditPageOut = page_schema(AuditEventOut, "AuditPage")
+
+
+def _distinct(values: list) -> None:
+    if len(set(values)) != len(values):
+        raise ma.ValidationError("Each user may be mentioned once.")
+
+
+def _mentions(**kwargs) -> fields.List:
+    return fields.List(
+        fields.String(validate=_USER_ID),
+        validate=[validate.Length(max=MAX_MENTIONS), _distinct],
+        metadata={"description": "user_ids of current members, at most 20, each once"},
+        **kwargs,
+    )
+
+
+class CommentCreate(ma.Schema):
+    body = fields.String(
+        required=True, validate=_COMMENT_BODY, metadata={"description": BLOCK_OF_TEXT}
+    )
+    mentions = _mentions()
+
+
+class CommentUpdate(ma.Schema):
+    """A partial update: only the fields present change."""
+
+    body = fields.String(validate=_COMMENT_BODY, metadata={"description": BLOCK_OF_TEXT})
+    mentions = _mentions()
+
+
+class CommentOut(PlainDump):
+    id = fields.String(required=True)
+    task_id = fields.String(required=True)
+    author_id = fields.String(required=True)
+    body = fields.String(required=True)
+    mentions = fields.List(fields.String(), required=True)
+    version = fields.Integer(required=True)
+    created_at = fields.String(required=True)
+    updated_at = fields.String(required=True)
+
+    def dump_one(self, comment):
+        return {
+            "id": comment.id,
+            "task_id": comment.task_id,
+            "author_id": comment.author_id,
+            "body": comment.body,
+            "mentions": list(comment.mentions),
+            "version": comment.version,
+            "created_at": comment.created_at,
+            "updated_at": comment.updated_at,
+        }
+
+
+CommentPageOut = page_schema(CommentOut, "CommentPage")

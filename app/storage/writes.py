@@ -326,6 +326,18 @@ def count_task_comments(task: Task, delta: int, *, limit: int, tag: str = "task"
     ]
 
 
+def require_task(task: Task, tag: str = "task") -> Write:
+    """The task still exists at commit time (a comment of a deleted task is gone with it)."""
+    return Write(
+        tag,
+        "ConditionCheck",
+        {
+            "Key": serialize(keys.task_key(task.workspace_id, task.id)),
+            "ConditionExpression": "attribute_exists(PK)",
+        },
+    )
+
+
 def put_task_due_entry(task: Task, tag: str = "due_entry") -> Write:
     """The task's copy in due order. Unconditional: it rides in the transaction that writes
     the task itself under the task's own conditions."""
