@@ -2,7 +2,7 @@
 // the members that match. It follows the WAI-ARIA combobox pattern as far as a <textarea> allows
 // (a textarea may not take role="combobox"; axe and ARIA in HTML forbid it): the textarea keeps
 // its textbox role with aria-autocomplete="list", aria-controls names the listbox while it is
-// open and aria-activedescendant its active option; a polite status says how many match. Up and
+// open and aria-activedescendant its active option; a polite live region says how many match. Up and
 // Down move through the suggestions, Enter or Tab inserts one, Escape closes the list; focus
 // stays in the text all along. A click on a suggestion inserts it too.
 import { useLayoutEffect, useRef, useState } from "preact/hooks";
@@ -130,7 +130,9 @@ export function MentionField({ id, label, value, onInput, members, max, error, h
           </ul>
         )}
       </TextField>
-      <p class="visually-hidden" role="status">
+      {/* A polite live region rather than role="status": the page's own status messages stay
+          the only "status" there is to find. */}
+      <p class="visually-hidden" aria-live="polite" aria-atomic="true">
         {open ? `${plural(matches.length, "member")} to mention. Up and down to choose, Enter to insert.` : ""}
       </p>
     </div>

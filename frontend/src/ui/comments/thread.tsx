@@ -56,7 +56,7 @@ function Body({ comment, members }: { comment: TaskComment; members: Member[] })
   );
 }
 
-function CommentItem({ workspaceId, comment, members, mine, canEdit, canDelete, editing, onEdit, onChanged }: {
+function CommentItem({ workspaceId, comment, members, mine, canEdit, canDelete, editing, onEdit, onChanged, readAgain }: {
   workspaceId: string;
   comment: TaskComment;
   members: Member[];
@@ -67,6 +67,8 @@ function CommentItem({ workspaceId, comment, members, mine, canEdit, canDelete, 
   editing: string | null;
   onEdit: (text: string | null) => void;
   onChanged: () => void;
+  /** Reads the thread now (a refusal: the next try must see the current version). */
+  readAgain: () => Promise<void>;
 }) {
   const { api } = useServices();
   const [checked, setChecked] = useState<string | null>(null);
@@ -78,6 +80,10 @@ function CommentItem({ workspaceId, comment, members, mine, canEdit, canDelete, 
   const edited = comment.updated_at !== comment.created_at;
   const fieldId = `comment-edit-${comment.id}`;
   const problem = checked ?? commentProblem(save.error);
+  const isEditing = editing !== null;
+  useEffect(() => {
+    if (isEditing) focusSoon(() => document.getElementById(fieldId));
+  }, [isEditing]);
 
   const submit = () => {
     if (editing === null) return;
@@ -89,8 +95,9 @@ function CommentItem({ workspaceId, comment, members, mine, canEdit, canDelete, 
       try {
         await api.editComment(workspaceId, comment.task_id, comment.id, editing, mentions.ids, etagOf(comment));
       } catch (error) {
-        // Changed or deleted in another tab: read the thread again; the text being edited stays.
-        if (error instanceof ApiError && (error.isConflict || error.isGone)) onChanged();
+        // Changed or deleted in another tab: the thread is read again before the user is told,
+        // so that saving again goes against the current version; the text being edited stays.
+        if (error instanceof ApiError && (error.isConflict || error.isGone)) await readAgain();
         throw error;
       }
       onEdit(null);
@@ -131,7 +138,7 @@ function CommentItem({ workspaceId, comment, members, mine, canEdit, canDelete, 
       ) : (
         <form
           class="comment-edit"
-          aria-label="Edit your comment"
+          aria-label="Edit comment"
           noValidate
           onSubmit={(event) => {
             event.preventDefault();
@@ -230,6 +237,15 @@ export function CommentThread({ workspaceId, taskId, role, members, comments }: 
     toasts.show({ tone: "error", message: "A comment you were editing was deleted. Your text is in the box for a new comment." });
   }, [comments.data]);
 
+  const readAgain = async () => {
+    try {
+      const list = await api.comments(workspaceId, taskId);
+      comments.setData(() => list);
+    } catch {
+      comments.refresh();
+    }
+  };
+
   const submit = () => {
     const mentions = mentionsOf(text, members);
     const invalid = bodyProblem(text) ?? mentions.problem;
@@ -279,6 +295,7 @@ export function CommentThread({ workspaceId, taskId, role, members, comments }: 
                   if (value === null) focusSoon(() => document.getElementById(`comment-${comment.id}`));
                 }}
                 onChanged={comments.refresh}
+                readAgain={readAgain}
               />
             );
           })}
@@ -287,7 +304,7 @@ export function CommentThread({ workspaceId, taskId, role, members, comments }: 
       {canWrite ? (
         <form
           class="comment-new"
-          aria-label="Add a comment"
+          aria-label="New comment"
           noValidate
           onSubmit={(event) => {
             event.preventDefault();
