@@ -10,6 +10,7 @@ from flask_smorest.utils import prepare_response
 
 from app.api import (
     audit,
+    changes,
     comments,
     docs,
     frontend,
@@ -17,7 +18,9 @@ from app.api import (
     invitations,
     me,
     members,
+    notifications,
     tasks,
+    unsubscribe,
     workspaces,
 )
 from app.api.context import EXTENSION, Services
@@ -83,7 +86,19 @@ def init_api(app: Flask, services: Services) -> Api:
     api.spec.components.security_scheme("bearerAuth", BEARER_SCHEME)
     for converter, schema in CONVERTERS.values():
         api.register_converter(converter, lambda _converter, schema=schema: schema)
-    for module in (health, me, workspaces, members, invitations, tasks, comments, audit):
+    for module in (
+        health,
+        me,
+        workspaces,
+        members,
+        invitations,
+        tasks,
+        comments,
+        audit,
+        changes,
+        notifications,
+        unsubscribe,
+    ):
         api.register_blueprint(module.blp)
     register_error_handlers(app)
     register_http_hooks(

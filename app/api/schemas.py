@@ -318,3 +318,120 @@ class CommentOut(PlainDump):
 
 
 CommentPageOut = page_schema(CommentOut, "CommentPage")
+
+
+NOTIFICATION_TYPES = [
+    "task.assigned",
+    "comment.created",
+    "comment.mentioned",
+    "invitation.received",
+    "member.role_changed",
+]
+
+
+class NotificationTargetOut(ma.Schema):
+    type = fields.String(
+        required=True, validate=validate.OneOf(["task", "invitation", "workspace"])
+    )
+    id = fields.String(required=True)
+    label = fields.String(required=True, allow_none=True)
+
+
+class NotificationOut(PlainDump):
+    """A NotificationView: the notification, and whether the caller has read it."""
+
+    id = fields.String(required=True, attribute="notification.id")
+    type = fields.String(
+        required=True, attribute="notification.type", validate=validate.OneOf(NOTIFICATION_TYPES)
+    )
+    at = fields.String(required=True, attribute="notification.at")
+    read = fields.Boolean(required=True)
+    workspace_id = fields.String(required=True, attribute="notification.workspace_id")
+    actor_id = fields.String(required=True, attribute="notification.actor_id")
+    target = fields.Nested(NotificationTargetOut, required=True, attribute="target")
+
+    def dump_one(self, view):
+        notification = view.notification
+        return {
+            "id": notification.id,
+            "type": notification.type,
+            "at": notification.at,
+            "read": view.read,
+            "workspace_id": notification.workspace_id,
+            "actor_id": notification.actor_id,
+            "target": {
+                "type": notification.target_type,
+                "id": notification.target_id,
+                "label": notification.target_label,
+            },
+        }
+
+
+NotificationPageOut = page_schema(NotificationOut, "NotificationPage")
+
+
+class NotificationListArgs(PageArgs):
+    unread = fields.Boolean(
+        truthy={"true"},
+        falsy={"false"},
+        metadata={"description": "true: only unread notifications (false: all, the default)"},
+    )
+
+
+class NotificationSummaryOut(ma.Schema):
+    unread = fields.Integer(
+        required=True, metadata={"description": "Unread notifications, at most 1000"}
+    )
+
+
+ULID = validate.Regexp(r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$", error="Not a notification id.")
+
+
+class MarkReadIn(ma.Schema):
+    up_to = fields.String(
+        required=True,
+        validate=ULID,
+        metadata={"description": "This notification and every older one become read"},
+    )
+
+
+EMAIL_NOTIFICATIONS = ["immediate", "daily", "off"]
+
+
+class PreferencesIO(ma.Schema):
+    email_notifications = fields.String(
+        required=True,
+        validate=validate.OneOf(EMAIL_NOTIFICATIONS),
+        metadata={"description": "immediate, daily (a digest at 08:00 UTC) or off"},
+    )
+
+
+class UnsubscribeIn(ma.Schema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=512))
+
+
+class UnsubscribedOut(ma.Schema):
+    email_notifications = fields.String(required=True, validate=validate.OneOf(["off"]))
+
+
+class ChangesArgs(ma.Schema):
+    after = fields.String(
+        validate=validate.Length(min=1, max=256),
+        metadata={"description": "The `next` of the previous answer; none for the position now"},
+    )
+
+
+class ChangeTargetOut(ma.Schema):
+    type = fields.String(required=True)
+    id = fields.String(required=True)
+
+
+class ChangeOut(ma.Schema):
+    action = fields.String(required=True)
+    at = fields.String(required=True)
+    target = fields.Nested(ChangeTargetOut, required=True)
+
+
+class ChangesOut(ma.Schema):
+    changes = fields.List(fields.Nested(ChangeOut), required=True)
+    next = fields.String(required=True, metadata={"description": "Pass as `after` next time"})

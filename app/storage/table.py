@@ -22,6 +22,7 @@ from app.storage.writes import Write
 # A transaction cancelled only because another one held the same item is retried this often.
 _CONFLICT_RETRIES = 2
 _CONFLICT_BACKOFF_S = 0.02
+_BATCH_GET_KEYS = 100
 
 
 class WriteRejected(Exception):
@@ -65,7 +66,14 @@ class Store:
         self._call("GetItem", Key=serialize({"PK": "HEALTH", "SK": "HEALTH"}))
 
     def get_many(self, wanted: Sequence[keys.Key]) -> dict[tuple[str, str], Record]:
-        """Strongly consistent BatchGetItem; the result is keyed by (PK, SK)."""
+        """Strongly consistent BatchGetItem (one call per 100 keys, DynamoDB's most); the
+        result is keyed by (PK, SK)."""
+        found: dict[tuple[str, str], Record] = {}
+        for start in range(0, len(wanted), _BATCH_GET_KEYS):
+            found.update(self._get_batch(wanted[start : start + _BATCH_GET_KEYS]))
+        return found
+
+    def _get_batch(self, wanted: Sequence[keys.Key]) -> dict[tuple[str, str], Record]:
         request = {"Keys": [serialize(k) for k in wanted], "ConsistentRead": True}
         found: dict[tuple[str, str], Record] = {}
         pending: dict[str, Any] | None = {self._table: request}
@@ -88,16 +96,17 @@ class Store:
         index: str | None = None,
         sort_prefix: str | None = None,
         sort_between: tuple[str, str] | None = None,
+        sort_after: str | None = None,
         limit: int,
         start_key: dict[str, Any] | None = None,
         newest_first: bool = False,
         only: Sequence[str] | None = None,
     ) -> Page:
-        """One page of a partition: its items whose SK begins with `sort_prefix`, or lies
-        within `sort_between` (both ends included). `only` names the attributes to read of
-        each item (its records need no more): DynamoDB then sends those, not the keys and
-        index keys that every item also carries."""
-        kwargs = self._key_condition(partition, sort_prefix, sort_between)
+        """One page of a partition: its items whose SK begins with `sort_prefix`, lies within
+        `sort_between` (both ends included) or sorts after `sort_after`. `only` names the
+        attributes to read of each item (its records need no more): DynamoDB then sends those,
+        not the keys and index keys that every item also carries."""
+        kwargs = self._key_condition(partition, sort_prefix, sort_between, sort_after)
         kwargs.update(Limit=limit, ScanIndexForward=not newest_first)
         if index is None:
             kwargs["ConsistentRead"] = True
@@ -122,11 +131,12 @@ class Store:
         partition: tuple[str, str],
         sort_prefix: str | None = None,
         sort_between: tuple[str, str] | None = None,
+        sort_after: str | None = None,
         at_most: int | None = None,
     ) -> int:
         """How many items of the base table's partition (strongly consistent, Select=COUNT:
         nothing is sent back but the count), stopping once `at_most` are counted."""
-        kwargs = self._key_condition(partition, sort_prefix, sort_between)
+        kwargs = self._key_condition(partition, sort_prefix, sort_between, sort_after)
         kwargs.update(Select="COUNT", ConsistentRead=True)
         counted = 0
         while True:
@@ -144,6 +154,7 @@ class Store:
         partition: tuple[str, str],
         sort_prefix: str | None,
         sort_between: tuple[str, str] | None,
+        sort_after: str | None = None,
     ) -> dict[str, Any]:
         attribute, value = partition
         condition = "#pk = :pk"
@@ -157,6 +168,10 @@ class Store:
             condition += " AND #sk BETWEEN :low AND :high"
             names["#sk"] = "SK"
             values[":low"], values[":high"] = sort_between
+        elif sort_after is not None:
+            condition += " AND #sk > :after"
+            names["#sk"] = "SK"
+            values[":after"] = sort_after
         return {
             "KeyConditionExpression": condition,
             "ExpressionAttributeNames": names,
