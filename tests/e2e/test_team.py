@@ -173,25 +173,27 @@ def test_a_team_works_in_a_workspace(new_tab, app_stack):
     page.get_by_role("link", name="Audit log").click()
     expect(heading).to_be_focused()
     rows = page.get_by_role("table", name="Audit events, newest first").get_by_role("row")
-    expect(rows).to_have_count(11)
+    expect(rows).to_have_count(12)
     lines = [row.split("\n") for row in rows.all_inner_texts()[1:]]
-    ends = ("task", "member", "workspace")
+    ends = ("task", "member", "workspace", "someone")
     what = [next(line for line in row if line.endswith(ends)) for row in lines]
     assert what == [
         "Deleted a task",
         "Updated a task",  # the description, after the conflict
         "Updated a task",  # the title, by the other edit
         "Removed a member",
-        "Added a member",
+        "Added a member",  # the viewer accepted
+        "Invited someone",
         "Updated a task",  # the status, from the list
         "Created a task",
         "Created a task",
         "Created a task",
         "Created the workspace",
     ]
-    expect(rows.nth(6)).to_contain_text(re.compile("Status To do →( changed to)? Done"))
+    expect(rows.nth(7)).to_contain_text(re.compile("Status To do →( changed to)? Done"))
     expect(rows.nth(1)).to_contain_text("Task: Book the venue")
     expect(rows.nth(4)).to_contain_text(viewer.email)
+    expect(rows.nth(6)).to_contain_text(f"Invitation: {viewer.email}")
 
 
 def owner_with_workspace(app_stack, name: str = "Team"):
