@@ -54,7 +54,7 @@ interface TextFieldProps {
    * handlers of its own (ARIA, caret moves). */
   textareaRef?: Ref<HTMLTextAreaElement>;
   extra?: Record<string, unknown>;
-  /** Below the field, before its error (a suggestions list). */
+  /** Placed against a multiline text box (a suggestions list). */
   children?: ComponentChildren;
 }
 
@@ -85,11 +85,15 @@ export function TextField(props: TextFieldProps) {
         )}
       </div>
       {multiline ? (
-        <textarea {...common} ref={props.textareaRef} rows={props.rows ?? 4} />
+        // Always the same wrapper (what goes with the text, such as suggestions, is placed
+        // against the box): a textarea that moved in the tree would lose its focus.
+        <div class="field-anchor">
+          <textarea {...common} ref={props.textareaRef} rows={props.rows ?? 4} />
+          {props.children}
+        </div>
       ) : (
         <input {...common} type={(props.type ?? "text") as "text"} autoComplete={props.autoComplete} inputMode={props.inputMode} placeholder={props.placeholder} />
       )}
-      {props.children}
       {hint && (
         <p class="hint" id={`${id}-hint`}>
           {hint}

@@ -6,16 +6,18 @@ import { ErrorAlert, Loading, PageTitle, Status } from "../components/feedback";
 import { useAction, useLoad } from "../hooks";
 import { useServices } from "../context";
 
-/** 08:00 UTC, the digest's hour, in the user's own time ("09:00" in Paris in winter). */
-function digestHour(): string {
+/** When the digest goes out: 08:00 UTC, and the user's own time when that differs ("09:00
+ * your time (08:00 UTC)" in Paris in winter). */
+function digestTime(): string {
   const at = new Date();
   at.setUTCHours(8, 0, 0, 0);
-  return `${String(at.getHours()).padStart(2, "0")}:${String(at.getMinutes()).padStart(2, "0")}`;
+  const local = `${String(at.getHours()).padStart(2, "0")}:${String(at.getMinutes()).padStart(2, "0")}`;
+  return local === "08:00" ? "08:00 UTC" : `${local} your time (08:00 UTC)`;
 }
 
 const EMAIL_CHOICES: [EmailPreference, string, string][] = [
   ["immediate", "Right away", "An email for each notification, as it happens."],
-  ["daily", "Once a day", `One email a day with what you missed, at ${digestHour()} your time (08:00 UTC).`],
+  ["daily", "Once a day", `One email a day with what you missed, at ${digestTime()}.`],
   ["off", "Never", "No notification emails. Invitations to workspaces are still emailed."],
 ];
 

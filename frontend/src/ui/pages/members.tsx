@@ -89,7 +89,7 @@ function InviteForm({ workspaceId, roles, onInvited }: { workspaceId: string; ro
 }
 
 function PendingInvitations({ workspaceId, members, roles, invitations }: { workspaceId: string; members: Member[]; roles: Role[]; invitations: Loaded<Invitation[]> }) {
-  const { api } = useServices();
+  const { api, user } = useServices();
   const heading = useRef<HTMLHeadingElement>(null);
   const revoke = async (invitation: Invitation) => {
     try {
@@ -135,7 +135,7 @@ function PendingInvitations({ workspaceId, members, roles, invitations }: { work
               <tr role="row" key={invitation.id}>
                 <td role="cell" class="col-email">
                   {invitation.email}
-                  <span class="muted small invited-by"> Invited by {memberName(members, invitation.invited_by)}</span>
+                  <span class="muted small invited-by"> Invited by {invitation.invited_by === user?.sub ? "you" : memberName(members, invitation.invited_by)}</span>
                 </td>
                 <td role="cell" class="col-role">
                   <span class="cell-label" aria-hidden="true">

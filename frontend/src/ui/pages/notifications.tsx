@@ -166,11 +166,11 @@ export function NotificationsPage({ search }: { search: string }) {
                   onOpen={() => opened(notification)}
                 />
                 <p class="meta">
+                  {!notification.read && <span class="badge badge--unread">Unread</span>}
                   {notification.type !== "invitation.received" && <>{workspaceName(notification.workspace_id)} · </>}
                   <time dateTime={notification.at}>{formatTime(notification.at)}</time>
                 </p>
               </div>
-              {!notification.read && <span class="badge badge--unread">Unread</span>}
             </li>
           ))}
         </ol>
