@@ -4,7 +4,7 @@
 // newest one shown; opening the oldest unread one marks it read.
 import { useRef } from "preact/hooks";
 import type { ComponentChildren } from "preact";
-import type { InboxNotification, Workspace } from "../../api/client";
+import type { InboxNotification, Member, Workspace } from "../../api/client";
 import { formatTime } from "../../lib/dates";
 import { plural } from "../../lib/labels";
 import { ErrorAlert, Loading, PageTitle } from "../components/feedback";
@@ -57,20 +57,25 @@ export function NotificationsPage({ search }: { search: string }) {
   const pager = usePager(unreadOnly ? "unread" : "all");
   const heading = useRef<HTMLHeadingElement>(null);
   const { unread } = useInboxCounts();
-  const list = useLoad(() => api.notifications({ unread: unreadOnly }, pager.cursor), [unreadOnly, pager.cursor]);
-  const workspaces = useLoad(() => api.all<Workspace>("/workspaces"), []);
+  // A page of notifications comes with what names them: the workspaces, and the people (by
+  // email) of those where something happened, read once per visit. All at once, so that names
+  // arriving later never reflow the list.
+  const known = useRef<{ workspaces?: Promise<Workspace[]>; members: Map<string, Promise<Member[]>> }>({ members: new Map() });
+  const list = useLoad(async () => {
+    known.current.workspaces ??= api.all<Workspace>("/workspaces").catch((error: unknown) => {
+      known.current.workspaces = undefined; // "Try again" reads them again
+      throw error;
+    });
+    const [page, workspaces] = await Promise.all([api.notifications({ unread: unreadOnly }, pager.cursor), known.current.workspaces]);
+    const names = new Map<string, string>();
+    const mine = page.items.map((n) => n.workspace_id).filter((id) => workspaces.some((w) => w.id === id));
+    for (const id of new Set(mine)) if (!known.current.members.has(id)) known.current.members.set(id, api.members(id).catch(() => []));
+    for (const members of await Promise.all([...new Set(mine)].map((id) => known.current.members.get(id)!))) {
+      for (const member of members) names.set(member.user_id, member.email);
+    }
+    return { ...page, workspaces, names };
+  }, [unreadOnly, pager.cursor]);
   const items = list.data?.items ?? [];
-  // People are named by their email in the workspace where it happened.
-  const workspaceIds = [...new Set(items.map((n) => n.workspace_id))].filter((id) => workspaces.data?.some((w) => w.id === id)).sort();
-  const people = useLoad(
-    async () => {
-      const names = new Map<string, string>();
-      const lists = await Promise.all(workspaceIds.map((id) => api.members(id).catch(() => [])));
-      for (const member of lists.flat()) names.set(member.user_id, member.email);
-      return names;
-    },
-    [workspaceIds.join(",")],
-  );
   const markAll = useAction();
   const newest = pager.pageNumber === 1 ? items[0] : undefined;
 
@@ -89,12 +94,11 @@ export function NotificationsPage({ search }: { search: string }) {
     markRead(notification).catch(() => undefined);
   };
 
-  const workspaceName = (id: string) => workspaces.data?.find((w) => w.id === id)?.name ?? "a workspace";
+  const workspaceName = (id: string) => list.data?.workspaces.find((w) => w.id === id)?.name ?? "a workspace";
   // Someone no longer in the workspace is a former member; the inviter to a workspace the user
   // is not in yet cannot be named (the API gives their id only).
   const actorName = (notification: InboxNotification) =>
-    people.data?.get(notification.actor_id) ??
-    (people.loading ? "…" : workspaceIds.includes(notification.workspace_id) ? FORMER_MEMBER : "Someone");
+    list.data?.names.get(notification.actor_id) ?? (list.data?.workspaces.some((w) => w.id === notification.workspace_id) ? FORMER_MEMBER : "Someone");
 
   return (
     <section>

@@ -34,7 +34,6 @@ export function Workspaces() {
   return (
     <section>
       <PageTitle>Workspaces</PageTitle>
-      <InvitationsNotice />
       <form
         class="panel create-form"
         aria-label="New workspace"
@@ -85,6 +84,8 @@ export function Workspaces() {
         </ul>
       )}
       <Pager label="Workspaces" pager={pager} nextCursor={list.data?.next_cursor} heading={heading} />
+      {/* Last on the page: its count arrives after the page, and must push nothing down. */}
+      <InvitationsNotice />
     </section>
   );
 }
