@@ -135,6 +135,7 @@ bench: setup $(WRK)
 	$(PY) -m bench.serving
 	$(PY) -m bench.emulator_transactions
 	$(PY) -m bench.api_latency
+	$(PY) -m bench.notify_latency
 
 # Flame graphs of the service under load, into bench/profiles/ (py-spy, dev group).
 profile: setup $(WRK)
