@@ -8,6 +8,26 @@ export const REFRESH_INTERVAL_MS = 30_000;
 /** A refresh that had to wait (a load or an optimistic change under way) tries again after this. */
 const REFRESH_RETRY_MS = 500;
 
+/** Calls `run` every `intervalMs` while the page is visible, and when the tab regains focus
+ * or is shown again; returns what stops it. */
+export function whileVisible(run: () => void, intervalMs: number): () => void {
+  let last = 0;
+  const soon = () => {
+    // A tab switch fires both focus and visibilitychange: once is enough.
+    if (document.visibilityState !== "visible" || Date.now() - last < 1000) return;
+    last = Date.now();
+    run();
+  };
+  const timer = setInterval(soon, intervalMs);
+  window.addEventListener("focus", soon);
+  document.addEventListener("visibilitychange", soon);
+  return () => {
+    clearInterval(timer);
+    window.removeEventListener("focus", soon);
+    document.removeEventListener("visibilitychange", soon);
+  };
+}
+
 /** Runs an action, tracking busy and error state. */
 export function useAction() {
   const [busy, setBusy] = useState(false);
@@ -93,24 +113,7 @@ export function useLoad<T>(load: (previous: T | null) => Promise<T>, deps: unkno
   useEffect(() => () => clearTimeout(retry.current), []);
 
   const fresh = Boolean(options.fresh);
-  useEffect(() => {
-    if (!fresh) return;
-    let last = 0;
-    const refreshSoon = () => {
-      // A tab switch fires both focus and visibilitychange: one refresh is enough.
-      if (document.visibilityState !== "visible" || Date.now() - last < 1000) return;
-      last = Date.now();
-      refresh();
-    };
-    const timer = setInterval(refreshSoon, REFRESH_INTERVAL_MS);
-    window.addEventListener("focus", refreshSoon);
-    document.addEventListener("visibilitychange", refreshSoon);
-    return () => {
-      clearInterval(timer);
-      window.removeEventListener("focus", refreshSoon);
-      document.removeEventListener("visibilitychange", refreshSoon);
-    };
-  }, [fresh, refresh]);
+  useEffect(() => (fresh ? whileVisible(refresh, REFRESH_INTERVAL_MS) : undefined), [fresh, refresh]);
 
   return {
     ...state,

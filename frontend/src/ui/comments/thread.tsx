@@ -8,7 +8,7 @@ import { formatTime } from "../../lib/dates";
 import { atLeast, plural } from "../../lib/labels";
 import { MAX_MENTIONS, bodyParts, mentionedMembers } from "../../lib/mentions";
 import { ConfirmDialog } from "../components/dialog";
-import { ErrorAlert, Loading } from "../components/feedback";
+import { ErrorAlert, Loading, RetryAlert } from "../components/feedback";
 import { lengthProblem } from "../components/fields";
 import { toasts } from "../components/toasts";
 import { useServices } from "../context";
@@ -56,6 +56,82 @@ function Body({ comment, members }: { comment: TaskComment; members: Member[] })
   );
 }
 
+/** Writing a comment, new or edited: the text with its mentions, checked before it is sent
+ * (empty, too long, too many mentions), the API's refusals in words. */
+function CommentForm({ id, name, label, value, onInput, members, busy, error, send, sending, onSend, onCancel }: {
+  id: string;
+  /** The form's name ("New comment"); `label` is its text's. */
+  name: string;
+  label: string;
+  value: string;
+  onInput: (text: string) => void;
+  members: Member[];
+  busy: boolean;
+  error: unknown;
+  send: string;
+  sending: string;
+  /** The text is fine: send it, with the ids of the members it mentions. */
+  onSend: (mentions: string[]) => void;
+  onCancel?: () => void;
+}) {
+  const [checked, setChecked] = useState<string | null>(null);
+  const problem = checked ?? commentProblem(error);
+  const submit = () => {
+    const mentions = mentionsOf(value, members);
+    const invalid = bodyProblem(value) ?? mentions.problem;
+    setChecked(invalid);
+    if (invalid) focusSoon(() => document.getElementById(id));
+    else onSend(mentions.ids);
+  };
+  return (
+    <form
+      class="comment-form"
+      aria-label={name}
+      noValidate
+      onSubmit={(event) => {
+        event.preventDefault();
+        submit();
+      }}
+    >
+      <MentionField
+        id={id}
+        label={label}
+        value={value}
+        onInput={(text) => {
+          setChecked(null);
+          onInput(text);
+        }}
+        members={members}
+        max={COMMENT_MAX}
+        error={problem}
+        hint={MENTION_HINT}
+        onEscape={onCancel}
+        onSubmit={submit}
+      />
+      <div class="actions">
+        <button type="submit" class="button button--primary" disabled={busy}>
+          {busy ? sending : send}
+        </button>
+        {onCancel && (
+          <button type="button" class="button" onClick={onCancel}>
+            Cancel
+          </button>
+        )}
+      </div>
+      {!problem && (
+        <ErrorAlert
+          error={
+            error instanceof ApiError && error.isConflict
+              ? new Error("This comment was changed in another tab or window since you opened it. Your text is kept: save again to replace that version.")
+              : error
+          }
+          fields={["body", "mentions"]}
+        />
+      )}
+    </form>
+  );
+}
+
 function CommentItem({ workspaceId, comment, members, mine, canEdit, canDelete, editing, onEdit, onChanged, readAgain }: {
   workspaceId: string;
   comment: TaskComment;
@@ -71,7 +147,6 @@ function CommentItem({ workspaceId, comment, members, mine, canEdit, canDelete, 
   readAgain: () => Promise<void>;
 }) {
   const { api } = useServices();
-  const [checked, setChecked] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
   const save = useAction();
   const remove = useAction();
@@ -79,21 +154,16 @@ function CommentItem({ workspaceId, comment, members, mine, canEdit, canDelete, 
   const when = formatTime(comment.created_at);
   const edited = comment.updated_at !== comment.created_at;
   const fieldId = `comment-edit-${comment.id}`;
-  const problem = checked ?? commentProblem(save.error);
   const isEditing = editing !== null;
   useEffect(() => {
     if (isEditing) focusSoon(() => document.getElementById(fieldId));
   }, [isEditing]);
 
-  const submit = () => {
+  const submit = (mentions: string[]) => {
     if (editing === null) return;
-    const mentions = mentionsOf(editing, members);
-    const invalid = bodyProblem(editing) ?? mentions.problem;
-    setChecked(invalid);
-    if (invalid) return focusSoon(() => document.getElementById(fieldId));
     void save.run(async () => {
       try {
-        await api.editComment(workspaceId, comment.task_id, comment.id, editing, mentions.ids, etagOf(comment));
+        await api.editComment(workspaceId, comment.task_id, comment.id, editing, mentions, etagOf(comment));
       } catch (error) {
         // Changed or deleted in another tab: the thread is read again before the user is told,
         // so that saving again goes against the current version; the text being edited stays.
@@ -136,50 +206,23 @@ function CommentItem({ workspaceId, comment, members, mine, canEdit, canDelete, 
       {editing === null ? (
         <Body comment={comment} members={members} />
       ) : (
-        <form
-          class="comment-edit"
-          aria-label="Edit comment"
-          noValidate
-          onSubmit={(event) => {
-            event.preventDefault();
-            submit();
+        <CommentForm
+          id={fieldId}
+          name="Edit comment"
+          label="Edit your comment"
+          value={editing}
+          onInput={(text) => {
+            onEdit(text);
+            if (save.error) save.setError(null);
           }}
-        >
-          <MentionField
-            id={fieldId}
-            label="Edit your comment"
-            value={editing}
-            onInput={(text) => {
-              onEdit(text);
-              setChecked(null);
-              if (save.error) save.setError(null);
-            }}
-            members={members}
-            max={COMMENT_MAX}
-            error={problem}
-            hint={MENTION_HINT}
-            onEscape={() => onEdit(null)}
-            onSubmit={submit}
-          />
-          <div class="actions">
-            <button type="submit" class="button button--primary" disabled={save.busy}>
-              {save.busy ? "Saving…" : "Save comment"}
-            </button>
-            <button type="button" class="button" onClick={() => onEdit(null)}>
-              Cancel
-            </button>
-          </div>
-          {!problem && (
-            <ErrorAlert
-              error={
-                save.error instanceof ApiError && save.error.isConflict
-                  ? new Error("This comment was changed in another tab or window since you opened it. Your text is kept: save again to replace that version.")
-                  : save.error
-              }
-              fields={["body", "mentions"]}
-            />
-          )}
-        </form>
+          members={members}
+          busy={save.busy}
+          error={save.error}
+          send="Save comment"
+          sending="Saving…"
+          onSend={submit}
+          onCancel={() => onEdit(null)}
+        />
       )}
       {confirming && (
         <ConfirmDialog
@@ -218,13 +261,11 @@ export function CommentThread({ workspaceId, taskId, role, members, comments }: 
 }) {
   const { api, user } = useServices();
   const [text, setText] = useState("");
-  const [checked, setChecked] = useState<string | null>(null);
   // Edits under way, by comment: they survive a refresh of the thread.
   const [edits, setEdits] = useState<Record<string, string>>({});
   const post = useAction();
   const canWrite = atLeast(role, "member");
   const list = comments.data ?? [];
-  const problem = checked ?? commentProblem(post.error);
 
   // A comment deleted (elsewhere) while its edit was under way: the text goes to the new
   // comment's box, not into nothing.
@@ -246,18 +287,13 @@ export function CommentThread({ workspaceId, taskId, role, members, comments }: 
     }
   };
 
-  const submit = () => {
-    const mentions = mentionsOf(text, members);
-    const invalid = bodyProblem(text) ?? mentions.problem;
-    setChecked(invalid);
-    if (invalid) return focusSoon(() => document.getElementById("new-comment"));
+  const submit = (mentions: string[]) =>
     void post.run(async () => {
-      const { data } = await api.addComment(workspaceId, taskId, text, mentions.ids);
+      const { data } = await api.addComment(workspaceId, taskId, text, mentions);
       setText("");
       comments.setData((current) => (current && !current.some((c) => c.id === data.id) ? [...current, data] : current));
       toasts.show({ message: "Comment added." });
     });
-  };
 
   return (
     <section class="comments" aria-labelledby="comments-heading">
@@ -265,11 +301,7 @@ export function CommentThread({ workspaceId, taskId, role, members, comments }: 
         Comments{comments.data ? <span class="count">{comments.data.length}</span> : null}
       </h2>
       {comments.loading && !comments.data && <Loading what="the comments" />}
-      <ErrorAlert error={comments.error}>
-        <button type="button" class="button" onClick={comments.reload}>
-          Try again
-        </button>
-      </ErrorAlert>
+      <RetryAlert error={comments.error} retry={comments.reload} />
       {comments.data && list.length === 0 && <p class="muted">No comments yet.</p>}
       {list.length > 0 && (
         <ol class="comment-list" aria-label="Comments, oldest first">
@@ -302,35 +334,22 @@ export function CommentThread({ workspaceId, taskId, role, members, comments }: 
         </ol>
       )}
       {canWrite ? (
-        <form
-          class="comment-new"
-          aria-label="New comment"
-          noValidate
-          onSubmit={(event) => {
-            event.preventDefault();
-            submit();
+        <CommentForm
+          id="new-comment"
+          name="New comment"
+          label="Add a comment"
+          value={text}
+          onInput={(value) => {
+            setText(value);
+            if (post.error) post.setError(null);
           }}
-        >
-          <MentionField
-            id="new-comment"
-            label="Add a comment"
-            value={text}
-            onInput={(value) => {
-              setText(value);
-              setChecked(null);
-              if (post.error) post.setError(null);
-            }}
-            members={members}
-            max={COMMENT_MAX}
-            error={problem}
-            hint={MENTION_HINT}
-            onSubmit={submit}
-          />
-          <button type="submit" class="button button--primary" disabled={post.busy}>
-            {post.busy ? "Sending…" : "Comment"}
-          </button>
-          {!problem && <ErrorAlert error={post.error} fields={["body", "mentions"]} />}
-        </form>
+          members={members}
+          busy={post.busy}
+          error={post.error}
+          send="Comment"
+          sending="Sending…"
+          onSend={submit}
+        />
       ) : (
         <p class="notice">Viewers can read the comments, but not write them.</p>
       )}

@@ -6,6 +6,7 @@
 import { useEffect } from "preact/hooks";
 import type { Api } from "../../api/client";
 import { createStore, useStore } from "../../lib/store";
+import { whileVisible } from "../hooks";
 
 export const INBOX_REFRESH_MS = 30_000;
 
@@ -65,21 +66,7 @@ export function useInboxPolling(api: Api, signedIn: boolean, pageKey: number): v
     }
     void refreshUnread(api);
     void refreshInvitations(api);
-    let last = Date.now();
-    const soon = () => {
-      // A tab switch fires both focus and visibilitychange: one read is enough.
-      if (document.visibilityState !== "visible" || Date.now() - last < 1000) return;
-      last = Date.now();
-      void refreshUnread(api);
-    };
-    const timer = setInterval(soon, INBOX_REFRESH_MS);
-    window.addEventListener("focus", soon);
-    document.addEventListener("visibilitychange", soon);
-    return () => {
-      clearInterval(timer);
-      window.removeEventListener("focus", soon);
-      document.removeEventListener("visibilitychange", soon);
-    };
+    return whileVisible(() => void refreshUnread(api), INBOX_REFRESH_MS);
   }, [api, signedIn]);
   useEffect(() => {
     if (signedIn && pageKey > 0) void refreshUnread(api);

@@ -2,7 +2,7 @@
 // sign-in (TOTP).
 import { useEffect, useState } from "preact/hooks";
 import type { EmailPreference } from "../../api/client";
-import { ErrorAlert, Loading, PageTitle, Status } from "../components/feedback";
+import { ErrorAlert, Loading, PageTitle, RetryAlert, Status } from "../components/feedback";
 import { useAction, useLoad } from "../hooks";
 import { useServices } from "../context";
 
@@ -46,11 +46,7 @@ function EmailPreferences() {
     >
       <h2 id="email-heading">Email notifications</h2>
       {loaded.loading && !loaded.data && <Loading what="your email settings" />}
-      <ErrorAlert error={loaded.error}>
-        <button type="button" class="button" onClick={loaded.reload}>
-          Try again
-        </button>
-      </ErrorAlert>
+      <RetryAlert error={loaded.error} retry={loaded.reload} />
       {loaded.data && (
         <>
           <fieldset class="choice">

@@ -4,7 +4,7 @@ import { useRef } from "preact/hooks";
 import type { AuditEvent, Member, Role, Status } from "../../api/client";
 import { formatDate, formatTime } from "../../lib/dates";
 import { ROLE_LABEL, STATUS_LABEL, fieldLabel } from "../../lib/labels";
-import { ErrorAlert, Loading } from "../components/feedback";
+import { Loading, RetryAlert } from "../components/feedback";
 import { Pager } from "../components/pager";
 import { TableHead } from "../components/table";
 import { useServices } from "../context";
@@ -142,11 +142,7 @@ export function AuditPage({ data }: { data: WorkspaceData }) {
         {list.loading && list.data && <Loading what="the audit log" />}
       </div>
       {list.loading && !list.data && <Loading what="the audit log" />}
-      <ErrorAlert error={list.error}>
-        <button type="button" class="button" onClick={list.reload}>
-          Try again
-        </button>
-      </ErrorAlert>
+      <RetryAlert error={list.error} retry={list.reload} />
       {list.data && list.data.items.length === 0 && <p class="empty">No events yet.</p>}
       {list.data && list.data.items.length > 0 && (
         <table class={`audit-table${list.loading ? " is-stale" : ""}`} role="table" aria-busy={list.loading}>

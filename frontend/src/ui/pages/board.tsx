@@ -6,7 +6,7 @@ import { ApiError, etagOf, type Page, type Status, type Task } from "../../api/c
 import { touches } from "../../lib/changes";
 import { STATUSES, STATUS_LABEL, atLeast } from "../../lib/labels";
 import { CommentCount, DueDate } from "../components/chips";
-import { ErrorAlert, Loading, messageOf } from "../components/feedback";
+import { Loading, RetryAlert, messageOf } from "../components/feedback";
 import { Icon } from "../components/icons";
 import { toasts } from "../components/toasts";
 import { useServices } from "../context";
@@ -105,11 +105,7 @@ export function BoardPage({ data }: { data: WorkspaceData }) {
       )}
       <h2 class="visually-hidden">Board</h2>
       {board.loading && !columns && <Loading what="the board" />}
-      <ErrorAlert error={board.error}>
-        <button type="button" class="button" onClick={board.reload}>
-          Try again
-        </button>
-      </ErrorAlert>
+      <RetryAlert error={board.error} retry={board.reload} />
       {columns && (
         <div class="board">
           {STATUSES.map((status, index) => {

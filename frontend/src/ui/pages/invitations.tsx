@@ -6,7 +6,7 @@ import { useRef } from "preact/hooks";
 import { ApiError, type MyInvitation } from "../../api/client";
 import { formatTime } from "../../lib/dates";
 import { ROLE_LABEL } from "../../lib/labels";
-import { ErrorAlert, Loading, PageTitle } from "../components/feedback";
+import { ErrorAlert, Loading, PageTitle, RetryAlert } from "../components/feedback";
 import { Icon } from "../components/icons";
 import { toasts } from "../components/toasts";
 import { useServices } from "../context";
@@ -117,11 +117,7 @@ export function InvitationsPage({ invitedEmail }: { invitedEmail: string }) {
         Waiting for your answer
       </h2>
       {list.loading && !list.data && <Loading what="your invitations" />}
-      <ErrorAlert error={list.error}>
-        <button type="button" class="button" onClick={list.reload}>
-          Try again
-        </button>
-      </ErrorAlert>
+      <RetryAlert error={list.error} retry={list.reload} />
       {list.data && items.length === 0 && (
         <div class="empty">
           <p>No invitations are waiting for you.</p>

@@ -8,7 +8,7 @@ import { formatTime } from "../../lib/dates";
 import { ROLE_LABEL, assignableRoles } from "../../lib/labels";
 import { RoleBadge } from "../components/chips";
 import { ConfirmDialog } from "../components/dialog";
-import { ErrorAlert, Loading, messageOf } from "../components/feedback";
+import { ErrorAlert, Loading, RetryAlert, messageOf } from "../components/feedback";
 import { TextField, inputValue } from "../components/fields";
 import { Icon } from "../components/icons";
 import { ChoiceMenu } from "../components/menu";
@@ -113,11 +113,7 @@ function PendingInvitations({ workspaceId, members, roles, invitations }: { work
         Pending invitations
       </h2>
       {invitations.loading && !invitations.data && <Loading what="the invitations" />}
-      <ErrorAlert error={invitations.error}>
-        <button type="button" class="button" onClick={invitations.reload}>
-          Try again
-        </button>
-      </ErrorAlert>
+      <RetryAlert error={invitations.error} retry={invitations.reload} />
       {invitations.data && list.length === 0 && <p class="muted">No invitations are waiting for an answer.</p>}
       {list.length > 0 && (
         <table class="member-table invitation-table" role="table">

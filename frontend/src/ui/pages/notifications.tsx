@@ -7,7 +7,7 @@ import type { ComponentChildren } from "preact";
 import type { InboxNotification, Member, Workspace } from "../../api/client";
 import { formatTime } from "../../lib/dates";
 import { plural } from "../../lib/labels";
-import { ErrorAlert, Loading, PageTitle } from "../components/feedback";
+import { ErrorAlert, Loading, PageTitle, RetryAlert } from "../components/feedback";
 import { inputValue } from "../components/fields";
 import { Icon, type IconName } from "../components/icons";
 import { Pager } from "../components/pager";
@@ -142,11 +142,7 @@ export function NotificationsPage({ search }: { search: string }) {
         {list.loading && list.data && <Loading what="notifications" />}
       </div>
       {list.loading && !list.data && <Loading what="your notifications" />}
-      <ErrorAlert error={list.error}>
-        <button type="button" class="button" onClick={list.reload}>
-          Try again
-        </button>
-      </ErrorAlert>
+      <RetryAlert error={list.error} retry={list.reload} />
       {list.data && items.length === 0 && !list.loading && (
         <div class="empty">
           <p>{unreadOnly ? "No unread notifications." : "No notifications yet."}</p>

@@ -5,7 +5,7 @@ import { useRef } from "preact/hooks";
 import type { Status, Task, TaskSort } from "../../api/client";
 import { touches } from "../../lib/changes";
 import { STATUSES, STATUS_LABEL, atLeast } from "../../lib/labels";
-import { ErrorAlert, Loading } from "../components/feedback";
+import { Loading, RetryAlert } from "../components/feedback";
 import { inputValue } from "../components/fields";
 import { Pager } from "../components/pager";
 import { Options } from "../components/table";
@@ -121,11 +121,7 @@ export function TasksPage({ data, search }: { data: WorkspaceData; search: strin
         {list.loading && list.data && <Loading what="tasks" />}
       </div>
       {list.loading && !list.data && <Loading what="tasks" />}
-      <ErrorAlert error={list.error}>
-        <button type="button" class="button" onClick={list.reload}>
-          Try again
-        </button>
-      </ErrorAlert>
+      <RetryAlert error={list.error} retry={list.reload} />
       {list.data && items.length === 0 && !list.loading && (
         <div class="empty">
           <p>{filtered ? "No tasks match these filters." : "No tasks yet."}</p>

@@ -4,7 +4,7 @@ import { ApiError, etagOf, type Workspace } from "../../api/client";
 import { LIMITS, atLeast } from "../../lib/labels";
 import { RoleBadge } from "../components/chips";
 import { ConfirmDialog } from "../components/dialog";
-import { ErrorAlert, Loading, PageTitle } from "../components/feedback";
+import { ErrorAlert, Loading, PageTitle, RetryAlert } from "../components/feedback";
 import { TextField, lengthProblem } from "../components/fields";
 import { Icon } from "../components/icons";
 import { Pager } from "../components/pager";
@@ -61,11 +61,7 @@ export function Workspaces() {
         Your workspaces
       </h2>
       {list.loading && !list.data && <Loading what="workspaces" />}
-      <ErrorAlert error={list.error}>
-        <button type="button" class="button" onClick={list.reload}>
-          Try again
-        </button>
-      </ErrorAlert>
+      <RetryAlert error={list.error} retry={list.reload} />
       {list.data && list.data.items.length === 0 && <p class="empty">You have no workspaces yet. Create one above.</p>}
       {list.data && list.data.items.length > 0 && (
         <ul class="cards workspace-cards" aria-labelledby="workspace-list-heading" aria-busy={list.loading}>
