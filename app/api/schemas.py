@@ -214,7 +214,10 @@ class MyTaskListArgs(PageArgs):
 
 
 class AuditTargetOut(ma.Schema):
-    type = fields.String(required=True, validate=validate.OneOf(["workspace", "member", "task"]))
+    type = fields.String(
+        required=True,
+        validate=validate.OneOf(["workspace", "member", "task", "comment", "invitation"]),
+    )
     id = fields.String(required=True)
     label = fields.String(
         required=True,
