@@ -266,3 +266,52 @@ def test_a_hidden_page_does_not_poll_and_catches_up_when_shown(tab, pair):
     set_visibility(page, "visible")
     expect_titles(page, ["Added while hidden"])
     assert feed[0][1] == 200, feed
+
+
+def test_a_role_changed_elsewhere_shows_at_once(new_tab, pair):
+    """The caller's role is in the workspace's representation but not in its version (ETag):
+    the page reads the workspace in full when the feed reports a change to the caller."""
+    _, mate, api, workspace = pair
+    base = f"/workspaces/{workspace['id']}"
+    theirs = sign_in(new_tab(), mate.email, mate.password, base)
+    expect(theirs.get_by_text("Your role Member")).to_be_visible()
+    expect(theirs.get_by_role("form", name="Add a task")).to_be_visible()
+    changed = api.patch(f"{base}/members/{mate.user_id}", json={"role": "viewer"})
+    assert changed.status_code == 200, changed.text
+    expect(theirs.get_by_text("Your role Viewer")).to_be_visible()
+    expect(theirs.get_by_role("form", name="Add a task")).to_have_count(0)
+    expect(theirs.get_by_text("as a viewer you cannot change them")).to_be_visible()
+
+
+def test_a_change_reported_while_mine_is_on_its_way_is_not_lost(tab, pair):
+    """A refresh the feed asks for while an optimistic change of mine is still on its way
+    waits for it, then happens: it is not dropped (nothing else would bring that change)."""
+    owner, mate, api, workspace = pair
+    api.create_task(workspace["id"], title="Mine")
+    page = sign_in(tab, owner.email, owner.password, f"/workspaces/{workspace['id']}")
+    expect_titles(page, ["Mine"])
+    held: list = []
+    page.route(
+        re.compile(r".*/tasks/[^/?]+$"),
+        lambda route: held.append(route) if route.request.method == "PATCH" else route.continue_(),
+    )
+    choose_status(page, "Mine", "Done")
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    # Meanwhile someone else adds a task; the feed reports it while my change is held.
+    ApiClient(api.base_url, mate.access_token).create_task(workspace["id"], title="Theirs")
+    with page.expect_response(lambda r: "/changes?after=" in r.url and r.status == 200):
+        pass
+    page.wait_for_timeout(1000)
+    expect_titles(page, ["Mine"])
+    # My change fails (nothing changes on the server, so the feed has nothing more to say).
+    held[0].fulfill(
+        status=503,
+        headers={"Retry-After": "1"},
+        content_type="application/problem+json",
+        body='{"title": "Service Unavailable", "status": 503, "detail": "Try again."}',
+    )
+    expect(toasts(page).get_by_role("alert")).to_contain_text("The status change was not saved")
+    expect_titles(page, ["Theirs", "Mine"])
