@@ -11,9 +11,10 @@ import re
 import secrets
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import ANY_CODE, sign_in, toasts
+from tests.e2e.conftest import ANY_CODE, DESKTOP, PHONE, sign_in, toasts
 from tests.support.http import ApiClient
 from tests.support.stack import PASSWORD
 
@@ -39,7 +40,8 @@ def wait_for_bell(page: Page, name: str, tries: int = 20) -> None:
     expect(bell(page)).to_have_accessible_name(name)
 
 
-def test_invited_by_email_signs_up_accepts_comments_and_notifies(new_tab, app_stack):
+@pytest.mark.parametrize(("width", "scheme"), [(DESKTOP, "light"), (PHONE, "dark")])
+def test_invited_by_email_signs_up_accepts_comments_and_notifies(new_tab, app_stack, width, scheme):
     owner = app_stack.new_user("owner")
     api = ApiClient(app_stack.api, owner.access_token)
     workspace = api.create_workspace("Launch plan")
@@ -47,7 +49,7 @@ def test_invited_by_email_signs_up_accepts_comments_and_notifies(new_tab, app_st
     invitee_email = f"new-{secrets.token_hex(4)}@example.com"
 
     # The owner invites an address that has no account.
-    owner_tab = new_tab()
+    owner_tab = new_tab(width, scheme)
     mine = sign_in(owner_tab, owner.email, owner.password, f"/workspaces/{workspace['id']}/members")
     mine.get_by_label("Email of the person to invite").fill(invitee_email)
     mine.get_by_role("button", name="Send invitation").click()
@@ -63,7 +65,7 @@ def test_invited_by_email_signs_up_accepts_comments_and_notifies(new_tab, app_st
     assert parse_qs(urlsplit(link).query) == {"email": [invitee_email]}
 
     # The link opens sign-up with the address filled in; then confirm, sign in: the invitation.
-    invitee = new_tab()
+    invitee = new_tab(width, scheme)
     page = invitee.goto(path_of(link))
     expect(page.get_by_role("heading", level=1)).to_have_text("Create an account")
     expect(page.get_by_role("main").get_by_role("status")).to_contain_text(
@@ -143,7 +145,7 @@ def test_invited_by_email_signs_up_accepts_comments_and_notifies(new_tab, app_st
     [mention_email] = app_stack.wait_for_emails(owner.email, timeout_s=30)
     assert "Write the brief" in mention_email.text
     [unsubscribe] = [u for u in mention_email.links if "/unsubscribe?" in u]
-    stranger = new_tab()
+    stranger = new_tab(width, scheme)
     page = stranger.goto(path_of(unsubscribe))
     expect(page.get_by_role("heading", level=1)).to_have_text("Email notifications")
     stranger.axe("the unsubscribe page")
