@@ -211,3 +211,29 @@ def test_invitations_are_declined_and_a_stale_one_says_so(new_tab, app_stack):
     )
     members = api.get(f"/workspaces/{first['id']}/members").json()["items"]
     assert me.email not in [m["email"] for m in members]
+
+
+def test_an_invitee_with_an_account_goes_from_the_link_to_signing_in(new_tab, app_stack):
+    owner = app_stack.new_user("owner")
+    member = app_stack.new_user("has-account")
+    api = ApiClient(app_stack.api, owner.access_token)
+    workspace = api.create_workspace("Launch plan")
+    api.invite(workspace["id"], member.email, "viewer")
+    [email] = app_stack.wait_for_emails(member.email, timeout_s=30)
+    [link] = [u for u in email.links if "/invitations" in u]
+    tab = new_tab()
+    page = tab.goto(path_of(link))
+    # Trying to sign up again says the account exists, and leads to signing in, prefilled.
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    alert = page.get_by_role("main").get_by_role("alert")
+    expect(alert).to_contain_text("An account with this email already exists.")
+    alert.get_by_role("link", name=f"Sign in with {member.email} instead").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    expect(page.get_by_label("Email")).to_have_value(member.email)
+    page.get_by_label("Password").fill(member.password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Invitations")
+    page.get_by_role("button", name="Accept the invitation to Launch plan").click()
+    expect(toasts(page)).to_contain_text("You joined Launch plan as viewer.")
+    expect(page.get_by_text("You can read this workspace's tasks")).to_be_visible()

@@ -182,7 +182,13 @@ export function SignUp({ initialEmail = "", next = null, invited = false }: { in
         <p id="signup-password-hint" class="hint">{PASSWORD_HINT}</p>
         <button type="submit" class="button button--primary" disabled={busy}>Create account</button>
       </form>
-      <ErrorAlert error={error} />
+      <ErrorAlert error={error}>
+        {error instanceof CognitoError && error.code === "UsernameExistsException" && (
+          <p>
+            <a href={entryPath("signin", email.trim(), next)}>Sign in with {email.trim()} instead</a>
+          </p>
+        )}
+      </ErrorAlert>
       <p>
         Already have an account? <a href={entryPath("signin", email.trim(), next)}>Sign in</a>
       </p>
