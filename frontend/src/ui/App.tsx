@@ -12,7 +12,7 @@ import { lazyPage } from "./components/lazy";
 import { ChoiceMenu } from "./components/menu";
 import { ToastHost, toasts } from "./components/toasts";
 import { Services, type AppServices } from "./context";
-import { InvitationsBadge, Bell } from "./inbox/badges";
+import { Bell, InvitationsBadge } from "./inbox/badges";
 import { useInboxPolling } from "./inbox/counts";
 import { PUBLIC_ROUTES, navigate, parseRoute, useLocation, type Route } from "./router";
 import { SHORTCUTS, installShortcuts, moveFocus, useShortcut } from "./shortcuts";
