@@ -19,6 +19,9 @@ export interface InboxCounts {
 
 const counts = createStore<InboxCounts>({ unread: null, invitations: null });
 let reading: Promise<void> | null = null;
+// Asked for while a read was under way: that read may have started before what changed the
+// count (a notification marked read), so another one follows it.
+let again = false;
 
 export function useInboxCounts(): InboxCounts {
   return useStore(counts);
@@ -34,9 +37,14 @@ export async function refreshInvitations(api: Api): Promise<void> {
   }
 }
 
-/** Reads the unread count (one call at a time), and the invitations if it grew. */
+/** Reads the unread count (one call at a time, and one more after it if asked for meanwhile),
+ * and the invitations if it grew. */
 export function refreshUnread(api: Api): Promise<void> {
-  reading ??= api
+  if (reading) {
+    again = true;
+    return reading;
+  }
+  reading = api
     .notificationSummary()
     .then(
       ({ unread }) => {
@@ -48,6 +56,10 @@ export function refreshUnread(api: Api): Promise<void> {
     )
     .finally(() => {
       reading = null;
+      if (again) {
+        again = false;
+        void refreshUnread(api);
+      }
     });
   return reading;
 }

@@ -79,9 +79,13 @@ export function NotificationsPage({ search }: { search: string }) {
   const markAll = useAction();
   const newest = pager.pageNumber === 1 ? items[0] : undefined;
 
-  const markRead = async (upTo: InboxNotification) => {
+  /** `all`: up to the newest, so every unread one (on later pages too) is read now. */
+  const markRead = async (upTo: InboxNotification, all = false) => {
     await api.markNotificationsRead(upTo.id);
+    const marked = all ? Infinity : items.filter((n) => !n.read && n.id <= upTo.id).length;
     list.setData((page) => page && { ...page, items: page.items.map((n) => (n.id <= upTo.id ? { ...n, read: true } : n)) });
+    // The bell at once, then as the server counts.
+    if (unread !== null) setUnread(Math.max(0, unread - marked));
     void refreshUnread(api);
   };
 
@@ -122,8 +126,7 @@ export function NotificationsPage({ search }: { search: string }) {
           onClick={() =>
             void markAll.run(async () => {
               if (!newest) return;
-              await markRead(newest);
-              setUnread(0);
+              await markRead(newest, true);
               toasts.show({ message: "All notifications are marked as read." });
               if (unreadOnly) list.reload();
             })
