@@ -14,6 +14,7 @@ from app.aws.signing_keys import SigningKeys
 from app.config import Settings
 from app.domain.audit import AuditLog, AuditRecorder
 from app.domain.invitations import Invitations
+from app.domain.labels import Labels
 from app.domain.limits import Limits
 from app.domain.members import Members
 from app.domain.tasks import Tasks
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         pending_invitations=settings.max_pending_invitations,
         invitations_per_day=settings.max_invitations_per_day,
         comments_per_task=settings.max_comments_per_task,
+        labels_per_workspace=settings.max_labels_per_workspace,
     )
     services = Services(
         settings=settings,
@@ -51,6 +53,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         workspaces=Workspaces(store, directory, recorder, limits),
         members=Members(store, recorder, limits),
         tasks=Tasks(store, recorder, limits),
+        labels=Labels(store, recorder, limits),
         audit=AuditLog(store),
         invitations=Invitations(store, directory, recorder, limits),
     )

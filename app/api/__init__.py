@@ -14,6 +14,7 @@ from app.api import (
     frontend,
     health,
     invitations,
+    labels,
     me,
     members,
     tasks,
@@ -82,7 +83,7 @@ def init_api(app: Flask, services: Services) -> Api:
     api.spec.components.security_scheme("bearerAuth", BEARER_SCHEME)
     for converter, schema in CONVERTERS.values():
         api.register_converter(converter, lambda _converter, schema=schema: schema)
-    for module in (health, me, workspaces, members, invitations, tasks, audit):
+    for module in (health, me, workspaces, members, invitations, tasks, labels, audit):
         api.register_blueprint(module.blp)
     register_error_handlers(app)
     register_http_hooks(

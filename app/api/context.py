@@ -12,6 +12,7 @@ from app.aws.clients import AwsClients
 from app.config import Settings
 from app.domain.audit import AuditLog
 from app.domain.invitations import Invitations
+from app.domain.labels import Labels
 from app.domain.members import Members
 from app.domain.tasks import Tasks
 from app.domain.workspaces import Workspaces
@@ -32,6 +33,7 @@ class Services:
     tasks: Tasks
     audit: AuditLog
     invitations: Invitations
+    labels: Labels
 
 
 def services() -> Services:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from app.api import schemas
 from app.api.plain_dump import PlainDump
 from app.domain.workspaces import WorkspaceView
-from app.storage.records import AuditEvent, Membership, Task, Workspace
+from app.storage.records import AuditEvent, Label, Membership, Task, Workspace
 
 _TEXT = st.text()
 _OPTIONAL_TEXT = st.none() | st.text()
@@ -30,6 +30,17 @@ tasks = st.builds(
     created_at=_TEXT,
     updated_at=_TEXT,
     created_by=_TEXT,
+    priority=st.sampled_from(schemas.PRIORITIES),
+    labels=st.lists(_TEXT, max_size=3).map(tuple),
+)
+labels = st.builds(
+    Label,
+    id=_TEXT,
+    workspace_id=_TEXT,
+    name=_TEXT,
+    color=st.sampled_from(schemas.LABEL_COLORS),
+    version=st.integers(min_value=1, max_value=10**18),
+    created_at=_TEXT,
 )
 
 workspace_views = st.builds(
@@ -61,7 +72,7 @@ audit_events = st.builds(
     at=_TEXT,
     actor_id=_TEXT,
     action=_TEXT,
-    target_type=st.sampled_from(["workspace", "member", "task"]),
+    target_type=st.sampled_from(["workspace", "member", "task", "label"]),
     target_id=_TEXT,
     changes=st.dictionaries(_TEXT, st.lists(_CHANGED_VALUE, min_size=2, max_size=2)),
     target_label=_OPTIONAL_TEXT,
@@ -82,6 +93,8 @@ INPUTS = {
     schemas.WorkspacePageOut: _pages(workspace_views),
     schemas.MemberPageOut: _pages(memberships),
     schemas.AuditPageOut: _pages(audit_events),
+    schemas.LabelOut: labels,
+    schemas.LabelPageOut: _pages(labels),
 }
 
 
