@@ -205,6 +205,7 @@ def test_the_data_key_names_each_user_and_the_account_only_administers():
         f"{role}backup",
         f"{role}stream-purge",
         f"{role}audit-archive",
+        f"{role}task-index",
     }
     assert users[f"{role}api-task"]["Action"] == ["kms:Decrypt"]
     assert users[f"{role}data-break-glass"]["Condition"]["StringEquals"]["kms:ViaService"] == (
