@@ -81,6 +81,13 @@ class Label:
 
 
 @dataclass(frozen=True)
+class LabelName:
+    """The marker that keeps one label per name (ignoring case) in a workspace."""
+
+    label_id: str
+
+
+@dataclass(frozen=True)
 class AuditEvent:
     id: str
     workspace_id: str
@@ -179,6 +186,7 @@ Record = (
     | Membership
     | Task
     | Label
+    | LabelName
     | AuditEvent
     | UserLimits
     | Invitation
@@ -546,15 +554,8 @@ def record_from_item(item: dict[str, Any]) -> Record:
             priority_entry=data.get("priority") is not None,
             labels=tuple(data.get("labels", ())),
         )
-    if kind == "label":
-        return Label(
-            id=data["id"],
-            workspace_id=data["workspace_id"],
-            name=data["name"],
-            color=data["color"],
-            version=data["version"],
-            created_at=data["created_at"],
-        )
+    if kind in ("label", "label_name"):
+        return _label_record(kind, data)
     if kind == "audit":
         return AuditEvent(
             id=data["id"],
@@ -619,3 +620,16 @@ def record_from_item(item: dict[str, Any]) -> Record:
     if kind == "invitations_sent":
         return InvitationsSent(user_id=data["user_id"], day=data["day"], count=data["count"])
     raise ValueError(f"unknown item type {kind!r}")
+
+
+def _label_record(kind: str, data: _Attributes) -> Label | LabelName:
+    if kind == "label_name":
+        return LabelName(label_id=data["label_id"])
+    return Label(
+        id=data["id"],
+        workspace_id=data["workspace_id"],
+        name=data["name"],
+        color=data["color"],
+        version=data["version"],
+        created_at=data["created_at"],
+    )
