@@ -82,6 +82,11 @@ NOT_NEEDED_LOCALLY: dict[str, str] = {
     "AWS::SQS::QueuePolicy": "belongs to the dead-letter queue",
     "AWS::EC2::SecurityGroup": "the stream functions' network; locally their handlers run in "
     "the devstack process",
+    "AWS::Lambda::EventInvokeConfig": "the notifier's asynchronous retries; locally `make "
+    "digest` calls the handler directly",
+    "AWS::Scheduler::Schedule": "the daily digest's schedule; locally `make digest` runs the "
+    "digest at once",
+    "AWS::Events::Rule": "SES's bounce and complaint events; the emulator's SES sends none",
     "AWS::SES::ConfigurationSetEventDestination": "the emulator's SES sends no bounce or "
     "complaint events; the notifier's handling of them is tested with SES's event shape in "
     "tests/unit/test_notifier.py",

@@ -10,6 +10,8 @@ from flask_smorest.utils import prepare_response
 
 from app.api import (
     audit,
+    changes,
+    comments,
     docs,
     frontend,
     health,
@@ -17,7 +19,9 @@ from app.api import (
     labels,
     me,
     members,
+    notifications,
     tasks,
+    unsubscribe,
     workspaces,
 )
 from app.api.context import EXTENSION, Services
@@ -83,7 +87,20 @@ def init_api(app: Flask, services: Services) -> Api:
     api.spec.components.security_scheme("bearerAuth", BEARER_SCHEME)
     for converter, schema in CONVERTERS.values():
         api.register_converter(converter, lambda _converter, schema=schema: schema)
-    for module in (health, me, workspaces, members, invitations, tasks, labels, audit):
+    for module in (
+        health,
+        me,
+        workspaces,
+        members,
+        invitations,
+        tasks,
+        comments,
+        labels,
+        audit,
+        changes,
+        notifications,
+        unsubscribe,
+    ):
         api.register_blueprint(module.blp)
     register_error_handlers(app)
     register_http_hooks(

@@ -61,10 +61,18 @@ class ProblemSchema(ma.Schema):
 class ApiProblem(Exception):
     """Raised by the HTTP layer for errors of its own (authentication, preconditions, cursors)."""
 
-    def __init__(self, status: int, detail: str, *, headers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        headers: dict[str, str] | None = None,
+        errors: dict[str, list[str]] | None = None,
+    ):
         self.status = status
         self.detail = detail
         self.headers = headers or {}
+        self.errors = errors
         super().__init__(detail)
 
 
@@ -157,7 +165,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ApiProblem)
     def api_problem(error: ApiProblem) -> Response:
-        return problem(error.status, error.detail, headers=error.headers)
+        return problem(error.status, error.detail, headers=error.headers, errors=error.errors)
 
     @app.errorhandler(DependencyUnavailable)
     def unavailable(error: DependencyUnavailable) -> Response:

@@ -29,6 +29,8 @@ from app.domain.tasks import SORTS as TASK_SORTS
 _NAME = [validate.Length(min=1, max=100), line_of_text, not_blank]
 _TITLE = [validate.Length(min=1, max=200), line_of_text, not_blank]
 _DESCRIPTION = [validate.Length(max=10000), block_of_text]
+_COMMENT_BODY = [validate.Length(min=1, max=5000), block_of_text, not_blank]
+MAX_MENTIONS = 20
 
 
 class MeOut(PlainDump):
@@ -123,9 +125,16 @@ class InvitationOut(PlainDump):
 InvitationPageOut = page_schema(InvitationOut, "InvitationPage")
 
 
-class MyInvitationOut(InvitationOut):
-    """An invitation to the caller, with the name its workspace has now."""
+class MyInvitationOut(PlainDump):
+    """An invitation to the caller (an InvitationView), with the name its workspace has now."""
 
+    id = fields.String(required=True, attribute="invitation.id")
+    workspace_id = fields.String(required=True, attribute="invitation.workspace_id")
+    email = fields.String(required=True, attribute="invitation.email")
+    role = fields.String(required=True, attribute="invitation.role", validate=validate.OneOf(ROLES))
+    invited_by = fields.String(required=True, attribute="invitation.invited_by")
+    created_at = fields.String(required=True, attribute="invitation.created_at")
+    expires_at = fields.String(required=True, attribute="invitation.expires_at")
     workspace_name = fields.String(required=True)
 
     def dump_one(self, view):
@@ -194,6 +203,13 @@ class TaskOut(PlainDump):
     created_at = fields.String(required=True)
     updated_at = fields.String(required=True)
     created_by = fields.String(required=True)
+    comment_count = fields.Integer(
+        required=True,
+        metadata={
+            "readOnly": True,
+            "description": "Read-only; not part of the version: commenting changes no ETag",
+        },
+    )
 
     def dump_one(self, task):
         return {
@@ -210,6 +226,7 @@ class TaskOut(PlainDump):
             "created_at": task.created_at,
             "updated_at": task.updated_at,
             "created_by": task.created_by,
+            "comment_count": task.comment_count,
         }
 
 
@@ -367,3 +384,174 @@ class AuditEventOut(ma.Schema):
 
 
 AuditPageOut = page_schema(AuditEventOut, "AuditPage")
+
+
+def _distinct(values: list) -> None:
+    if len(set(values)) != len(values):
+        raise ma.ValidationError("Each user may be mentioned once.")
+
+
+def _mentions(**kwargs) -> fields.List:
+    return fields.List(
+        fields.String(validate=_USER_ID),
+        validate=[validate.Length(max=MAX_MENTIONS), _distinct],
+        metadata={"description": "user_ids of current members, at most 20, each once"},
+        **kwargs,
+    )
+
+
+class CommentCreate(ma.Schema):
+    body = fields.String(
+        required=True, validate=_COMMENT_BODY, metadata={"description": BLOCK_OF_TEXT}
+    )
+    mentions = _mentions()
+
+
+class CommentUpdate(ma.Schema):
+    """A partial update: only the fields present change."""
+
+    body = fields.String(validate=_COMMENT_BODY, metadata={"description": BLOCK_OF_TEXT})
+    mentions = _mentions()
+
+
+class CommentOut(PlainDump):
+    id = fields.String(required=True)
+    task_id = fields.String(required=True)
+    author_id = fields.String(required=True)
+    body = fields.String(required=True)
+    mentions = fields.List(fields.String(), required=True)
+    version = fields.Integer(required=True)
+    created_at = fields.String(required=True)
+    updated_at = fields.String(required=True)
+
+    def dump_one(self, comment):
+        return {
+            "id": comment.id,
+            "task_id": comment.task_id,
+            "author_id": comment.author_id,
+            "body": comment.body,
+            "mentions": list(comment.mentions),
+            "version": comment.version,
+            "created_at": comment.created_at,
+            "updated_at": comment.updated_at,
+        }
+
+
+CommentPageOut = page_schema(CommentOut, "CommentPage")
+
+
+NOTIFICATION_TYPES = [
+    "task.assigned",
+    "comment.created",
+    "comment.mentioned",
+    "invitation.received",
+    "member.role_changed",
+]
+
+
+class NotificationTargetOut(ma.Schema):
+    type = fields.String(
+        required=True, validate=validate.OneOf(["task", "invitation", "workspace"])
+    )
+    id = fields.String(required=True)
+    label = fields.String(required=True, allow_none=True)
+
+
+class NotificationOut(PlainDump):
+    """A NotificationView: the notification, and whether the caller has read it."""
+
+    id = fields.String(required=True, attribute="notification.id")
+    type = fields.String(
+        required=True, attribute="notification.type", validate=validate.OneOf(NOTIFICATION_TYPES)
+    )
+    at = fields.String(required=True, attribute="notification.at")
+    read = fields.Boolean(required=True)
+    workspace_id = fields.String(required=True, attribute="notification.workspace_id")
+    actor_id = fields.String(required=True, attribute="notification.actor_id")
+    target = fields.Nested(NotificationTargetOut, required=True, attribute="target")
+
+    def dump_one(self, view):
+        notification = view.notification
+        return {
+            "id": notification.id,
+            "type": notification.type,
+            "at": notification.at,
+            "read": view.read,
+            "workspace_id": notification.workspace_id,
+            "actor_id": notification.actor_id,
+            "target": {
+                "type": notification.target_type,
+                "id": notification.target_id,
+                "label": notification.target_label,
+            },
+        }
+
+
+NotificationPageOut = page_schema(NotificationOut, "NotificationPage")
+
+
+class NotificationListArgs(PageArgs):
+    unread = fields.Boolean(
+        truthy={"true"},
+        falsy={"false"},
+        metadata={"description": "true: only unread notifications (false: all, the default)"},
+    )
+
+
+class NotificationSummaryOut(ma.Schema):
+    unread = fields.Integer(
+        required=True, metadata={"description": "Unread notifications, at most 1000"}
+    )
+
+
+ULID = validate.Regexp(r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$", error="Not a notification id.")
+
+
+class MarkReadIn(ma.Schema):
+    up_to = fields.String(
+        required=True,
+        validate=ULID,
+        metadata={"description": "This notification and every older one become read"},
+    )
+
+
+EMAIL_NOTIFICATIONS = ["immediate", "daily", "off"]
+
+
+class PreferencesIO(ma.Schema):
+    email_notifications = fields.String(
+        required=True,
+        validate=validate.OneOf(EMAIL_NOTIFICATIONS),
+        metadata={"description": "immediate, daily (a digest at 08:00 UTC) or off"},
+    )
+
+
+class UnsubscribeIn(ma.Schema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=512))
+
+
+class UnsubscribedOut(ma.Schema):
+    email_notifications = fields.String(required=True, validate=validate.OneOf(["off"]))
+
+
+class ChangesArgs(ma.Schema):
+    after = fields.String(
+        validate=validate.Length(min=1, max=256),
+        metadata={"description": "The `next` of the previous answer; none for the position now"},
+    )
+
+
+class ChangeTargetOut(ma.Schema):
+    type = fields.String(required=True)
+    id = fields.String(required=True)
+
+
+class ChangeOut(ma.Schema):
+    action = fields.String(required=True)
+    at = fields.String(required=True)
+    target = fields.Nested(ChangeTargetOut, required=True)
+
+
+class ChangesOut(ma.Schema):
+    changes = fields.List(fields.Nested(ChangeOut), required=True)
+    next = fields.String(required=True, metadata={"description": "Pass as `after` next time"})

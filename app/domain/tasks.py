@@ -15,7 +15,7 @@ from app.domain.access import authorize, check_version, explain_rejected_access,
 from app.domain.audit import AuditRecorder, changes_between
 from app.domain.clock import new_id, rfc3339, utc_now
 from app.domain.commits import against_any_version, commit_in_order
-from app.domain.errors import InvalidInput, NotFound, PreconditionFailed
+from app.domain.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from app.domain.limits import Limits
 from app.domain.roles import Action, Role, allowed_roles
 from app.storage import keys, task_lists, text_index, writes
@@ -43,6 +43,11 @@ _UNKNOWN_LABEL = {"labels": ["Must be ids of labels of this workspace"]}
 _ANY_ROLE = frozenset(Role)
 # A delete pins the version it read; if the task changes meanwhile it is read again.
 _DELETE_ATTEMPTS = 3
+_COMMENTS_MOVED_ATTEMPTS = 5
+
+
+class _CommentsMoved(Exception):
+    """The task's comment count changed since it was read (its version did not)."""
 
 
 class Tasks:
@@ -139,11 +144,18 @@ class Tasks:
         would be: an assignee who is no longer a member is 422 until the task is reassigned or
         unassigned. With `If-Match: *`, an update that lost a race is applied again to the task
         as it now is (each field it sends replaces the current value)."""
-        return against_any_version(
-            if_match,
-            lambda: self._update_once(actor_id, workspace_id, task_id, changes, if_match),
-            "task",
-        )
+
+        def once() -> Task:
+            # A comment moves the task's count without a new version: an update that met one
+            # is computed again from the task as it now is, at the same version.
+            for _ in range(_COMMENTS_MOVED_ATTEMPTS):
+                try:
+                    return self._update_once(actor_id, workspace_id, task_id, changes, if_match)
+                except _CommentsMoved:
+                    continue
+            raise Conflict("The task is being commented on faster than this change applies")
+
+        return against_any_version(if_match, once, "task")
 
     def _update_once(
         self,
@@ -181,6 +193,7 @@ class Tasks:
             changes=diff,
             now=now,
             label=updated.title,
+            pinned_version=current.version,
             task_writes=[
                 self._assignee_is_member(updated, actor_id),
                 writes.replace_task(updated, expected_version=current.version),
@@ -248,6 +261,7 @@ class Tasks:
         label: str,
         task_writes: list[Write | None],
         tasks: int = 0,
+        pinned_version: int | None = None,
     ) -> None:
         """One transaction: the caller may edit tasks, the workspace is live (within its task
         limit, its log in commit order), the task's own writes, and the audit event. A
@@ -286,8 +300,11 @@ class Tasks:
                 raise InvalidInput(_NOT_A_MEMBER) from rejected
             if any(tag.startswith("label:") for tag in rejected.failures):
                 raise InvalidInput(_UNKNOWN_LABEL) from rejected
-            if rejected.failures.get("task") is None:
+            found = rejected.failures.get("task")
+            if found is None:
                 raise NotFound(TASK_NOT_FOUND) from rejected
+            if isinstance(found, Task) and found.version == pinned_version:
+                raise _CommentsMoved from rejected
             raise PreconditionFailed("The task was changed by someone else") from rejected
 
     def assignee_errors(

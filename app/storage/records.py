@@ -100,6 +100,8 @@ class AuditEvent:
     # The target's name when the event was written; None only on events older than labels
     # that the migration could not label.
     target_label: str | None = None
+    # A comment's task (the notifier finds the task and its people by it); not served.
+    task_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -423,6 +425,7 @@ def audit_item(event: AuditEvent, expires_at: int) -> dict[str, Any]:
         "target_id": event.target_id,
         "target_label": event.target_label,
         "changes": event.changes,
+        "task_id": event.task_id,
         # DynamoDB's TTL deletes the event once its retention has passed.
         "expires_at": expires_at,
     }
@@ -567,6 +570,7 @@ def record_from_item(item: dict[str, Any]) -> Record:
             target_id=data["target_id"],
             changes=data.get("changes", {}),
             target_label=data.get("target_label"),
+            task_id=data.get("task_id"),
         )
     if kind == "user_limits":
         return UserLimits(user_id=data["user_id"], owned_workspaces=data.get("owned", 0))

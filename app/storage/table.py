@@ -22,6 +22,7 @@ from app.storage.writes import Write
 # A transaction cancelled only because another one held the same item is retried this often.
 _CONFLICT_RETRIES = 2
 _CONFLICT_BACKOFF_S = 0.02
+_BATCH_GET_KEYS = 100
 
 
 class WriteRejected(Exception):
@@ -59,10 +60,6 @@ class Filter:
     expression: str
     names: dict[str, str]
     values: dict[str, Any]
-
-
-# BatchGetItem takes at most this many keys a call.
-_BATCH_GET_KEYS = 100
 
 
 class Store:
@@ -127,18 +124,19 @@ class Store:
         sort_prefix: str | None = None,
         sort_between: tuple[str, str] | None = None,
         sort_key: str = "SK",
+        sort_after: str | None = None,
         limit: int | None,
         start_key: dict[str, Any] | None = None,
         newest_first: bool = False,
         only: Sequence[str] | None = None,
         where: Filter | None = None,
     ) -> Page:
-        """One page of a partition: its items whose sort key begins with `sort_prefix`, or
-        lies within `sort_between` (both ends included). `only` names the attributes to read
-        of each item (its records need no more): DynamoDB then sends those, not the keys and
-        index keys that every item also carries. `where` keeps only the items it matches, of
-        the `limit` read (no limit: as many as 1 MB holds)."""
-        kwargs = self._key_condition(partition, sort_prefix, sort_between, sort_key)
+        """One page of a partition: its items whose sort key begins with `sort_prefix`, lies
+        within `sort_between` (both ends included) or sorts after `sort_after`. `only` names
+        the attributes to read of each item (its records need no more): DynamoDB then sends
+        those, not the keys and index keys that every item also carries. `where` keeps only
+        the items it matches, of the `limit` read (no limit: as many as 1 MB holds)."""
+        kwargs = self._key_condition(partition, sort_prefix, sort_between, sort_after, sort_key)
         kwargs["ScanIndexForward"] = not newest_first
         if limit is not None:
             kwargs["Limit"] = limit
@@ -173,7 +171,7 @@ class Store:
     def sort_keys(self, *, partition: tuple[str, str], sort_prefix: str, limit: int) -> SortKeys:
         """The SKs (and nothing else) of up to `limit` items of a base-table partition whose SK
         begins with `sort_prefix`, strongly consistent."""
-        kwargs = self._key_condition(partition, sort_prefix, None, "SK")
+        kwargs = self._key_condition(partition, sort_prefix, None)
         kwargs.update(Limit=limit, ConsistentRead=True, ProjectionExpression="#sk")
         response = self._call("Query", **kwargs)
         return SortKeys(
@@ -187,11 +185,12 @@ class Store:
         partition: tuple[str, str],
         sort_prefix: str | None = None,
         sort_between: tuple[str, str] | None = None,
+        sort_after: str | None = None,
         at_most: int | None = None,
     ) -> int:
         """How many items of the base table's partition (strongly consistent, Select=COUNT:
         nothing is sent back but the count), stopping once `at_most` are counted."""
-        kwargs = self._key_condition(partition, sort_prefix, sort_between, "SK")
+        kwargs = self._key_condition(partition, sort_prefix, sort_between, sort_after)
         kwargs.update(Select="COUNT", ConsistentRead=True)
         counted = 0
         while True:
@@ -209,7 +208,8 @@ class Store:
         partition: tuple[str, str],
         sort_prefix: str | None,
         sort_between: tuple[str, str] | None,
-        sort_key: str,
+        sort_after: str | None = None,
+        sort_key: str = "SK",
     ) -> dict[str, Any]:
         attribute, value = partition
         condition = "#pk = :pk"
@@ -223,6 +223,10 @@ class Store:
             condition += " AND #sk BETWEEN :low AND :high"
             names["#sk"] = sort_key
             values[":low"], values[":high"] = sort_between
+        elif sort_after is not None:
+            condition += " AND #sk > :after"
+            names["#sk"] = sort_key
+            values[":after"] = sort_after
         return {
             "KeyConditionExpression": condition,
             "ExpressionAttributeNames": names,

@@ -309,11 +309,12 @@ def count_task_comments(task: Task, delta: int, *, limit: int, tag: str = "task"
     if delta > 0:
         condition += " AND (attribute_not_exists(comment_count) OR comment_count <= :room)"
         values[":room"] = limit - delta
-    entries = [keys.due_entry_key(task.workspace_id, task.due_date, task.id)]
+    entries = [("due_entry", keys.due_entry_key(task.workspace_id, task.due_date, task.id))]
     if task.priority_entry:
-        entries.append(
-            keys.priority_entry_key(task.workspace_id, task.priority, task.due_date, task.id)
+        priority_key = keys.priority_entry_key(
+            task.workspace_id, task.priority, task.due_date, task.id
         )
+        entries.append(("priority_entry", priority_key))
     return [
         Write(
             tag,
@@ -327,7 +328,7 @@ def count_task_comments(task: Task, delta: int, *, limit: int, tag: str = "task"
         ),
         *(
             Write(
-                "due_entry",
+                entry_tag,
                 "Update",
                 {
                     "Key": serialize(entry),
@@ -337,9 +338,21 @@ def count_task_comments(task: Task, delta: int, *, limit: int, tag: str = "task"
                     "ExpressionAttributeValues": _values({":delta": delta}),
                 },
             )
-            for entry in entries
+            for entry_tag, entry in entries
         ),
     ]
+
+
+def require_task(task: Task, tag: str = "task") -> Write:
+    """The task still exists at commit time (a comment of a deleted task is gone with it)."""
+    return Write(
+        tag,
+        "ConditionCheck",
+        {
+            "Key": serialize(keys.task_key(task.workspace_id, task.id)),
+            "ConditionExpression": "attribute_exists(PK)",
+        },
+    )
 
 
 def put_task_due_entry(task: Task, tag: str = "due_entry") -> Write:

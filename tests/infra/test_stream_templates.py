@@ -24,17 +24,29 @@ RESOURCES = ENV["Resources"]
 FUNCTIONS = {
     "PurgeFunction": ("PurgeEventSourceMapping",),
     "ArchiveFunction": ("ArchiveEventSourceMapping",),
+    "NotifierFunction": ("NotifierEventSourceMapping",),
     "TaskIndexFunction": ("TaskIndexLabelsMapping", "TaskIndexWordsMapping"),
 }
 ROLES = {
     "PurgeFunction": "PurgeRole",
     "ArchiveFunction": "ArchiveRole",
+    "NotifierFunction": "NotifierRole",
     "TaskIndexFunction": "TaskIndexRole",
 }
 POLICIES = {
     "PurgeFunction": "PurgePolicy",
     "ArchiveFunction": "ArchivePolicy",
+    "NotifierFunction": "NotifierPolicy",
     "TaskIndexFunction": "TaskIndexPolicy",
+}
+# Where each mapping starts when it is created: the purge, the archive and the task index from
+# the stream's oldest record (nothing may be missed; the index's writes are idempotent); the
+# notifier from its end (a first deployment must not mail a day of past changes).
+STARTING_POSITIONS = {
+    "PurgeFunction": "TRIM_HORIZON",
+    "ArchiveFunction": "TRIM_HORIZON",
+    "NotifierFunction": "LATEST",
+    "TaskIndexFunction": "TRIM_HORIZON",
 }
 # Batches of one shard at once (one invocation per shard otherwise). Lambda keeps the records
 # of one partition key (one workspace) in order across them.
@@ -90,7 +102,7 @@ def test_each_mapping_is_on_the_tables_stream_with_the_delivery_care(function, m
     # One invocation per shard at a time (a workspace's events reach the archive in order), or
     # a few, which keep each workspace's records in order too.
     assert p["ParallelizationFactor"] == PARALLEL_MAPPINGS.get(mapping_id, 1)
-    assert p["StartingPosition"] == "TRIM_HORIZON"
+    assert p["StartingPosition"] == STARTING_POSITIONS[function]
     # Lambda checks the role's stream permissions when it creates the mapping.
     assert mapping["DependsOn"] == POLICIES[function]
 
@@ -190,6 +202,7 @@ def metric_stats(alarm: dict[str, Any]) -> dict[str, dict[str, Any]]:
         ("PurgeFunction", "stream-purge", "PurgeFailures"),
         ("ArchiveFunction", "audit-archive", "AuditArchiveFailures"),
         ("TaskIndexFunction", "task-index", "TaskIndexFailures"),
+        ("NotifierFunction", "notifier", "NotifyFailures"),
     ],
 )
 def test_each_function_has_an_errors_alarm_that_counts_failed_records_too(
@@ -270,6 +283,7 @@ def test_each_function_gets_exactly_the_settings_its_handler_reads(function):
         ("PurgeFunction", "PurgeReservedConcurrency", 2),
         ("TaskIndexFunction", "TaskIndexReservedConcurrency", 0),
         ("ArchiveFunction", "ArchiveReservedConcurrency", 4),
+        ("NotifierFunction", "NotifierReservedConcurrency", 0),
         ("CursorRotationFunction", "RotationReservedConcurrency", 1),
         ("OriginRotationFunction", "RotationReservedConcurrency", 1),
     ],
@@ -280,9 +294,16 @@ def test_concurrency_is_reserved_unless_the_account_cannot(function, parameter, 
     # A default of 0 reserves nothing until an operator sets it (a new account cannot).
     assert resolved(concurrency) == ({"Reserved": str(default)} if default else {})
     assert resolved(concurrency, **{parameter: "0"}) == {}
+    assert resolved(concurrency, **{parameter: "3"}) == {"Reserved": "3"}
 
 
-IN_THE_VPC = ["ArchiveFunction", "CursorRotationFunction", "PurgeFunction", "TaskIndexFunction"]
+IN_THE_VPC = [
+    "ArchiveFunction",
+    "CursorRotationFunction",
+    "NotifierFunction",
+    "PurgeFunction",
+    "TaskIndexFunction",
+]
 
 
 def test_every_function_but_the_origin_rotation_runs_in_the_vpc():
@@ -404,6 +425,21 @@ def test_each_role_is_its_functions_own_and_trusted_by_lambda_only(function):
             {"ARCHIVE#*": {"dynamodb:GetItem", "dynamodb:PutItem"}},
         ),
         (
+            "NotifierFunction",
+            {
+                # A workspace's items (reads; a deleted task's comments, withdrawn invitations),
+                # notifications, digest marks, preferences, an address's invitation copies.
+                ("WS#*", "NOTIFY#*", "DIGEST#*", "USER#*", "INVITEE#*"): {
+                    "dynamodb:GetItem",
+                    "dynamodb:Query",
+                    "dynamodb:PutItem",
+                    "dynamodb:UpdateItem",
+                    "dynamodb:DeleteItem",
+                    "dynamodb:BatchWriteItem",
+                },
+            },
+        ),
+        (
             "TaskIndexFunction",
             {
                 "WS#*": {
@@ -425,7 +461,7 @@ def test_each_role_gets_the_table_actions_its_code_calls_on_its_own_keys_only(
     granted = {}
     for items in table:
         condition = items["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
-        (leading_keys,) = condition
+        leading_keys = condition[0] if len(condition) == 1 else tuple(condition)
         granted[leading_keys] = set(listed(items["Action"]))
     assert granted == {
         keys: actions & dynamodb_calls(function) for keys, actions in actions_by_keys.items()
@@ -452,8 +488,11 @@ def test_each_role_uses_the_keys_through_their_services_only(function):
     for statement in statements(function).values():
         if not any(a.startswith("kms:") for a in listed(statement["Action"])):
             continue
-        services = statement["Condition"]["StringEquals"]["kms:ViaService"]
-        assert services["Fn::Sub"].split(".")[0] in {"dynamodb", "sqs", "s3"}
+        services = listed(statement["Condition"]["StringEquals"]["kms:ViaService"])
+        allowed = {"dynamodb", "sqs", "s3"}
+        if function == "NotifierFunction":
+            allowed.add("secretsmanager")  # the unsubscribe secret
+        assert {service["Fn::Sub"].split(".")[0] for service in services} <= allowed
         assert statement["Resource"] in (
             {"Fn::GetAtt": ["DataKey", "Arn"]},
             {"Fn::GetAtt": ["StreamKey", "Arn"]},
@@ -464,16 +503,18 @@ def test_each_role_uses_the_keys_through_their_services_only(function):
 def test_the_data_keys_policy_names_each_role_for_dynamodb_only(function):
     role_name = resolved(properties(ROLES[function])["RoleName"])
     policy = resolved(properties("DataKey")["KeyPolicy"], CloudFrontDistributionId="E2EXAMPLE")
-    (statement,) = [
+    named = [
         s
         for s in policy["Statement"]
         if f"arn:aws:iam::111122223333:role/{role_name}"
         in listed(s.get("Condition", {}).get("ArnEquals", {}).get("aws:PrincipalArn"))
     ]
-    assert statement["Action"] == ["kms:Decrypt"]
-    assert statement["Condition"]["StringEquals"] == {
-        "kms:ViaService": "dynamodb.eu-west-1.amazonaws.com"
-    }
+    expected = {"dynamodb.eu-west-1.amazonaws.com"}
+    if function == "NotifierFunction":
+        # It also reads the unsubscribe secret, which the data key encrypts.
+        expected.add("secretsmanager.eu-west-1.amazonaws.com")
+    assert {s["Condition"]["StringEquals"]["kms:ViaService"] for s in named} == expected
+    assert all(s["Action"] == ["kms:Decrypt"] for s in named)
 
 
 def test_the_archive_writes_its_prefix_only_and_encrypts_for_its_bucket_only():

@@ -27,6 +27,9 @@ class Scene:
     admin_id: str
     task_id: str
     newcomer_email: str
+    comment_id: str
+    viewer_invitation_id: str
+    owner_invitation_id: str
 
 
 def scene(stack, role: str | None) -> Scene:
@@ -40,6 +43,9 @@ def scene(stack, role: str | None) -> Scene:
     owner.add_member(workspace_id, viewer, "viewer")
     owner.add_member(workspace_id, admin, "admin")
     task_id = owner.create_task(workspace_id, title="Existing")["id"]
+    comment = owner.post(
+        f"/workspaces/{workspace_id}/tasks/{task_id}/comments", json={"body": "The owner's"}
+    ).json()
     return Scene(
         owner=owner,
         actor=ApiClient(stack.api, actor_user.access_token),
@@ -48,6 +54,9 @@ def scene(stack, role: str | None) -> Scene:
         admin_id=admin.user_id,
         task_id=task_id,
         newcomer_email=stack.new_user("newcomer").email,
+        comment_id=comment["id"],
+        viewer_invitation_id=owner.invite(workspace_id, "v@example.com", "viewer")["id"],
+        owner_invitation_id=owner.invite(workspace_id, "o@example.com", "owner")["id"],
     )
 
 
@@ -95,16 +104,16 @@ ACTIONS: dict[str, tuple[Callable[[Scene], object], int, set[str]]] = {
         200,
         {"owner", "admin"},
     ),
-    "add a member": (
+    "invite a member": (
         lambda s: s.actor.post(
-            f"{ws(s)}/members", json={"email": s.newcomer_email, "role": "member"}
+            f"{ws(s)}/invitations", json={"email": s.newcomer_email, "role": "member"}
         ),
         201,
         {"owner", "admin"},
     ),
-    "add a viewer": (
+    "invite a viewer": (
         lambda s: s.actor.post(
-            f"{ws(s)}/members", json={"email": s.newcomer_email, "role": "viewer"}
+            f"{ws(s)}/invitations", json={"email": s.newcomer_email, "role": "viewer"}
         ),
         201,
         {"owner", "admin"},
@@ -119,16 +128,16 @@ ACTIONS: dict[str, tuple[Callable[[Scene], object], int, set[str]]] = {
         204,
         {"owner", "admin"},
     ),
-    "add an admin": (
+    "invite an admin": (
         lambda s: s.actor.post(
-            f"{ws(s)}/members", json={"email": s.newcomer_email, "role": "admin"}
+            f"{ws(s)}/invitations", json={"email": s.newcomer_email, "role": "admin"}
         ),
         201,
         {"owner"},
     ),
-    "add an owner": (
+    "invite an owner": (
         lambda s: s.actor.post(
-            f"{ws(s)}/members", json={"email": s.newcomer_email, "role": "owner"}
+            f"{ws(s)}/invitations", json={"email": s.newcomer_email, "role": "owner"}
         ),
         201,
         {"owner"},
@@ -145,6 +154,39 @@ ACTIONS: dict[str, tuple[Callable[[Scene], object], int, set[str]]] = {
     ),
     "remove an admin": (lambda s: s.actor.delete(f"{ws(s)}/members/{s.admin_id}"), 204, {"owner"}),
     "read audit log": (lambda s: s.actor.get(f"{ws(s)}/audit"), 200, {"owner", "admin"}),
+    "list invitations": (lambda s: s.actor.get(f"{ws(s)}/invitations"), 200, {"owner", "admin"}),
+    "revoke a viewer's invitation": (
+        lambda s: s.actor.delete(f"{ws(s)}/invitations/{s.viewer_invitation_id}"),
+        204,
+        {"owner", "admin"},
+    ),
+    "revoke an owner's invitation": (
+        lambda s: s.actor.delete(f"{ws(s)}/invitations/{s.owner_invitation_id}"),
+        204,
+        {"owner"},
+    ),
+    "read comments": (
+        lambda s: s.actor.get(f"{ws(s)}/tasks/{s.task_id}/comments"),
+        200,
+        {"owner", "admin", "member", "viewer"},
+    ),
+    "comment": (
+        lambda s: s.actor.post(f"{ws(s)}/tasks/{s.task_id}/comments", json={"body": "Mine"}),
+        201,
+        {"owner", "admin", "member"},
+    ),
+    "delete someone's comment": (
+        lambda s: s.actor.delete(
+            f"{ws(s)}/tasks/{s.task_id}/comments/{s.comment_id}", headers={"If-Match": "*"}
+        ),
+        204,
+        {"owner", "admin"},
+    ),
+    "read the changes feed": (
+        lambda s: s.actor.get(f"{ws(s)}/changes"),
+        200,
+        {"owner", "admin", "member", "viewer"},
+    ),
     "delete workspace": (
         lambda s: s.actor.delete(ws(s), headers={"If-Match": "*"}),
         204,

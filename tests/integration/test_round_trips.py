@@ -9,6 +9,7 @@ most three. No Scan."""
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 
 from app import create_app
 from app.api.context import EXTENSION
+from app.auth import unsubscribe
 from app.config import Settings
 
 BUDGET = {
@@ -26,7 +28,6 @@ BUDGET = {
     "PATCH /api/v1/workspaces/{id}": 2,
     "DELETE /api/v1/workspaces/{id}": 2,
     "GET /api/v1/workspaces/{id}/members": 2,
-    "POST /api/v1/workspaces/{id}/members": 2,
     "PATCH /api/v1/workspaces/{id}/members/{user}": 2,
     "DELETE /api/v1/workspaces/{id}/members/{user}": 2,
     "POST /api/v1/workspaces/{id}/tasks": 1,
@@ -43,6 +44,29 @@ BUDGET = {
     "DELETE /api/v1/workspaces/{id}/tasks/{task}": 2,
     "GET /api/v1/workspaces/{id}/audit": 2,
     "GET /readyz": 1,
+    # Invitations: a create reads the caller, the workspace and the address's marker, counts
+    # the pending invitations (one Query, Select=COUNT), then writes.
+    "POST /api/v1/workspaces/{id}/invitations": 3,
+    "GET /api/v1/workspaces/{id}/invitations": 2,
+    "DELETE /api/v1/workspaces/{id}/invitations/{invitation}": 2,
+    "GET /api/v1/me/invitations": 2,
+    "POST /api/v1/me/invitations/{invitation}/accept": 2,
+    "POST /api/v1/me/invitations/{invitation}/decline": 2,
+    "GET /api/v1/workspaces/{id}/tasks/{task}/comments": 2,
+    "POST /api/v1/workspaces/{id}/tasks/{task}/comments": 2,
+    "PATCH /api/v1/workspaces/{id}/tasks/{task}/comments/{comment}": 2,
+    "DELETE /api/v1/workspaces/{id}/tasks/{task}/comments/{comment}": 2,
+    # The read mark, the page (limit + 100), and at most two reads of whose they may be.
+    "GET /api/v1/me/notifications": 4,
+    # The read mark, the unread (up to 1000, one Query), one read per 50 workspaces among them.
+    "GET /api/v1/me/notifications/summary": 3,
+    "POST /api/v1/me/notifications/read": 1,
+    "GET /api/v1/me/preferences": 1,
+    "PUT /api/v1/me/preferences": 1,
+    "POST /api/v1/unsubscribe": 1,
+    "GET /api/v1/workspaces/{id}/changes": 1,
+    "GET /api/v1/workspaces/{id}/changes?after (something changed)": 2,
+    "GET /api/v1/workspaces/{id}/changes?after (304)": 1,
 }
 
 
@@ -103,12 +127,43 @@ def test_every_endpoint_keeps_its_budget(stack, app_and_counter, user):
         json={"name": "m"},
         headers={"If-Match": '"1"'},
     )
-    call(
-        "POST /api/v1/workspaces/{id}/members",
+    feed = call("GET /api/v1/workspaces/{id}/changes", "GET", f"{ws}/changes", 200)
+    invited = call(
+        "POST /api/v1/workspaces/{id}/invitations",
         "POST",
-        f"{ws}/members",
+        f"{ws}/invitations",
         201,
         json={"email": other.email, "role": "viewer"},
+    )
+    call("GET /api/v1/workspaces/{id}/invitations", "GET", f"{ws}/invitations", 200)
+    other_auth = {"Authorization": f"Bearer {other.access_token}"}
+    call("GET /api/v1/me/invitations", "GET", "/api/v1/me/invitations", 200, headers=other_auth)
+    call(
+        "POST /api/v1/me/invitations/{invitation}/accept",
+        "POST",
+        f"/api/v1/me/invitations/{invited['id']}/accept",
+        201,
+        headers=other_auth,
+    )
+    revoked = http.post(
+        f"{ws}/invitations", headers=auth, json={"email": "r@example.com", "role": "viewer"}
+    )
+    call(
+        "DELETE /api/v1/workspaces/{id}/invitations/{invitation}",
+        "DELETE",
+        f"{ws}/invitations/{revoked.get_json()['id']}",
+        204,
+    )
+    declining = stack.new_user("declining")
+    to_decline = http.post(
+        f"{ws}/invitations", headers=auth, json={"email": declining.email, "role": "viewer"}
+    )
+    call(
+        "POST /api/v1/me/invitations/{invitation}/decline",
+        "POST",
+        f"/api/v1/me/invitations/{to_decline.get_json()['id']}/decline",
+        204,
+        headers={"Authorization": f"Bearer {declining.access_token}"},
     )
     call("GET /api/v1/workspaces/{id}/members", "GET", f"{ws}/members", 200)
     member = f"{ws}/members/{other.user_id}"
@@ -155,6 +210,96 @@ def test_every_endpoint_keeps_its_budget(stack, app_and_counter, user):
     call("GET /api/v1/me/tasks?status", "GET", "/api/v1/me/tasks?status=todo", 200)
     task = f"{ws}/tasks/{tid}"
     call("GET /api/v1/workspaces/{id}/tasks/{task}", "GET", task, 200)
+    comment = call(
+        "POST /api/v1/workspaces/{id}/tasks/{task}/comments",
+        "POST",
+        f"{task}/comments",
+        201,
+        json={"body": "hi", "mentions": [other.user_id]},
+    )
+    call("GET /api/v1/workspaces/{id}/tasks/{task}/comments", "GET", f"{task}/comments", 200)
+    call(
+        "PATCH /api/v1/workspaces/{id}/tasks/{task}/comments/{comment}",
+        "PATCH",
+        f"{task}/comments/{comment['id']}",
+        200,
+        json={"body": "hello"},
+        headers={"If-Match": '"1"'},
+    )
+    call(
+        "DELETE /api/v1/workspaces/{id}/tasks/{task}/comments/{comment}",
+        "DELETE",
+        f"{task}/comments/{comment['id']}",
+        204,
+        headers={"If-Match": '"2"'},
+    )
+    after = feed["next"]
+    changed = call(
+        "GET /api/v1/workspaces/{id}/changes?after (something changed)",
+        "GET",
+        f"{ws}/changes?after={after}",
+        200,
+    )
+    assert changed["changes"]
+    etag = http.get(f"{ws}/changes?after={changed['next']}", headers=auth).headers["ETag"]
+    call(
+        "GET /api/v1/workspaces/{id}/changes?after (304)",
+        "GET",
+        f"{ws}/changes?after={changed['next']}",
+        304,
+        headers={"If-None-Match": etag},
+    )
+    # The other member's notifications (the assignment, the mention), once the notifier wrote
+    # them.
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        mine = http.get("/api/v1/me/notifications", headers=other_auth).get_json()["items"]
+        if len(mine) >= 2:
+            break
+        time.sleep(0.2)
+    listed = call(
+        "GET /api/v1/me/notifications", "GET", "/api/v1/me/notifications", 200, headers=other_auth
+    )
+    assert len(listed["items"]) >= 2
+    call(
+        "GET /api/v1/me/notifications/summary",
+        "GET",
+        "/api/v1/me/notifications/summary",
+        200,
+        headers=other_auth,
+    )
+    call(
+        "POST /api/v1/me/notifications/read",
+        "POST",
+        "/api/v1/me/notifications/read",
+        204,
+        json={"up_to": listed["items"][0]["id"]},
+        headers=other_auth,
+    )
+    call("GET /api/v1/me/preferences", "GET", "/api/v1/me/preferences", 200)
+    call(
+        "PUT /api/v1/me/preferences",
+        "PUT",
+        "/api/v1/me/preferences",
+        200,
+        json={"email_notifications": "daily"},
+    )
+    secret = (
+        stack.session.client("secretsmanager")
+        .get_secret_value(
+            SecretId=stack.environment["UNSUBSCRIBE_SECRET_ARN"], VersionStage="AWSCURRENT"
+        )["SecretString"]
+        .encode()
+    )
+    http.post("/api/v1/unsubscribe", json={"token": unsubscribe.sign(secret, me)})  # keys cached
+    call(
+        "POST /api/v1/unsubscribe",
+        "POST",
+        "/api/v1/unsubscribe",
+        200,
+        json={"token": unsubscribe.sign(secret, me)},
+        headers={"Authorization": ""},
+    )
     call(
         "PATCH /api/v1/workspaces/{id}/tasks/{task}",
         "PATCH",

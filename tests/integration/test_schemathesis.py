@@ -2,8 +2,8 @@
 against the running service: every operation, authenticated, every built-in check.
 
 Generated path ids would only ever name nothing (404), so a hook sends most cases to a real
-workspace of the caller, with a real task and a second member, recreated when a generated
-DELETE removes them."""
+workspace of the caller, with a real task (and a comment on it), a second member and a pending
+invitation, recreated when a generated DELETE removes them."""
 
 from __future__ import annotations
 
@@ -19,9 +19,16 @@ from app.api.v1 import ULID_PATTERN, USER_ID_PATTERN
 from tests.support.http import ApiClient
 from tests.support.stack import running_stack
 
-EXAMPLES_PER_OPERATION = 70  # 19 operations: over 1,000 generated cases in all
+OPERATIONS = 35
+EXAMPLES_PER_OPERATION = 40  # 35 operations: over 1,000 generated cases in all
 CASES: Counter[str] = Counter()
-PATTERNS = {"workspace_id": ULID_PATTERN, "task_id": ULID_PATTERN, "user_id": USER_ID_PATTERN}
+PATTERNS = {
+    "workspace_id": ULID_PATTERN,
+    "task_id": ULID_PATTERN,
+    "user_id": USER_ID_PATTERN,
+    "invitation_id": ULID_PATTERN,
+    "comment_id": ULID_PATTERN,
+}
 
 schema = schemathesis.pytest.from_fixture("api_schema")
 
@@ -36,6 +43,8 @@ class RealIds:
         self.workspace_id = ""
         self.task_id = ""
         self.member_id = ""
+        self.invitation_id = ""
+        self.comment_id = ""
 
     def fresh(self) -> None:
         workspace_id = self.owner.create_workspace("Fuzzed")["id"]
@@ -44,6 +53,17 @@ class RealIds:
         self.task_id = self.owner.create_task(workspace_id, title="Fuzzed task")["id"]
         self.member_id = member.user_id
         self.workspace_id = workspace_id
+        self._invitation()
+        self._comment()
+
+    def _invitation(self) -> None:
+        # A new address each time: a generated invitation may hold the last one's.
+        email = f"fuzz-{len(CASES)}-{sum(CASES.values())}@example.com"
+        self.invitation_id = self.owner.invite(self.workspace_id, email, "viewer")["id"]
+
+    def _comment(self) -> None:
+        comments = f"/workspaces/{self.workspace_id}/tasks/{self.task_id}/comments"
+        self.comment_id = self.owner.post(comments, json={"body": "Fuzzed comment"}).json()["id"]
 
     def live(self) -> RealIds:
         with self.lock:
@@ -60,8 +80,17 @@ class RealIds:
             )
             if not alive:
                 self.fresh()
-            elif not task_alive:
+                return self
+            if not task_alive:
                 self.task_id = self.owner.create_task(self.workspace_id, title="Again")["id"]
+                self._comment()
+            base = f"/workspaces/{self.workspace_id}"
+            pending = {i["id"] for i in self.owner.all_items(f"{base}/invitations")}
+            if self.invitation_id not in pending:
+                self._invitation()
+            comments = self.owner.all_items(f"{base}/tasks/{self.task_id}/comments")
+            if self.comment_id not in {c["id"] for c in comments}:
+                self._comment()
             return self
 
 
@@ -69,7 +98,13 @@ class RealIds:
 def stack(emulator):
     """The module's own stack, as everywhere, but the fuzzer creates workspaces by the hundred:
     the owned-workspaces limit is not what it tests (tests/integration/test_limits.py is)."""
-    with running_stack(extra_environment={"MAX_OWNED_WORKSPACES": "10000"}) as running:
+    limits = {
+        "MAX_OWNED_WORKSPACES": "10000",
+        "MAX_INVITATIONS_PER_DAY": "10000",
+        "MAX_PENDING_INVITATIONS": "1000",
+        "MAX_COMMENTS_PER_TASK": "100000",
+    }
+    with running_stack(extra_environment=limits) as running:
         yield running
 
 
@@ -99,7 +134,13 @@ def api_schema(stack, real_ids, owner):
         if not valid or hash(str(sorted(path_parameters.items()))) % 10 == 0:
             return path_parameters
         ids = real_ids.live()
-        live = {"workspace_id": ids.workspace_id, "task_id": ids.task_id, "user_id": ids.member_id}
+        live = {
+            "workspace_id": ids.workspace_id,
+            "task_id": ids.task_id,
+            "user_id": ids.member_id,
+            "invitation_id": ids.invitation_id,
+            "comment_id": ids.comment_id,
+        }
         return {name: live[name] for name in path_parameters}
 
     @loaded.auth()
@@ -134,5 +175,5 @@ def test_report_the_number_of_generated_cases():
     print(f"\nschemathesis generated {sum(CASES.values())} cases over {len(CASES)} operations")
     for operation, count in sorted(CASES.items()):
         print(f"  {count:4d}  {operation}")
-    assert len(CASES) == 19
+    assert len(CASES) == OPERATIONS
     assert sum(CASES.values()) >= 1000

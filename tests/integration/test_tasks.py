@@ -23,6 +23,7 @@ TASK_FIELD_ORDER = [
     "created_at",
     "updated_at",
     "created_by",
+    "comment_count",
 ]
 TASK_FIELDS = set(TASK_FIELD_ORDER)
 

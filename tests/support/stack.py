@@ -17,6 +17,7 @@ import localstack_client.session
 from devstack import users
 from devstack.stack import LocalStack, StackOptions
 from devstack.templates import ROOT
+from tests.support.mail import SentEmail, emails_to, wait_for_emails
 
 ARTIFACTS = ROOT / "test-artifacts"
 REGION = "us-east-1"
@@ -64,6 +65,17 @@ class RunningStack:
         self.base_url = stack.options.api_url
         self.api = f"{self.base_url}/api/v1"
         self.environment = stack.service_environment()
+
+    @property
+    def outbox(self) -> Path:
+        return self.stack.options.outbox
+
+    def emails_to(self, address: str) -> list[SentEmail]:
+        """The emails sent to `address` so far (tests/support/mail.py)."""
+        return emails_to(self.outbox, address)
+
+    def wait_for_emails(self, address: str, count: int = 1, timeout_s: float = 15):
+        return wait_for_emails(self.outbox, address, count, timeout_s)
 
     @property
     def cognito(self) -> Any:

@@ -11,8 +11,17 @@ from hypothesis import strategies as st
 
 from app.api import schemas
 from app.api.plain_dump import PlainDump
+from app.domain.invitations import InvitationView
 from app.domain.workspaces import WorkspaceView
-from app.storage.records import AuditEvent, Label, Membership, Task, Workspace
+from app.storage.records import (
+    AuditEvent,
+    Comment,
+    Invitation,
+    Label,
+    Membership,
+    Task,
+    Workspace,
+)
 
 _TEXT = st.text()
 _OPTIONAL_TEXT = st.none() | st.text()
@@ -30,6 +39,7 @@ tasks = st.builds(
     created_at=_TEXT,
     updated_at=_TEXT,
     created_by=_TEXT,
+    comment_count=st.integers(min_value=0, max_value=10**6),
     priority=st.sampled_from(schemas.PRIORITIES),
     labels=st.lists(_TEXT, max_size=3).map(tuple),
 )
@@ -79,6 +89,31 @@ audit_events = st.builds(
 )
 
 
+comments = st.builds(
+    Comment,
+    id=_TEXT,
+    workspace_id=_TEXT,
+    task_id=_TEXT,
+    author_id=_TEXT,
+    body=_TEXT,
+    mentions=st.lists(_TEXT, max_size=3).map(tuple),
+    version=st.integers(min_value=1),
+    created_at=_TEXT,
+    updated_at=_TEXT,
+)
+invitations = st.builds(
+    Invitation,
+    id=_TEXT,
+    workspace_id=_TEXT,
+    email=_TEXT,
+    role=st.sampled_from(schemas.ROLES),
+    invited_by=_TEXT,
+    created_at=_TEXT,
+    expires_at=_TEXT,
+)
+invitation_views = st.builds(InvitationView, invitation=invitations, workspace_name=_TEXT)
+
+
 def _pages(items):
     return st.fixed_dictionaries(
         {"items": st.lists(items, max_size=5), "next_cursor": _OPTIONAL_TEXT}
@@ -95,6 +130,12 @@ INPUTS = {
     schemas.AuditPageOut: _pages(audit_events),
     schemas.LabelOut: labels,
     schemas.LabelPageOut: _pages(labels),
+    schemas.CommentOut: comments,
+    schemas.CommentPageOut: _pages(comments),
+    schemas.InvitationOut: invitations,
+    schemas.InvitationPageOut: _pages(invitations),
+    schemas.MyInvitationOut: invitation_views,
+    schemas.MyInvitationPageOut: _pages(invitation_views),
 }
 
 
