@@ -1,5 +1,6 @@
-"""Product limits (issue 9, item 5; issue 21): workspaces a user owns, members and tasks per
-workspace, pending invitations per workspace, invitations per inviter and day, comments per task, labels per workspace (issue 22).
+"""Product limits (issue 9, item 5; issues 21, 22): workspaces a user owns, members and tasks
+per workspace, pending invitations per workspace, invitations per inviter and day, comments per
+task, labels per workspace.
 Each is a condition inside the write's own transaction, so requests at once cannot get past it
 either; a change that would is 409 (the daily invitations: 429 with Retry-After) with a detail
 that names the limit. The service here runs with small limits (MAX_* settings,
