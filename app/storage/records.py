@@ -391,6 +391,12 @@ def labelled_item(workspace_id: str, label_id: str, task_id: str) -> dict[str, A
     return {**keys.labelled_key(workspace_id, label_id, task_id), "type": "labelled"}
 
 
+def word_item(workspace_id: str, term: str, task_id: str) -> dict[str, Any]:
+    """A word of a task's title (its word entry: docs/data-model.md, "Search"); the task-index
+    function writes these from the task's search_terms (lambdas/task_index)."""
+    return {**keys.word_key(workspace_id, term, task_id), "type": "word"}
+
+
 def label_item(label: Label) -> dict[str, Any]:
     return {
         **keys.label_key(label.workspace_id, label.id),

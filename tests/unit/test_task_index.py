@@ -19,7 +19,7 @@ from app.domain.limits import Limits
 from app.domain.tasks import Tasks
 from app.domain.workspaces import Workspaces
 from app.storage import keys, text_index
-from app.storage.records import Task, record_from_item
+from app.storage.records import Task, record_from_item, serialize, word_item
 from app.storage.table import Store
 from tests.unit.test_stream_purge import REGION, Directory, function, local_stack, partition
 
@@ -79,9 +79,9 @@ def test_the_key_layout_is_the_services(words):
     module = words.module
     assert keys.workspace_pk("W") == module.WORKSPACE_PREFIX + "W"
     assert module.WORKSPACE_SK == keys.WORKSPACE_SK
-    assert module.word_key("W", "term", "T") == {
-        name: {"S": value} for name, value in keys.word_key("W", "term", "T").items()
-    }
+    assert {**module.word_key("W", "term", "T"), **module._word_type()} == serialize(
+        word_item("W", "term", "T")
+    )
     assert module.labelled_prefix("L") == keys.labelled_prefix("L")
     assert module.TASK_PREFIX == keys.TASK_PREFIX
     assert module.DUE_PREFIX == keys.DUE_PREFIX
