@@ -338,7 +338,8 @@ LabelPageOut = page_schema(LabelOut, "LabelPage")
 
 class AuditTargetOut(ma.Schema):
     type = fields.String(
-        required=True, validate=validate.OneOf(["workspace", "member", "task", "label"])
+        required=True,
+        validate=validate.OneOf(["workspace", "member", "task", "comment", "invitation", "label"]),
     )
     id = fields.String(required=True)
     label = fields.String(

@@ -66,7 +66,7 @@ UNPROCESSED_RETRIES = 8
 # A task changed between the read and the transaction is read again this often.
 VERSION_RETRIES = 5
 # Tasks losing a label at once.
-PARALLEL_TASKS = 8
+PARALLEL_TASKS = 16
 # Stop this long before the invocation's deadline, so the record can still be failed cleanly.
 DEADLINE_MARGIN_MS = 15_000
 

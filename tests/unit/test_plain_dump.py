@@ -82,7 +82,7 @@ audit_events = st.builds(
     at=_TEXT,
     actor_id=_TEXT,
     action=_TEXT,
-    target_type=st.sampled_from(["workspace", "member", "task", "label"]),
+    target_type=st.sampled_from(["workspace", "member", "task", "comment", "invitation", "label"]),
     target_id=_TEXT,
     changes=st.dictionaries(_TEXT, st.lists(_CHANGED_VALUE, min_size=2, max_size=2)),
     target_label=_OPTIONAL_TEXT,
