@@ -159,9 +159,9 @@ def search_terms(title: str) -> list[str]:
         if not is_spaceless(token):
             terms[token[:TERM_CHARS]] = None
             continue
-        for start, character in enumerate(token):
-            if unicodedata.category(character)[0] != "M":
-                terms[token[start : start + SPACELESS_TERM_CHARS]] = None
+        # From every position, marks too: a query may start anywhere in the run.
+        for start in range(len(token)):
+            terms[token[start : start + SPACELESS_TERM_CHARS]] = None
     return list(terms)
 
 

@@ -351,6 +351,11 @@ ORGANISING_BUDGET = {
     "GET .../tasks?q": 3,
     "GET .../tasks?q&label&status=a,b&sort=-priority": 3,
     "GET .../tasks?q (a common word: filtered copies)": 3,
+    # A page after the first starts at the cursor's task (read again, one more item): no
+    # second read to fill the page.
+    "GET .../tasks?limit=2&cursor (second page)": 2,
+    "GET .../tasks?status=a,b&limit=2&cursor (second page)": 3,
+    "GET .../tasks?q&limit=2&cursor (second page)": 3,
     "GET /api/v1/me/tasks?status=todo,in_progress": 3,
     "GET /api/v1/me/tasks?status=todo,done": 3,
     "GET .../labels": 2,
@@ -437,6 +442,17 @@ def test_every_filter_combination_and_label_call_keeps_its_budget(
         ),
     ]:
         assert call(label, "GET", f"{ws}/tasks?{query}")["items"], label
+    for label, query in [
+        ("GET .../tasks?limit=2&cursor (second page)", "limit=2"),
+        (
+            "GET .../tasks?status=a,b&limit=2&cursor (second page)",
+            "status=todo,in_progress&limit=2",
+        ),
+        ("GET .../tasks?q&limit=2&cursor (second page)", "q=reu&limit=2"),
+    ]:
+        first = http.get(f"{ws}/tasks?{query}", headers=auth).get_json()
+        second = call(label, "GET", f"{ws}/tasks?{query}&cursor={first['next_cursor']}")
+        assert len(second["items"]) == 2, label
     # A word on more tasks than ENTRY_LIMIT: its entries are looked at, then the filtered copies
     # read.
     with monkeypatch.context() as patch:

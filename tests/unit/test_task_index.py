@@ -175,6 +175,7 @@ def test_a_task_changed_while_its_label_goes_is_read_again(service, unlabel):
     unlabel.read_from_now_on()
     workspace_id = service.workspaces.create("alice", "Plans").workspace.id
     bug = service.labels.create("alice", workspace_id, "bug", "red")
+    ux = service.labels.create("alice", workspace_id, "ux", "blue")
     task = service.tasks.create("alice", workspace_id, {"title": "t", "labels": [bug.id]})
     service.labels.delete("alice", workspace_id, bug.id, if_match=None)
     records = unlabel.records()
@@ -182,7 +183,8 @@ def test_a_task_changed_while_its_label_goes_is_read_again(service, unlabel):
     original = runtime.dynamodb
 
     class ChangesTheTaskOnce:
-        """Between the function's read of the task and its transaction, someone renames it."""
+        """Between the function's read of the task and its transaction, someone renames it and
+        gives it another label."""
 
         def __init__(self):
             self.done = False
@@ -194,13 +196,18 @@ def test_a_task_changed_while_its_label_goes_is_read_again(service, unlabel):
             if not self.done:
                 self.done = True
                 service.tasks.update(
-                    "alice", workspace_id, task.id, {"title": "renamed"}, if_match=None
+                    "alice",
+                    workspace_id,
+                    task.id,
+                    {"title": "renamed", "labels": [bug.id, ux.id]},
+                    if_match=None,
                 )
             return original.transact_write_items(**kwargs)
 
     unlabel.invoke(records, runtime=dataclasses.replace(runtime, dynamodb=ChangesTheTaskOnce()))
     copies = task_items(service, workspace_id, task.id)
-    assert {(c.title, c.labels, c.version) for c in copies} == {("renamed", (), 3)}
+    # The label given meanwhile is kept: the removal was computed again from the new version.
+    assert {(c.title, c.labels, c.version) for c in copies} == {("renamed", (ux.id,), 3)}
 
 
 def test_a_deleted_workspaces_labels_are_left_to_the_purge(service, unlabel):
