@@ -24,12 +24,10 @@ index changes on update).
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from collections import defaultdict
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 from app.storage import keys, writes
@@ -275,36 +273,13 @@ def _names_now(
 # -- the pass -------------------------------------------------------------------------------------
 
 
-def run(
-    dynamodb: Any,
-    table: str,
-    *,
-    checkpoint: Path | None = None,
-    segment: int = 0,
-    segments: int = 1,
-    page_size: int = 500,
-    max_pages: int | None = None,
-    progress: Any = print,
-) -> Counts:
-    """One pass over one scan segment, from the checkpoint on; `max_pages` stops it early (a
-    later run with the same checkpoint goes on)."""
+def run(dynamodb: Any, table: str, *, progress: Any = print, **scanning: Any) -> Counts:
+    """One pass over one scan segment, from the checkpoint on (scan_pass.scan's keywords:
+    checkpoint, segment, segments, page_size, max_pages)."""
     migration = _Pass(dynamodb, table)
-    pages = scan_pass.scan(
-        dynamodb,
-        table,
-        migration.item,
-        checkpoint=checkpoint,
-        segment=segment,
-        segments=segments,
-        page_size=page_size,
-        max_pages=max_pages,
-        progress=progress,
+    return scan_pass.run_pass(
+        dynamodb, table, migration.item, migration.counts, progress=progress, **scanning
     )
-    if pages is None:
-        return Counts()
-    migration.counts.pages = pages
-    progress(json.dumps(asdict(migration.counts)))
-    return migration.counts
 
 
 class _Pass:
@@ -340,25 +315,15 @@ class _Pass:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = scan_pass.arguments(__doc__.split("\n\n")[0])
-    parser.add_argument("--create-index", action="store_true")
-    args = parser.parse_args(argv)
-    dynamodb = scan_pass.client()
-    if args.create_index and index_status(dynamodb, args.table) is None:
-        create_index(dynamodb, args.table)
-    wait_for_index(dynamodb, args.table)
-    started = time.monotonic()
-    run(
-        dynamodb,
-        args.table,
-        checkpoint=args.checkpoint,
-        segment=args.segment,
-        segments=args.segments,
-        page_size=args.page_size,
-        max_pages=args.max_pages,
-    )
-    print(f"{time.monotonic() - started:.1f} s", file=sys.stderr)
-    return 0
+    def configure(parser: Any) -> None:
+        parser.add_argument("--create-index", action="store_true")
+
+    def prepare(dynamodb: Any, args: Any) -> None:
+        if args.create_index and index_status(dynamodb, args.table) is None:
+            create_index(dynamodb, args.table)
+        wait_for_index(dynamodb, args.table)
+
+    return scan_pass.main(argv, __doc__, run, configure=configure, prepare=prepare)
 
 
 if __name__ == "__main__":

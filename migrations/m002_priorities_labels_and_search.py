@@ -23,12 +23,10 @@ design needs none (docs/data-model.md).
 
 from __future__ import annotations
 
-import json
 import random
 import sys
 import time
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 from app.storage import keys, text_index, writes
@@ -152,19 +150,9 @@ def check_entry(store: Store, dynamodb: Any, table: str, item: dict[str, Any]) -
     return True
 
 
-def run(
-    dynamodb: Any,
-    table: str,
-    *,
-    checkpoint: Path | None = None,
-    segment: int = 0,
-    segments: int = 1,
-    page_size: int = 500,
-    max_pages: int | None = None,
-    progress: Any = print,
-) -> Counts:
-    """One pass over one scan segment, from the checkpoint on; `max_pages` stops it early (a
-    later run with the same checkpoint goes on)."""
+def run(dynamodb: Any, table: str, *, progress: Any = print, **scanning: Any) -> Counts:
+    """One pass over one scan segment, from the checkpoint on (scan_pass.scan's keywords:
+    checkpoint, segment, segments, page_size, max_pages)."""
     store = scan_pass.store_over(dynamodb, table)
     counts = Counts()
 
@@ -182,38 +170,11 @@ def run(
         elif kind in (PRIORITY_ENTRY_TYPE, "labelled"):
             counts.stale_entries_removed += check_entry(store, dynamodb, table, found)
 
-    pages = scan_pass.scan(
-        dynamodb,
-        table,
-        item,
-        checkpoint=checkpoint,
-        segment=segment,
-        segments=segments,
-        page_size=page_size,
-        max_pages=max_pages,
-        progress=progress,
-    )
-    if pages is None:
-        return Counts()
-    counts.pages = pages
-    progress(json.dumps(asdict(counts)))
-    return counts
+    return scan_pass.run_pass(dynamodb, table, item, counts, progress=progress, **scanning)
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = scan_pass.arguments(__doc__.split("\n\n")[0]).parse_args(argv)
-    started = time.monotonic()
-    run(
-        scan_pass.client(),
-        args.table,
-        checkpoint=args.checkpoint,
-        segment=args.segment,
-        segments=args.segments,
-        page_size=args.page_size,
-        max_pages=args.max_pages,
-    )
-    print(f"{time.monotonic() - started:.1f} s", file=sys.stderr)
-    return 0
+    return scan_pass.main(argv, __doc__, run)
 
 
 if __name__ == "__main__":

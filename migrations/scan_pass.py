@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+import time
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -98,16 +101,60 @@ def scan(
     return pages
 
 
-def arguments(description: str) -> argparse.ArgumentParser:
-    """The options every migration takes."""
-    parser = argparse.ArgumentParser(description=description)
+def run_pass(
+    dynamodb: Any,
+    table: str,
+    handle: Callable[[dict[str, Any]], None],
+    counts: Any,
+    *,
+    progress: Callable[[str], Any] = print,
+    **scanning: Any,
+) -> Any:
+    """`scan` with a migration's `handle` and its `counts` (a dataclass with `pages`), which it
+    prints as one JSON line at the end; empty counts when the checkpoint says it was done."""
+    pages = scan(dynamodb, table, handle, progress=progress, **scanning)
+    if pages is None:
+        return type(counts)()
+    counts.pages = pages
+    progress(json.dumps(asdict(counts)))
+    return counts
+
+
+def main(
+    argv: list[str] | None,
+    description: str,
+    run: Callable[..., Any],
+    *,
+    configure: Callable[[argparse.ArgumentParser], None] | None = None,
+    prepare: Callable[[Any, argparse.Namespace], None] | None = None,
+) -> int:
+    """A migration's command line: the options every one takes (and those `configure` adds),
+    `prepare(client, options)` first, then `run` over the table."""
+    parser = argparse.ArgumentParser(description=description.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--table", required=True)
     parser.add_argument("--checkpoint", type=Path)
     parser.add_argument("--segment", type=int, default=0)
     parser.add_argument("--segments", type=int, default=1)
     parser.add_argument("--page-size", type=int, default=500)
     parser.add_argument("--max-pages", type=int)
-    return parser
+    if configure is not None:
+        configure(parser)
+    args = parser.parse_args(argv)
+    dynamodb = client()
+    if prepare is not None:
+        prepare(dynamodb, args)
+    started = time.monotonic()
+    run(
+        dynamodb,
+        args.table,
+        checkpoint=args.checkpoint,
+        segment=args.segment,
+        segments=args.segments,
+        page_size=args.page_size,
+        max_pages=args.max_pages,
+    )
+    print(f"{time.monotonic() - started:.1f} s", file=sys.stderr)
+    return 0
 
 
 def _load(checkpoint: Path | None) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from typing import Any
 from app.domain.access import authorize, check_version, explain_rejected_access, load
 from app.domain.audit import AuditRecorder, changes_between
 from app.domain.clock import new_id, rfc3339, utc_now
-from app.domain.commits import against_any_version, commit_in_order
+from app.domain.commits import against_any_version, commit_audited
 from app.domain.errors import Conflict, NotFound, PreconditionFailed
 from app.domain.limits import Limits
 from app.domain.roles import Action, allowed_roles
@@ -188,34 +188,24 @@ class Labels:
         label_writes: list[Write],
         labels: int = 0,
     ) -> None:
-        workspace_id = label.workspace_id
-
-        def change(event_id: str) -> list[Write | None]:
-            return [
-                writes.require_member(
-                    workspace_id, actor_id, allowed_roles(Action.EDIT_LABELS), "caller"
-                ),
-                writes.advance_workspace(
-                    workspace_id,
-                    event_id=event_id,
-                    labels=labels,
-                    label_limit=self._limits.labels_per_workspace,
-                ),
-                *label_writes,
-                self._audit.event(
-                    event_id=event_id,
-                    workspace_id=workspace_id,
-                    actor_id=actor_id,
-                    action=action,
-                    target=("label", label.id),
-                    label=label.name,
-                    changes=changes,
-                    at=now,
-                ),
-            ]
-
+        """One transaction: the caller may edit labels, the workspace is live (within its label
+        limit, its log in commit order), the label's own writes, and the audit event. A
+        cancelled one is explained in the caller's terms."""
         try:
-            commit_in_order(self._store, change)
+            commit_audited(
+                self._store,
+                self._audit,
+                actor_id=actor_id,
+                workspace_id=label.workspace_id,
+                allowed=allowed_roles(Action.EDIT_LABELS),
+                action=action,
+                target=("label", label.id),
+                label=label.name,
+                changes=changes,
+                at=now,
+                parts=label_writes,
+                counts={"labels": labels, "label_limit": self._limits.labels_per_workspace},
+            )
         except WriteRejected as rejected:
             explain_rejected_access(rejected.failures)
             self._limits.refuse_if_reached(rejected.failures, labels=labels)

@@ -14,7 +14,7 @@ from app.domain import assigned
 from app.domain.access import authorize, check_version, explain_rejected_access, load
 from app.domain.audit import AuditRecorder, changes_between
 from app.domain.clock import new_id, rfc3339, utc_now
-from app.domain.commits import against_any_version, commit_in_order
+from app.domain.commits import against_any_version, commit_audited
 from app.domain.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from app.domain.limits import Limits
 from app.domain.roles import Action, Role, allowed_roles
@@ -266,33 +266,21 @@ class Tasks:
         """One transaction: the caller may edit tasks, the workspace is live (within its task
         limit, its log in commit order), the task's own writes, and the audit event. A
         cancelled one is explained in the caller's terms."""
-
-        def change(event_id: str) -> list[Write | None]:
-            return [
-                writes.require_member(
-                    workspace_id, actor_id, allowed_roles(Action.EDIT_TASKS), "caller"
-                ),
-                writes.advance_workspace(
-                    workspace_id,
-                    event_id=event_id,
-                    tasks=tasks,
-                    task_limit=self._limits.tasks_per_workspace,
-                ),
-                *task_writes,
-                self._audit.event(
-                    event_id=event_id,
-                    workspace_id=workspace_id,
-                    actor_id=actor_id,
-                    action=action,
-                    target=("task", task_id),
-                    label=label,
-                    changes=changes,
-                    at=now,
-                ),
-            ]
-
         try:
-            commit_in_order(self._store, change)
+            commit_audited(
+                self._store,
+                self._audit,
+                actor_id=actor_id,
+                workspace_id=workspace_id,
+                allowed=allowed_roles(Action.EDIT_TASKS),
+                action=action,
+                target=("task", task_id),
+                label=label,
+                changes=changes,
+                at=now,
+                parts=task_writes,
+                counts={"tasks": tasks, "task_limit": self._limits.tasks_per_workspace},
+            )
         except WriteRejected as rejected:
             explain_rejected_access(rejected.failures)
             self._limits.refuse_if_reached(rejected.failures, tasks=tasks)

@@ -7,21 +7,12 @@ purge)."""
 from __future__ import annotations
 
 import dataclasses
-from types import SimpleNamespace
 
 import pytest
 
-from app.aws.clients import AwsClients
-from app.config import Settings
-from app.domain.audit import AuditRecorder
-from app.domain.labels import Labels
-from app.domain.limits import Limits
-from app.domain.tasks import Tasks
-from app.domain.workspaces import Workspaces
 from app.storage import keys, text_index
 from app.storage.records import Task, record_from_item, serialize, word_item
-from app.storage.table import Store
-from tests.unit.test_stream_purge import REGION, Directory, function, local_stack, partition
+from tests.unit.test_stream_purge import function, local_stack, partition, service_for
 
 
 @pytest.fixture(scope="module")
@@ -32,17 +23,7 @@ def local():
 
 @pytest.fixture
 def service(local):
-    settings = Settings.from_env({**local.provisioned.service_environment, "AWS_REGION": REGION})
-    store = Store(AwsClients(settings), settings.tasks_table_name)
-    audit = AuditRecorder(retention_days=30)
-    limits = Limits(100, 500, 10_000)
-    return SimpleNamespace(
-        table=settings.tasks_table_name,
-        dynamodb=local.session.client("dynamodb"),
-        workspaces=Workspaces(store, Directory(), audit, limits),
-        tasks=Tasks(store, audit, limits),
-        labels=Labels(store, audit, limits),
-    )
+    return service_for(local)
 
 
 @pytest.fixture
