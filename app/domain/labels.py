@@ -18,7 +18,7 @@ import unicodedata
 from datetime import datetime
 from typing import Any
 
-from app.domain.access import authorize, check_version, explain_rejected_access, load
+from app.domain.access import check_version, editable, explain_rejected_access, load
 from app.domain.audit import AuditRecorder, changes_between
 from app.domain.clock import new_id, rfc3339, utc_now
 from app.domain.commits import against_any_version, commit_audited
@@ -169,13 +169,15 @@ class Labels:
         )
 
     def _editable(self, actor_id: str, workspace_id: str, label_id: str) -> Label:
-        key = keys.label_key(workspace_id, label_id)
-        access = load(self._store, workspace_id, actor_id, key)
-        authorize(access, Action.EDIT_LABELS)
-        label = access.get(key)
-        if not isinstance(label, Label):
-            raise NotFound(LABEL_NOT_FOUND)
-        return label
+        return editable(
+            self._store,
+            workspace_id,
+            actor_id,
+            keys.label_key(workspace_id, label_id),
+            action=Action.EDIT_LABELS,
+            kind=Label,
+            missing=LABEL_NOT_FOUND,
+        )
 
     def _commit(
         self,

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from app.domain import assigned
-from app.domain.access import authorize, check_version, explain_rejected_access, load
+from app.domain.access import check_version, editable, explain_rejected_access, load
 from app.domain.audit import AuditRecorder, changes_between
 from app.domain.clock import new_id, rfc3339, utc_now
 from app.domain.commits import against_any_version, commit_audited
@@ -241,13 +241,15 @@ class Tasks:
 
     def _editable(self, actor_id: str, workspace_id: str, task_id: str) -> Task:
         """The task, read with the caller's membership; the caller may edit tasks."""
-        key = keys.task_key(workspace_id, task_id)
-        access = load(self._store, workspace_id, actor_id, key)
-        authorize(access, Action.EDIT_TASKS)
-        current = access.get(key)
-        if not isinstance(current, Task):
-            raise NotFound(TASK_NOT_FOUND)
-        return current
+        return editable(
+            self._store,
+            workspace_id,
+            actor_id,
+            keys.task_key(workspace_id, task_id),
+            action=Action.EDIT_TASKS,
+            kind=Task,
+            missing=TASK_NOT_FOUND,
+        )
 
     def _commit(
         self,
