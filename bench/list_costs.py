@@ -326,6 +326,7 @@ def main() -> None:
         requests.post(
             f"{stack.api}/me/invitations/{invitation['id']}/accept",
             headers={"Authorization": f"Bearer {member.access_token}"},
+            timeout=15,
         )
         labels = [
             session.post(
