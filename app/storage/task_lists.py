@@ -11,8 +11,8 @@ Two ways, the cheaper one for the request:
   priorities under `-priority`); each partition and range is one sorted stream, and the page
   is those streams merged. What no partition or range can say (a label, the words of `q`, a
   priority set under `-created_at`) is a FilterExpression on each stream's reads, which
-  DynamoDB applies after reading: each stream is read on, in growing steps, until it has
-  enough.
+  DynamoDB applies after reading: each stream is read on, in reads sized by the filter's
+  rate so far, until it has enough.
 - **From the entries of a label or a word**, when there are few: a label's entries and a
   word's entries (`LABELLED#<label>#<task>`, `WORD#<term>#<task>`) name the tasks that have
   it. When at most ENTRY_LIMIT entries answer, those tasks are read whole (BatchGetItem),
@@ -26,6 +26,7 @@ that order), so a cursor from one is good for the other.
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,8 +44,12 @@ STATUSES = ("todo", "in_progress", "done")
 # A label or a word with at most this many entries is read from its entries (docs/data-model.md
 # has the measurements behind the figure).
 ENTRY_LIMIT = 100
-# A filtered stream reads this many times more at each step than at the one before.
+# A filtered stream reads what the filter's rate so far says the rest of a page needs, with
+# this margin; while it has let nothing through, this many times more at each step; never
+# more than DynamoDB returns in one read of tasks anyway (1 MB: about 900 tasks of 1 KB).
+_MARGIN = 1.25
 _GROWTH = 4
+_MOST_READ = 1000
 # The end of every SK range: sorts after all that the ranges hold (digits, dates, ids, '#').
 _END = keys.AFTER_EVERY_ID
 
@@ -279,19 +284,22 @@ def _filter(criteria: TaskCriteria) -> Filter | None:
 @dataclass
 class _Reader:
     """A stream read lazily: a first read of what one page needs, then, while a filter keeps
-    it short, reads that grow."""
+    it short, reads sized by what the filter has let through so far (the rest of a page at
+    that rate, and a quarter more), or four times the last while it has let nothing through."""
 
     store: Store
     stream: _Stream
     sort: str
     after: str | None
     where: Filter | None
-    step: int
+    page: int
     buffered: list[Task] = field(default_factory=list)
     next_key: dict[str, Any] | None = None
     bounds: tuple[str, str] | None = None
     started: bool = False
     scanned: int = 0
+    matched: int = 0
+    last_read: int = 0
 
     def head(self) -> Task | None:
         while not self.buffered and self._more():
@@ -314,10 +322,10 @@ class _Reader:
             if self.bounds is None:
                 return
             # The range includes the position itself: one more, for the task already shown.
-            limit = self.step + (1 if self.after is not None else 0)
+            limit = self.page + (1 if self.after is not None else 0)
         else:
-            self.step *= _GROWTH
-            limit = self.step
+            limit = self._next_read()
+        self.last_read = limit
         found = self.store.query(
             partition=self.stream.partition,
             index=self.stream.index,
@@ -329,6 +337,7 @@ class _Reader:
             where=self.where,
         )
         self.scanned += found.scanned
+        self.matched += len(found.records)
         self.next_key = found.next_key
         after = self.after
         for task in found.records:
@@ -338,13 +347,20 @@ class _Reader:
                 continue
             self.buffered.append(task)
 
+    def _next_read(self) -> int:
+        if self.matched == 0 or self.scanned == 0:
+            return min(self.last_read * _GROWTH, _MOST_READ)
+        wanted = max(1, self.page - self.matched)
+        at_this_rate = math.ceil(wanted * self.scanned / self.matched * _MARGIN)
+        return max(self.page, min(at_this_rate, _MOST_READ))
+
 
 def _from_streams(
     store: Store, workspace_id: str, criteria: TaskCriteria, *, limit: int, after: str | None
 ) -> Page:
     where = _filter(criteria)
     readers = [
-        _Reader(store, stream, criteria.sort, after, where, step=limit)
+        _Reader(store, stream, criteria.sort, after, where, page=limit)
         for stream in _streams(workspace_id, criteria)
     ]
     chosen = list(_merged(readers, criteria.sort, limit))
