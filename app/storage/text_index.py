@@ -135,8 +135,10 @@ def is_spaceless(token: str) -> bool:
     return bool(token) and _kind(token[0]) == 2
 
 
+@lru_cache(maxsize=256)
 def search_text(title: str) -> str:
-    """What a title is searched in: its tokens, each after a space."""
+    """What a title is searched in: its tokens, each after a space. (Cached: a task's write
+    puts it on three items, and a list checks it for each task it reads from entries.)"""
     return "".join(" " + token for token in tokens(title))
 
 
@@ -154,6 +156,11 @@ def matches(text: str, wanted: list[str]) -> bool:
 
 def search_terms(title: str) -> list[str]:
     """The keys of a title's word entries, each once, in order of appearance."""
+    return list(_search_terms(title))
+
+
+@lru_cache(maxsize=256)
+def _search_terms(title: str) -> tuple[str, ...]:
     terms: dict[str, None] = {}
     for token in tokens(title):
         if not is_spaceless(token):
@@ -162,7 +169,7 @@ def search_terms(title: str) -> list[str]:
         # From every position, marks too: a query may start anywhere in the run.
         for start in range(len(token)):
             terms[token[start : start + SPACELESS_TERM_CHARS]] = None
-    return list(terms)
+    return tuple(terms)
 
 
 def lookup_term(needle: str) -> str:
