@@ -40,7 +40,7 @@ GOALS = {
     "GET /api/v1/me (no AWS call)": 0.60,
     # The browser app's poll every 3 s while a page is visible: a 304 after one BatchGetItem,
     # as cheap as reading one task.
-    "poll the changes feed (304, 1 call)": 0.40,
+    "poll the feed, 304 (1 call)": 0.40,
     "GET one task (1 call)": 0.40,
     "list 25 tasks (2 calls)": 0.30,
     "POST a task (1 transaction)": 0.25,
@@ -82,7 +82,7 @@ def build_fixture(stack, workdir: Path) -> Fixture:
     cases = {
         "GET /api/v1/me (no AWS call)": Request("GET", "/api/v1/me", auth),
         # Before the POST: recorded while nothing has changed since `seen`.
-        "poll the changes feed (304, 1 call)": Request(
+        "poll the feed, 304 (1 call)": Request(
             "GET", f"{changes}?after={position}", {**auth, "If-None-Match": seen}
         ),
         "GET one task (1 call)": Request("GET", f"{tasks_path}/{task['id']}", auth),

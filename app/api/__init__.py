@@ -36,11 +36,14 @@ from app.api.security import BEARER_SCHEME
 from app.api.v1 import CONVERTERS
 
 API_DESCRIPTION = """\
-Workspaces, their members and tasks, and the audit trail of every change.
+Workspaces, their members (who join by invitation) and tasks with their comments, the audit
+trail of every change and a feed of the changes as they happen, and each user's notifications
+and email preferences.
 
-Authenticate with `Authorization: Bearer <Cognito access token>`. Errors are
-`application/problem+json` (RFC 9457). Single resources carry a strong `ETag: "<version>"`;
-writes need `If-Match`. Lists take `limit` and an opaque `cursor`.
+Authenticate with `Authorization: Bearer <Cognito access token>` (all but
+`POST /api/v1/unsubscribe`, whose token is in the email). Errors are `application/problem+json`
+(RFC 9457). Single resources carry a strong `ETag: "<version>"`; writes need `If-Match`. Lists
+take `limit` and an opaque `cursor`.
 """
 
 

@@ -6,6 +6,8 @@ response has exactly the fields the contract lists.
 
 from __future__ import annotations
 
+import dataclasses
+
 import marshmallow as ma
 from marshmallow import fields, validate
 
@@ -98,15 +100,8 @@ class InvitationCreate(ma.Schema):
 
 
 def _invitation(invitation) -> dict:
-    return {
-        "id": invitation.id,
-        "workspace_id": invitation.workspace_id,
-        "email": invitation.email,
-        "role": invitation.role,
-        "invited_by": invitation.invited_by,
-        "created_at": invitation.created_at,
-        "expires_at": invitation.expires_at,
-    }
+    # The representation is the record, field for field and in its order.
+    return dataclasses.asdict(invitation)
 
 
 class InvitationOut(PlainDump):

@@ -234,11 +234,20 @@ class Comments:
     # -- shared ------------------------------------------------------------------------------
 
     def _load(
-        self, actor_id: str, workspace_id: str, task_id: str, mentions: Sequence[str] = ()
+        self,
+        actor_id: str,
+        workspace_id: str,
+        task_id: str,
+        mentions: Sequence[str] = (),
+        comment_id: str | None = None,
     ) -> tuple[Access, Task]:
+        """The caller's access with the task (404 if gone), the mentioned members' memberships
+        and the comment, in one BatchGetItem."""
         task_key = keys.task_key(workspace_id, task_id)
-        mention_keys = [keys.membership_key(workspace_id, user_id) for user_id in mentions]
-        access = load(self._store, workspace_id, actor_id, task_key, *mention_keys)
+        extra = [keys.membership_key(workspace_id, user_id) for user_id in mentions]
+        if comment_id is not None:
+            extra.append(keys.comment_key(workspace_id, task_id, comment_id))
+        access = load(self._store, workspace_id, actor_id, task_key, *extra)
         task = access.get(task_key)
         if not isinstance(task, Task):
             raise NotFound(TASK_NOT_FOUND)
@@ -252,14 +261,8 @@ class Comments:
         comment_id: str,
         mentions: Sequence[str] = (),
     ) -> tuple[Access, Task, Comment]:
-        comment_key = keys.comment_key(workspace_id, task_id, comment_id)
-        task_key = keys.task_key(workspace_id, task_id)
-        mention_keys = [keys.membership_key(workspace_id, user_id) for user_id in mentions]
-        access = load(self._store, workspace_id, actor_id, task_key, comment_key, *mention_keys)
-        task = access.get(task_key)
-        if not isinstance(task, Task):
-            raise NotFound(TASK_NOT_FOUND)
-        comment = access.get(comment_key)
+        access, task = self._load(actor_id, workspace_id, task_id, mentions, comment_id)
+        comment = access.get(keys.comment_key(workspace_id, task_id, comment_id))
         if not isinstance(comment, Comment):
             raise NotFound(COMMENT_NOT_FOUND)
         return access, task, comment

@@ -180,7 +180,6 @@ class Notifier:
     ses: Any
     secrets: Any
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
-    sent: int = 0
     _users: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     _secret: tuple[float, bytes] | None = None
 
@@ -758,7 +757,6 @@ class Notifier:
             metrics.add_metric(name="EmailsRefused", unit=MetricUnit.Count, value=1)
             logger.warning("SES refused an email", extra={"kind": email.tags.get("kind")})
             return
-        self.sent += 1
         metrics.add_metric(name="EmailsSent", unit=MetricUnit.Count, value=1)
         if self.settings.outbox_dir:
             _write_to_outbox(Path(self.settings.outbox_dir), email, raw)

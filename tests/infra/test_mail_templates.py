@@ -201,12 +201,14 @@ def test_the_unsubscribe_secret_is_read_by_the_service_and_the_notifier_only_in_
     ],
 )
 def test_the_sending_reputation_is_watched_below_what_ses_reviews(alarm, metric, threshold):
+    parameter = alarm.replace("Alarm", "Threshold")
     p = properties(alarm)
     assert (p["Namespace"], p["MetricName"]) == ("AWS/SES", metric)
     assert p["Dimensions"] == [
         {"Name": "ses:configuration-set", "Value": {"Ref": "MailConfigurationSet"}}
     ]
-    assert ENV["Parameters"][alarm]["Default"] == threshold
+    assert p["Threshold"] == {"Ref": parameter}
+    assert ENV["Parameters"][parameter]["Default"] == threshold
     assert p["AlarmActions"] == [{"Ref": "AlarmTopic"}]
 
 

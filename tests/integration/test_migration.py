@@ -55,15 +55,20 @@ def as_before_this_version(stack) -> None:
             dynamodb.update_item(
                 TableName=table, Key=key, UpdateExpression="REMOVE DueKey, AssignedKey"
             )
-        elif kind == "audit":
+        elif kind == "audit" and item["target_type"]["S"] in OLD_TARGET_TYPES:
             dynamodb.update_item(TableName=table, Key=key, UpdateExpression="REMOVE target_label")
 
 
-def labels(stack) -> dict[str, str | None]:
+# The targets of the events the previous version wrote (invitations and comments came later,
+# with their labels).
+OLD_TARGET_TYPES = ("workspace", "member", "task")
+
+
+def labels(stack, target_types: tuple[str, ...] = OLD_TARGET_TYPES) -> dict[str, str | None]:
     return {
         i["SK"]["S"]: i.get("target_label", {}).get("S")
         for i in scan_all(stack)
-        if i["type"]["S"] == "audit"
+        if i["type"]["S"] == "audit" and i["target_type"]["S"] in target_types
     }
 
 

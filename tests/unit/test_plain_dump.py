@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from app.api import schemas
 from app.api.plain_dump import PlainDump
 from app.domain.invitations import InvitationView
+from app.domain.notifications import NotificationView
 from app.domain.workspaces import WorkspaceView
 from app.storage.records import (
     AuditEvent,
@@ -19,6 +20,7 @@ from app.storage.records import (
     Invitation,
     Label,
     Membership,
+    Notification,
     Task,
     Workspace,
 )
@@ -112,6 +114,22 @@ invitations = st.builds(
     expires_at=_TEXT,
 )
 invitation_views = st.builds(InvitationView, invitation=invitations, workspace_name=_TEXT)
+notification_views = st.builds(
+    NotificationView,
+    notification=st.builds(
+        Notification,
+        id=_TEXT,
+        user_id=_TEXT,
+        type=st.sampled_from(schemas.NOTIFICATION_TYPES),
+        at=_TEXT,
+        workspace_id=_TEXT,
+        actor_id=_TEXT,
+        target_type=st.sampled_from(["task", "invitation", "workspace"]),
+        target_id=_TEXT,
+        target_label=_OPTIONAL_TEXT,
+    ),
+    read=st.booleans(),
+)
 
 
 def _pages(items):
@@ -136,6 +154,8 @@ INPUTS = {
     schemas.InvitationPageOut: _pages(invitations),
     schemas.MyInvitationOut: invitation_views,
     schemas.MyInvitationPageOut: _pages(invitation_views),
+    schemas.NotificationOut: notification_views,
+    schemas.NotificationPageOut: _pages(notification_views),
 }
 
 
