@@ -136,6 +136,8 @@ bench: setup $(WRK)
 	$(PY) -m bench.emulator_transactions
 	$(PY) -m bench.api_latency
 	$(PY) -m bench.notify_latency
+	$(PY) -m bench.search_latency
+	$(PY) -m bench.list_costs
 
 # Flame graphs of the service under load, into bench/profiles/ (py-spy, dev group).
 profile: setup $(WRK)

@@ -18,6 +18,7 @@ from app.domain.audit import AuditLog, AuditRecorder
 from app.domain.changes import ChangesFeed
 from app.domain.comments import Comments
 from app.domain.invitations import Invitations
+from app.domain.labels import Labels
 from app.domain.limits import Limits
 from app.domain.members import Members
 from app.domain.notifications import Notifications
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         pending_invitations=settings.max_pending_invitations,
         invitations_per_day=settings.max_invitations_per_day,
         comments_per_task=settings.max_comments_per_task,
+        labels_per_workspace=settings.max_labels_per_workspace,
     )
     cursor_keys = SigningKeys(clients, settings.cursor_secret_arn)
     services = Services(
@@ -57,6 +59,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         workspaces=Workspaces(store, directory, recorder, limits),
         members=Members(store, recorder, limits),
         tasks=Tasks(store, recorder, limits),
+        labels=Labels(store, recorder, limits),
         audit=AuditLog(store),
         invitations=Invitations(store, directory, recorder, limits),
         comments=Comments(store, recorder, limits),

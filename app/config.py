@@ -40,6 +40,7 @@ DEFAULT_TASKS_PER_WORKSPACE = 10_000
 DEFAULT_PENDING_INVITATIONS = 100
 DEFAULT_INVITATIONS_PER_DAY = 50
 DEFAULT_COMMENTS_PER_TASK = 1000
+DEFAULT_LABELS_PER_WORKSPACE = 100
 
 
 class ConfigError(Exception):
@@ -81,6 +82,7 @@ class Settings:
     max_pending_invitations: int = DEFAULT_PENDING_INVITATIONS
     max_invitations_per_day: int = DEFAULT_INVITATIONS_PER_DAY
     max_comments_per_task: int = DEFAULT_COMMENTS_PER_TASK
+    max_labels_per_workspace: int = DEFAULT_LABELS_PER_WORKSPACE
 
     @property
     def token_issuer(self) -> str:
@@ -170,6 +172,10 @@ class _Reader:
             ),
             max_comments_per_task=self._int(
                 "MAX_COMMENTS_PER_TASK", default=DEFAULT_COMMENTS_PER_TASK, low=1, high=100_000
+            ),
+            # A workspace's labels are listed from one read of them all: a thousand fit.
+            max_labels_per_workspace=self._int(
+                "MAX_LABELS_PER_WORKSPACE", default=DEFAULT_LABELS_PER_WORKSPACE, low=1, high=1000
             ),
         )
         if running_in_aws and pool_id and not self.problems:

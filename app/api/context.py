@@ -16,6 +16,7 @@ from app.domain.audit import AuditLog
 from app.domain.changes import ChangesFeed
 from app.domain.comments import Comments
 from app.domain.invitations import Invitations
+from app.domain.labels import Labels
 from app.domain.members import Members
 from app.domain.notifications import Notifications
 from app.domain.tasks import Tasks
@@ -42,6 +43,7 @@ class Services:
     changes: ChangesFeed
     positions: PositionCodec
     unsubscribe_tokens: UnsubscribeTokens
+    labels: Labels
 
 
 def services() -> Services:

@@ -21,6 +21,11 @@ from app.api.text import (
     line_of_text,
     not_blank,
 )
+from app.api.v1 import ULID_PATTERN
+from app.domain.labels import COLORS as LABEL_COLORS
+from app.domain.tasks import MAX_TASK_LABELS
+from app.domain.tasks import PRIORITIES as TASK_PRIORITIES
+from app.domain.tasks import SORTS as TASK_SORTS
 
 # Names and titles: one line of text, not blank (app/api/text.py, docs/api.md "Input rules").
 _NAME = [validate.Length(min=1, max=100), line_of_text, not_blank]
@@ -134,12 +139,36 @@ class MyInvitationOut(PlainDump):
 MyInvitationPageOut = page_schema(MyInvitationOut, "MyInvitationPage")
 
 
+PRIORITIES = list(TASK_PRIORITIES)
+_ULID = validate.Regexp(f"^{ULID_PATTERN}$", error="Not a label id.")
+
+
+def _distinct(values: list[str]) -> None:
+    if len({value.upper() for value in values}) != len(values):
+        raise ma.ValidationError("Must not name a label twice.")
+
+
+def _label_ids(**kwargs) -> fields.List:
+    return fields.List(
+        fields.String(validate=_ULID),
+        validate=[validate.Length(max=MAX_TASK_LABELS), _distinct],
+        metadata={
+            "description": f"0..{MAX_TASK_LABELS} ids of the workspace's labels, no "
+            "duplicates, in the order given (422 for an id that is not a label of the "
+            "workspace)"
+        },
+        **kwargs,
+    )
+
+
 class TaskCreate(ma.Schema):
     title = fields.String(required=True, validate=_TITLE, metadata={"description": LINE_OF_TEXT})
     description = fields.String(validate=_DESCRIPTION, metadata={"description": BLOCK_OF_TEXT})
     status = fields.String(validate=validate.OneOf(STATUSES))
     due_date = CalendarDate(allow_none=True)
     assignee_id = fields.String(allow_none=True, validate=_USER_ID)
+    priority = fields.String(validate=validate.OneOf(PRIORITIES), metadata={"default": "none"})
+    labels = _label_ids()
 
 
 class TaskUpdate(ma.Schema):
@@ -150,6 +179,8 @@ class TaskUpdate(ma.Schema):
     status = fields.String(validate=validate.OneOf(STATUSES))
     due_date = CalendarDate(allow_none=True)
     assignee_id = fields.String(allow_none=True, validate=_USER_ID)
+    priority = fields.String(validate=validate.OneOf(PRIORITIES))
+    labels = _label_ids()
 
 
 class TaskOut(PlainDump):
@@ -161,6 +192,8 @@ class TaskOut(PlainDump):
     # Stored and served as YYYY-MM-DD text; the input side parses it as a date.
     due_date = fields.String(required=True, allow_none=True, metadata={"format": "date"})
     assignee_id = fields.String(required=True, allow_none=True)
+    priority = fields.String(required=True, validate=validate.OneOf(PRIORITIES))
+    labels = fields.List(fields.String(), required=True)
     version = fields.Integer(required=True)
     created_at = fields.String(required=True)
     updated_at = fields.String(required=True)
@@ -182,6 +215,8 @@ class TaskOut(PlainDump):
             "status": task.status,
             "due_date": task.due_date,
             "assignee_id": task.assignee_id,
+            "priority": task.priority,
+            "labels": list(task.labels),
             "version": task.version,
             "created_at": task.created_at,
             "updated_at": task.updated_at,
@@ -193,30 +228,113 @@ class TaskOut(PlainDump):
 TaskPageOut = page_schema(TaskOut, "TaskPage")
 
 
-SORTS = ["-created_at", "due_date"]
+SORTS = list(TASK_SORTS)
+
+
+class CommaSeparatedSet(fields.String):
+    """A query parameter naming a set of values: `status=todo,in_progress`. Each must be one of
+    `choices`; the order does not matter and a repeated value counts once."""
+
+    def __init__(self, choices: list[str], **kwargs):
+        alternatives = "|".join(choices)
+        metadata = {
+            "pattern": f"^({alternatives})(,({alternatives}))*$",
+            **kwargs.pop("metadata", {}),
+        }
+        super().__init__(metadata=metadata, **kwargs)
+        self.choices = choices
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        values = text.split(",")
+        unknown = [v for v in values if v not in self.choices]
+        if unknown:
+            raise ma.ValidationError(
+                f"Must be one or more of {', '.join(self.choices)}, separated by commas."
+            )
+        return frozenset(values)
 
 
 class TaskListArgs(PageArgs):
-    status = fields.String(validate=validate.OneOf(STATUSES))
+    status = CommaSeparatedSet(
+        STATUSES, metadata={"description": "Only tasks with one of these statuses"}
+    )
+    priority = CommaSeparatedSet(
+        PRIORITIES, metadata={"description": "Only tasks with one of these priorities"}
+    )
+    label = fields.String(
+        validate=_ULID, metadata={"description": "Only tasks with this label (its id)"}
+    )
     assignee_id = fields.String(validate=_USER_ID)
+    q = fields.String(
+        validate=[validate.Length(min=1, max=100), line_of_text],
+        metadata={
+            "description": "Only tasks whose title has every word of q at the start of a word, "
+            "ignoring case and accents; in scripts written without spaces (Chinese, Japanese, "
+            "Thai...) anywhere (docs/api.md, Search). A new or renamed task shows within 2 s."
+        },
+    )
     # No load_default: an unsorted list keeps the cursors it always had.
     sort = fields.String(
         validate=validate.OneOf(SORTS),
         metadata={
             "description": "-created_at (the default): newest first. due_date: earliest due "
-            "first, tasks without a due date after all others, ties newest first."
+            "first, tasks without a due date after all others, ties newest first. -priority: "
+            "highest priority first, then as due_date."
         },
     )
 
 
 class MyTaskListArgs(PageArgs):
-    status = fields.String(validate=validate.OneOf(STATUSES))
+    status = CommaSeparatedSet(
+        STATUSES,
+        metadata={"description": "Only tasks with one of these statuses, e.g. todo,in_progress"},
+    )
+
+
+_LABEL_NAME = [validate.Length(min=1, max=40), line_of_text, not_blank]
+
+
+class LabelCreate(ma.Schema):
+    name = fields.String(
+        required=True,
+        validate=_LABEL_NAME,
+        metadata={"description": f"Unique in the workspace, ignoring case. {LINE_OF_TEXT}"},
+    )
+    color = fields.String(required=True, validate=validate.OneOf(LABEL_COLORS))
+
+
+class LabelUpdate(ma.Schema):
+    """A partial update: only the fields present change."""
+
+    name = fields.String(validate=_LABEL_NAME, metadata={"description": LINE_OF_TEXT})
+    color = fields.String(validate=validate.OneOf(LABEL_COLORS))
+
+
+class LabelOut(PlainDump):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    color = fields.String(required=True, validate=validate.OneOf(LABEL_COLORS))
+    version = fields.Integer(required=True)
+    created_at = fields.String(required=True)
+
+    def dump_one(self, label):
+        return {
+            "id": label.id,
+            "name": label.name,
+            "color": label.color,
+            "version": label.version,
+            "created_at": label.created_at,
+        }
+
+
+LabelPageOut = page_schema(LabelOut, "LabelPage")
 
 
 class AuditTargetOut(ma.Schema):
     type = fields.String(
         required=True,
-        validate=validate.OneOf(["workspace", "member", "task", "comment", "invitation"]),
+        validate=validate.OneOf(["workspace", "member", "task", "comment", "invitation", "label"]),
     )
     id = fields.String(required=True)
     label = fields.String(

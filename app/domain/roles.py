@@ -26,6 +26,8 @@ class Action(StrEnum):
     COMMENT = "comment"
     # Deleting anyone's comment.
     MODERATE_COMMENTS = "moderate_comments"
+    # Creating, renaming, recolouring and deleting the workspace's labels.
+    EDIT_LABELS = "edit_labels"
 
 
 _EVERYONE = frozenset(Role)
@@ -43,6 +45,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.DELETE_WORKSPACE: _OWNERS,
     Action.COMMENT: _WRITERS,
     Action.MODERATE_COMMENTS: _ADMINS,
+    Action.EDIT_LABELS: _WRITERS,
 }
 
 _ORDINARY = frozenset({Role.MEMBER, Role.VIEWER})

@@ -8,10 +8,13 @@ from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
-from app.storage import keys
+from app.storage import keys, text_index
 
-# A task's copy filed under its due date (keys.due_entry_key); it reads back as the Task.
+# A task's copies filed under its due date (keys.due_entry_key) and its priority
+# (keys.priority_entry_key); each reads back as the Task.
 DUE_ENTRY_TYPE = "task_due_entry"
+PRIORITY_ENTRY_TYPE = "task_priority_entry"
+TASK_TYPES = frozenset({"task", DUE_ENTRY_TYPE, PRIORITY_ENTRY_TYPE})
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,7 @@ class Workspace:
     # start from zero.
     member_count: int = 0
     task_count: int = 0
+    label_count: int = 0
     # The id of the workspace's last audit event: each change's event must sort after it, so
     # the log's order is the order of the commits (docs/data-model.md).
     last_event: str | None = None
@@ -57,6 +61,30 @@ class Task:
     # Read-only, and not part of the task's version: commenting changes it without a new
     # version (docs/api.md, "Tasks"); every write of the task keeps it as it was read.
     comment_count: int = 0
+    # One of keys.PRIORITIES; a task written before priorities has "none".
+    priority: str = "none"
+    # Label ids of the task's workspace, in the order given (at most 10, no duplicates).
+    labels: tuple[str, ...] = ()
+    # Not a field of the task: whether its items include a priority entry. False only for a
+    # task written before priorities that the migration (m002) has not reached yet.
+    priority_entry: bool = field(default=True, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Label:
+    id: str
+    workspace_id: str
+    name: str
+    color: str
+    version: int
+    created_at: str
+
+
+@dataclass(frozen=True)
+class LabelName:
+    """The marker that keeps one label per name (ignoring case) in a workspace."""
+
+    label_id: str
 
 
 @dataclass(frozen=True)
@@ -159,6 +187,8 @@ Record = (
     Workspace
     | Membership
     | Task
+    | Label
+    | LabelName
     | AuditEvent
     | UserLimits
     | Invitation
@@ -170,7 +200,7 @@ Record = (
 )
 
 # What a Task is read from: its fields, under their own names, and the item's type.
-TASK_ATTRIBUTES = ("type", *(each.name for each in fields(Task)))
+TASK_ATTRIBUTES = ("type", *(each.name for each in fields(Task) if each.name != "priority_entry"))
 
 
 def serialize(value: dict[str, Any]) -> dict[str, Any]:
@@ -272,6 +302,7 @@ def workspace_item(ws: Workspace) -> dict[str, Any]:
         "deleted": ws.deleted,
         "member_count": ws.member_count,
         "task_count": ws.task_count,
+        "label_count": ws.label_count,
         "last_event": ws.last_event,
     }
 
@@ -290,12 +321,12 @@ def membership_item(m: Membership) -> dict[str, Any]:
 
 
 def task_item(t: Task) -> dict[str, Any]:
+    """The task itself. Besides the copies' attributes it holds its title's search terms,
+    from which the task-index function keeps the word entries (docs/data-model.md, "Search")."""
     return {
-        **_task_fields(t),
+        **_task_copy(t, keys.TASK_ITEM),
         **keys.task_key(t.workspace_id, t.id),
-        **keys.task_index_keys(
-            t.workspace_id, t.status, t.assignee_id, task_id=t.id, due_date=t.due_date
-        ),
+        "search_terms": text_index.search_terms(t.title),
         "type": "task",
     }
 
@@ -303,17 +334,36 @@ def task_item(t: Task) -> dict[str, Any]:
 def task_due_entry_item(t: Task) -> dict[str, Any]:
     """The task's copy in due order (docs/data-model.md), always written beside the task."""
     return {
-        **_task_fields(t),
+        **_task_copy(t, keys.DUE_ENTRY),
         **keys.due_entry_key(t.workspace_id, t.due_date, t.id),
+        "type": DUE_ENTRY_TYPE,
+    }
+
+
+def task_priority_entry_item(t: Task) -> dict[str, Any]:
+    """The task's copy in priority order, always written beside the task."""
+    return {
+        **_task_copy(t, keys.PRIORITY_ENTRY),
+        **keys.priority_entry_key(t.workspace_id, t.priority, t.due_date, t.id),
+        "type": PRIORITY_ENTRY_TYPE,
+    }
+
+
+def _task_copy(t: Task, copy: str) -> dict[str, Any]:
+    """What every item of a task holds: its fields, its index keys, and its title as the
+    search reads it (app/storage/text_index.py)."""
+    return {
+        **_task_fields(t),
         **keys.task_index_keys(
             t.workspace_id,
             t.status,
             t.assignee_id,
             task_id=t.id,
             due_date=t.due_date,
-            due_entry=True,
+            priority=t.priority,
+            copy=copy,
         ),
-        "type": DUE_ENTRY_TYPE,
+        "search_text": text_index.search_text(t.title),
     }
 
 
@@ -331,6 +381,40 @@ def _task_fields(t: Task) -> dict[str, Any]:
         "updated_at": t.updated_at,
         "created_by": t.created_by,
         "comment_count": t.comment_count,
+        "priority": t.priority,
+        "labels": list(t.labels),
+    }
+
+
+def labelled_item(workspace_id: str, label_id: str, task_id: str) -> dict[str, Any]:
+    """A task has a label (its label entry: docs/data-model.md, "Labels")."""
+    return {**keys.labelled_key(workspace_id, label_id, task_id), "type": "labelled"}
+
+
+def word_item(workspace_id: str, term: str, task_id: str) -> dict[str, Any]:
+    """A word of a task's title (its word entry: docs/data-model.md, "Search"); the task-index
+    function writes these from the task's search_terms (lambdas/task_index)."""
+    return {**keys.word_key(workspace_id, term, task_id), "type": "word"}
+
+
+def label_item(label: Label) -> dict[str, Any]:
+    return {
+        **keys.label_key(label.workspace_id, label.id),
+        "type": "label",
+        "id": label.id,
+        "workspace_id": label.workspace_id,
+        "name": label.name,
+        "color": label.color,
+        "version": label.version,
+        "created_at": label.created_at,
+    }
+
+
+def label_name_item(label: Label, folded_name: str) -> dict[str, Any]:
+    return {
+        **keys.label_name_key(label.workspace_id, folded_name),
+        "type": "label_name",
+        "label_id": label.id,
     }
 
 
@@ -450,6 +534,7 @@ def record_from_item(item: dict[str, Any]) -> Record:
             deleted=bool(data.get("deleted", False)),
             member_count=data.get("member_count", 0),
             task_count=data.get("task_count", 0),
+            label_count=data.get("label_count", 0),
             last_event=data.get("last_event"),
         )
     if kind == "membership":
@@ -460,7 +545,7 @@ def record_from_item(item: dict[str, Any]) -> Record:
             role=data["role"],
             added_at=data["added_at"],
         )
-    if kind in ("task", DUE_ENTRY_TYPE):
+    if kind in TASK_TYPES:
         return Task(
             id=data["id"],
             workspace_id=data["workspace_id"],
@@ -474,7 +559,12 @@ def record_from_item(item: dict[str, Any]) -> Record:
             updated_at=data["updated_at"],
             created_by=data["created_by"],
             comment_count=data.get("comment_count", 0),
+            priority=data.get("priority", "none"),
+            priority_entry=data.get("priority") is not None,
+            labels=tuple(data.get("labels", ())),
         )
+    if kind in ("label", "label_name"):
+        return _label_record(kind, data)
     if kind == "audit":
         return AuditEvent(
             id=data["id"],
@@ -540,3 +630,16 @@ def record_from_item(item: dict[str, Any]) -> Record:
     if kind == "invitations_sent":
         return InvitationsSent(user_id=data["user_id"], day=data["day"], count=data["count"])
     raise ValueError(f"unknown item type {kind!r}")
+
+
+def _label_record(kind: str, data: _Attributes) -> Label | LabelName:
+    if kind == "label_name":
+        return LabelName(label_id=data["label_id"])
+    return Label(
+        id=data["id"],
+        workspace_id=data["workspace_id"],
+        name=data["name"],
+        color=data["color"],
+        version=data["version"],
+        created_at=data["created_at"],
+    )

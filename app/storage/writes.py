@@ -16,6 +16,7 @@ from app.storage.records import (
     AuditEvent,
     Comment,
     Invitation,
+    Label,
     Membership,
     Task,
     Workspace,
@@ -24,10 +25,14 @@ from app.storage.records import (
     invitation_copy_item,
     invitation_item,
     invited_item,
+    label_item,
+    label_name_item,
+    labelled_item,
     membership_item,
     serialize,
     task_due_entry_item,
     task_item,
+    task_priority_entry_item,
     workspace_item,
 )
 
@@ -88,8 +93,10 @@ def advance_workspace(
     owners: int = 0,
     members: int = 0,
     tasks: int = 0,
+    labels: int = 0,
     member_limit: int | None = None,
     task_limit: int | None = None,
+    label_limit: int | None = None,
     unchanged_since: str | None = None,
     tag: str = "workspace",
 ) -> Write:
@@ -108,6 +115,7 @@ def advance_workspace(
         ("owner_count", owners, None),
         ("member_count", members, member_limit),
         ("task_count", tasks, task_limit),
+        ("label_count", labels, label_limit),
     ):
         if not delta:
             continue
@@ -293,14 +301,20 @@ def _comment_count_is(count: int) -> str:
 
 
 def count_task_comments(task: Task, delta: int, *, limit: int, tag: str = "task") -> list[Write]:
-    """One comment more (or fewer) on the task and on its due entry, the task as it was read
-    (its version pins where the due entry is), never more than `limit`."""
+    """One comment more (or fewer) on the task and on its due and priority entries, the task as
+    it was read (its version pins where the entries are), never more than `limit`. A task the
+    priorities migration has not reached has no priority entry yet."""
     condition = "attribute_exists(PK) AND version = :version"
     values: dict[str, Any] = {":delta": delta, ":version": task.version}
     if delta > 0:
         condition += " AND (attribute_not_exists(comment_count) OR comment_count <= :room)"
         values[":room"] = limit - delta
-    due_key = keys.due_entry_key(task.workspace_id, task.due_date, task.id)
+    entries = [("due_entry", keys.due_entry_key(task.workspace_id, task.due_date, task.id))]
+    if task.priority_entry:
+        priority_key = keys.priority_entry_key(
+            task.workspace_id, task.priority, task.due_date, task.id
+        )
+        entries.append(("priority_entry", priority_key))
     return [
         Write(
             tag,
@@ -312,16 +326,19 @@ def count_task_comments(task: Task, delta: int, *, limit: int, tag: str = "task"
                 "ExpressionAttributeValues": _values(values),
             },
         ),
-        Write(
-            "due_entry",
-            "Update",
-            {
-                "Key": serialize(due_key),
-                "UpdateExpression": "ADD comment_count :delta",
-                # Never an item of its own: an update makes one where there is none.
-                "ConditionExpression": "attribute_exists(PK)",
-                "ExpressionAttributeValues": _values({":delta": delta}),
-            },
+        *(
+            Write(
+                entry_tag,
+                "Update",
+                {
+                    "Key": serialize(entry),
+                    "UpdateExpression": "ADD comment_count :delta",
+                    # Never an item of its own: an update makes one where there is none.
+                    "ConditionExpression": "attribute_exists(PK)",
+                    "ExpressionAttributeValues": _values({":delta": delta}),
+                },
+            )
+            for entry_tag, entry in entries
         ),
     ]
 
@@ -348,6 +365,124 @@ def delete_task_due_entry(task: Task, tag: str = "old_due_entry") -> Write:
     """The copy filed under the task's due date as it was (none there is no error)."""
     key = keys.due_entry_key(task.workspace_id, task.due_date, task.id)
     return Write(tag, "Delete", {"Key": serialize(key)})
+
+
+def put_task_priority_entry(task: Task, tag: str = "priority_entry") -> Write:
+    """The task's copy in priority order; unconditional, like the due entry."""
+    return Write(tag, "Put", {"Item": serialize(task_priority_entry_item(task))})
+
+
+def delete_task_priority_entry(task: Task, tag: str = "old_priority_entry") -> Write | None:
+    """The copy filed under the task's priority and due date as they were; nothing for a task
+    the priorities migration has not reached (it has none)."""
+    if not task.priority_entry:
+        return None
+    key = keys.priority_entry_key(task.workspace_id, task.priority, task.due_date, task.id)
+    return Write(tag, "Delete", {"Key": serialize(key)})
+
+
+def put_labelled(workspace_id: str, label_id: str, task_id: str) -> Write:
+    """The task's entry under one of its labels; unconditional, in the task's transaction."""
+    item = labelled_item(workspace_id, label_id, task_id)
+    return Write(f"labelled:{label_id}", "Put", {"Item": serialize(item)})
+
+
+def delete_labelled(workspace_id: str, label_id: str, task_id: str) -> Write:
+    key = keys.labelled_key(workspace_id, label_id, task_id)
+    return Write(f"unlabelled:{label_id}", "Delete", {"Key": serialize(key)})
+
+
+def require_label(workspace_id: str, label_id: str) -> Write:
+    """The label exists at commit time (a task may only be given labels of its workspace)."""
+    return Write(
+        f"label:{label_id}",
+        "ConditionCheck",
+        {
+            "Key": serialize(keys.label_key(workspace_id, label_id)),
+            "ConditionExpression": "attribute_exists(PK)",
+        },
+    )
+
+
+# -- labels -----------------------------------------------------------------------------------
+
+
+def put_label(label: Label, folded_name: str) -> list[Write]:
+    """A new label and its name's marker: no other label of the workspace has the name."""
+    return [
+        Write(
+            "label",
+            "Put",
+            {
+                "Item": serialize(label_item(label)),
+                "ConditionExpression": "attribute_not_exists(PK)",
+            },
+        ),
+        Write(
+            "label_name",
+            "Put",
+            {
+                "Item": serialize(label_name_item(label, folded_name)),
+                "ConditionExpression": "attribute_not_exists(PK)",
+            },
+        ),
+    ]
+
+
+def replace_label(
+    label: Label, *, expected_version: int, folded_name: str, old_folded_name: str
+) -> list[Write]:
+    """The label's new state if it is still at the version read; a new name moves its
+    marker, which no other label may hold."""
+    parts = [
+        Write(
+            "label",
+            "Put",
+            {
+                "Item": serialize(label_item(label)),
+                "ConditionExpression": "attribute_exists(PK) AND version = :expected",
+                "ExpressionAttributeValues": _values({":expected": expected_version}),
+            },
+        )
+    ]
+    if folded_name != old_folded_name:
+        parts += [
+            Write(
+                "label_name",
+                "Put",
+                {
+                    "Item": serialize(label_name_item(label, folded_name)),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                },
+            ),
+            Write(
+                "old_label_name",
+                "Delete",
+                {"Key": serialize(keys.label_name_key(label.workspace_id, old_folded_name))},
+            ),
+        ]
+    return parts
+
+
+def delete_label(label: Label, *, expected_versions: frozenset[int] | None, folded_name: str):
+    """The label and its name's marker. Its tasks lose it in the background (the task-index
+    function, on this deletion's stream record)."""
+    values: dict[str, Any] = {}
+    condition = "attribute_exists(PK)" + _version_condition(expected_versions, values)
+    request: dict[str, Any] = {
+        "Key": serialize(keys.label_key(label.workspace_id, label.id)),
+        "ConditionExpression": condition,
+    }
+    if values:
+        request["ExpressionAttributeValues"] = _values(values)
+    return [
+        Write("label", "Delete", request),
+        Write(
+            "label_name",
+            "Delete",
+            {"Key": serialize(keys.label_name_key(label.workspace_id, folded_name))},
+        ),
+    ]
 
 
 def delete_task(

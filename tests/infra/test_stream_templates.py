@@ -22,28 +22,35 @@ from tests.infra import support
 ENV = support.merged(support.ENVIRONMENT_ADDONS)
 RESOURCES = ENV["Resources"]
 FUNCTIONS = {
-    "PurgeFunction": "PurgeEventSourceMapping",
-    "ArchiveFunction": "ArchiveEventSourceMapping",
-    "NotifierFunction": "NotifierEventSourceMapping",
+    "PurgeFunction": ("PurgeEventSourceMapping",),
+    "ArchiveFunction": ("ArchiveEventSourceMapping",),
+    "NotifierFunction": ("NotifierEventSourceMapping",),
+    "TaskIndexFunction": ("TaskIndexLabelsMapping", "TaskIndexWordsMapping"),
 }
 ROLES = {
     "PurgeFunction": "PurgeRole",
     "ArchiveFunction": "ArchiveRole",
     "NotifierFunction": "NotifierRole",
+    "TaskIndexFunction": "TaskIndexRole",
 }
 POLICIES = {
     "PurgeFunction": "PurgePolicy",
     "ArchiveFunction": "ArchivePolicy",
     "NotifierFunction": "NotifierPolicy",
+    "TaskIndexFunction": "TaskIndexPolicy",
 }
-# Where each mapping starts when it is created: the purge and the archive from the stream's
-# oldest record (nothing may be missed); the notifier from its end (a first deployment must not
-# mail a day of past changes).
+# Where each mapping starts when it is created: the purge, the archive and the task index from
+# the stream's oldest record (nothing may be missed; the index's writes are idempotent); the
+# notifier from its end (a first deployment must not mail a day of past changes).
 STARTING_POSITIONS = {
     "PurgeFunction": "TRIM_HORIZON",
     "ArchiveFunction": "TRIM_HORIZON",
     "NotifierFunction": "LATEST",
+    "TaskIndexFunction": "TRIM_HORIZON",
 }
+# Batches of one shard at once (one invocation per shard otherwise). Lambda keeps the records
+# of one partition key (one workspace) in order across them.
+PARALLEL_MAPPINGS = {"TaskIndexWordsMapping": 4}
 ALARM_TOPIC = [{"Ref": "AlarmTopic"}]
 # What the Lambda runtime and the Powertools layer provide besides the function's own files.
 RUNTIME_PACKAGES = {"boto3", "botocore", "aws_lambda_powertools"}
@@ -69,14 +76,18 @@ def listed(value: Any) -> list[Any]:
 # -- delivery ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("function", FUNCTIONS)
-def test_each_function_has_one_mapping_on_the_tables_stream_with_the_delivery_care(function):
-    mappings = [
-        m
-        for m in support.resources_of(ENV, "AWS::Lambda::EventSourceMapping").values()
+@pytest.mark.parametrize(
+    "function,mapping_id",
+    [(function, mapping) for function, mappings in FUNCTIONS.items() for mapping in mappings],
+)
+def test_each_mapping_is_on_the_tables_stream_with_the_delivery_care(function, mapping_id):
+    mappings = {
+        logical_id
+        for logical_id, m in support.resources_of(ENV, "AWS::Lambda::EventSourceMapping").items()
         if m["Properties"]["FunctionName"] == {"Ref": function}
-    ]
-    (mapping,) = mappings
+    }
+    assert mappings == set(FUNCTIONS[function])
+    mapping = RESOURCES[mapping_id]
     p = mapping["Properties"]
     assert p["EventSourceArn"] == {"Fn::GetAtt": ["TasksTable", "StreamArn"]}
     assert p["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
@@ -88,8 +99,9 @@ def test_each_function_has_one_mapping_on_the_tables_stream_with_the_delivery_ca
     assert p["DestinationConfig"] == {
         "OnFailure": {"Destination": {"Fn::GetAtt": ["StreamDeadLetterQueue", "Arn"]}}
     }
-    # One invocation per shard at a time: a workspace's events reach the archive in order.
-    assert p["ParallelizationFactor"] == 1
+    # One invocation per shard at a time (a workspace's events reach the archive in order), or
+    # a few, which keep each workspace's records in order too.
+    assert p["ParallelizationFactor"] == PARALLEL_MAPPINGS.get(mapping_id, 1)
     assert p["StartingPosition"] == STARTING_POSITIONS[function]
     # Lambda checks the role's stream permissions when it creates the mapping.
     assert mapping["DependsOn"] == POLICIES[function]
@@ -113,6 +125,40 @@ def test_the_purge_gets_only_the_deletion_of_a_workspace():
             "NewImage": {"deleted": {"BOOL": [True]}},
         },
     }
+
+
+def test_the_task_index_gets_every_change_of_a_task_item_and_the_deletion_of_a_label():
+    (words,) = patterns("TaskIndexWordsMapping")
+    workspace_prefix = keys.workspace_pk("X").removesuffix("X")
+    assert words == {
+        "dynamodb": {
+            "Keys": {
+                "PK": {"S": [{"prefix": workspace_prefix}]},
+                "SK": {"S": [{"prefix": keys.TASK_PREFIX}]},
+            }
+        }
+    }
+    (labels,) = patterns("TaskIndexLabelsMapping")
+    assert labels == {
+        "eventName": ["REMOVE"],
+        "dynamodb": {
+            "Keys": {
+                "PK": {"S": [{"prefix": workspace_prefix}]},
+                "SK": {"S": [{"prefix": keys.LABEL_PREFIX}]},
+            }
+        },
+    }
+    # The label prefix is no prefix of the label entries' or the name markers' SKs.
+    label_item = keys.label_key("W", "L")["SK"]
+    assert label_item.startswith(keys.LABEL_PREFIX)
+    for other in (keys.labelled_key("W", "L", "T")["SK"], keys.label_name_key("W", "n")["SK"]):
+        assert not other.startswith(keys.LABEL_PREFIX)
+    # Nor is the task prefix one of the task's entries' SKs.
+    for entry in (
+        keys.due_entry_key("W", None, "T"),
+        keys.priority_entry_key("W", "low", None, "T"),
+    ):
+        assert not entry["SK"].startswith(keys.TASK_PREFIX)
 
 
 def test_the_archive_gets_only_new_audit_events():
@@ -155,6 +201,7 @@ def metric_stats(alarm: dict[str, Any]) -> dict[str, dict[str, Any]]:
     [
         ("PurgeFunction", "stream-purge", "PurgeFailures"),
         ("ArchiveFunction", "audit-archive", "AuditArchiveFailures"),
+        ("TaskIndexFunction", "task-index", "TaskIndexFailures"),
         ("NotifierFunction", "notifier", "NotifyFailures"),
     ],
 )
@@ -256,7 +303,22 @@ def test_no_concurrency_is_reserved_unless_the_environment_sets_it(function, par
     }
 
 
-IN_THE_VPC = ["ArchiveFunction", "CursorRotationFunction", "NotifierFunction", "PurgeFunction"]
+def test_the_task_index_reserves_no_concurrency_by_default():
+    # issue-22's function predates the per-environment settings (reserved-concurrency/<name>);
+    # until it has one, its template parameter reserves none by default.
+    assert ENV["Parameters"]["TaskIndexReservedConcurrency"]["Default"] == 0
+    concurrency = {"Reserved": properties("TaskIndexFunction")["ReservedConcurrentExecutions"]}
+    assert resolved(concurrency) == {}
+    assert resolved(concurrency, TaskIndexReservedConcurrency="3") == {"Reserved": "3"}
+
+
+IN_THE_VPC = [
+    "ArchiveFunction",
+    "CursorRotationFunction",
+    "NotifierFunction",
+    "PurgeFunction",
+    "TaskIndexFunction",
+]
 
 
 def test_every_function_but_the_origin_rotation_runs_in_the_vpc():
@@ -390,6 +452,18 @@ def test_each_role_is_its_functions_own_and_trusted_by_lambda_only(function):
                     "dynamodb:UpdateItem",
                     "dynamodb:DeleteItem",
                     "dynamodb:BatchWriteItem",
+                },
+            },
+        ),
+        (
+            "TaskIndexFunction",
+            {
+                "WS#*": {
+                    "dynamodb:GetItem",
+                    "dynamodb:Query",
+                    "dynamodb:BatchWriteItem",
+                    "dynamodb:UpdateItem",
+                    "dynamodb:DeleteItem",
                 },
             },
         ),

@@ -44,6 +44,12 @@ CONTRACT_OPERATIONS = {
     ("put", "/api/v1/me/preferences"),
     ("post", "/api/v1/unsubscribe"),
     ("get", "/api/v1/workspaces/{workspace_id}/changes"),
+    ("get", "/api/v1/workspaces/{workspace_id}/labels"),
+    ("post", "/api/v1/workspaces/{workspace_id}/labels"),
+    # One label, for its ETag and the Location of a new one (docs/api.md, Labels).
+    ("get", "/api/v1/workspaces/{workspace_id}/labels/{label_id}"),
+    ("patch", "/api/v1/workspaces/{workspace_id}/labels/{label_id}"),
+    ("delete", "/api/v1/workspaces/{workspace_id}/labels/{label_id}"),
 }
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 

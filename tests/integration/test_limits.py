@@ -1,5 +1,6 @@
-"""Product limits (issue 9, item 5; issue 21): workspaces a user owns, members and tasks per
-workspace, pending invitations per workspace, invitations per inviter and day, comments per task.
+"""Product limits (issue 9, item 5; issues 21, 22): workspaces a user owns, members and tasks
+per workspace, pending invitations per workspace, invitations per inviter and day, comments per
+task, labels per workspace.
 Each is a condition inside the write's own transaction, so requests at once cannot get past it
 either; a change that would is 409 (the daily invitations: 429 with Retry-After) with a detail
 that names the limit. The service here runs with small limits (MAX_* settings,
@@ -16,6 +17,7 @@ from tests.support.stack import running_stack
 
 OWNED, MEMBERS, TASKS = 3, 3, 4
 PENDING, PER_DAY, COMMENTS = 3, 6, 3
+LABELS = 3
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +29,7 @@ def limited(emulator):
         "MAX_PENDING_INVITATIONS": str(PENDING),
         "MAX_INVITATIONS_PER_DAY": str(PER_DAY),
         "MAX_COMMENTS_PER_TASK": str(COMMENTS),
+        "MAX_LABELS_PER_WORKSPACE": str(LABELS),
     }
     with running_stack(extra_environment=limits) as running:
         yield running
@@ -205,3 +208,22 @@ def test_a_workspace_holds_at_most_the_task_limit(limited):
     gone = owner.delete(f"{tasks}/{some['id']}", headers={"If-Match": f'"{some["version"]}"'})
     assert gone.status_code == 204
     assert owner.post(tasks, json={"title": "room again"}).status_code == 201
+
+
+def test_a_workspace_holds_at_most_the_label_limit_even_when_creating_at_once(limited):
+    owner, _ = _client(limited, "labeller")
+    workspace = owner.create_workspace("labelled")
+    labels = f"/workspaces/{workspace['id']}/labels"
+    statuses = _at_once(
+        LABELS + 2,
+        lambda n: ApiClient(limited.api, owner.token).post(
+            labels, json={"name": f"l{n}", "color": "red"}
+        ),
+    )
+    assert statuses == [201] * LABELS + [409] * 2
+    body = assert_problem(owner.post(labels, json={"name": "over", "color": "red"}), 409)
+    assert f"{LABELS} labels" in body["detail"]
+    assert len(owner.all_items(labels)) == LABELS
+    some = owner.get(labels).json()["items"][0]
+    assert owner.delete(f"{labels}/{some['id']}", headers={"If-Match": '"1"'}).status_code == 204
+    assert owner.post(labels, json={"name": "room again", "color": "red"}).status_code == 201

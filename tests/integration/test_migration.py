@@ -19,9 +19,9 @@ import pytest
 
 from app.storage import keys
 from app.storage.records import DUE_ENTRY_TYPE, serialize
-from app.storage.table import Store
 from devstack.templates import ROOT
 from migrations import m001_due_order_and_labels as m001
+from migrations import scan_pass
 from tests.support.http import ApiClient
 
 STATUSES = ("todo", "in_progress", "done")
@@ -72,14 +72,16 @@ def labels(stack, target_types: tuple[str, ...] = OLD_TARGET_TYPES) -> dict[str,
     }
 
 
-def run_migration(stack, *arguments: str) -> dict[str, int]:
+def run_migration(
+    stack, *arguments: str, module: str = "migrations.m001_due_order_and_labels"
+) -> dict[str, int]:
     """As an operator runs it: the module, in its own process, against the table."""
     environment = {**os.environ, **stack.environment, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
         [
             sys.executable,
             "-m",
-            "migrations.m001_due_order_and_labels",
+            module,
             "--table",
             stack.table,
             *arguments,
@@ -246,7 +248,7 @@ def test_what_the_service_writes_meanwhile_wins(stack, history):
     entries an older version of the service left behind (it ran after a first pass) go."""
     a = history["client"]
     plans = history["workspaces"][0]
-    store = Store(m001._Clients(stack.dynamodb), stack.table)
+    store = scan_pass.store_over(stack.dynamodb, stack.table)
     task = a.create_task(plans, title="Raced", due_date="2026-10-01")
     path = f"/workspaces/{plans}/tasks/{task['id']}"
     key = serialize(keys.task_key(plans, task["id"]))

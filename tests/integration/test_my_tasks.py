@@ -198,3 +198,33 @@ def test_an_index_still_filling_is_a_503_not_a_500(stack, user):
     assert response.status_code == 503, response.get_data(as_text=True)
     assert response.headers["Retry-After"]
     assert response.headers["Content-Type"].startswith("application/problem+json")
+
+
+def test_my_tasks_take_a_set_of_statuses(client, user):
+    """The browser app's default is the open work (todo and in_progress): one partition of the
+    index; any other set is its statuses' partitions merged, in the same due order."""
+    wid = client.create_workspace()["id"]
+    me = user.user_id
+    for title, status, due in [
+        ("a", "todo", "2026-12-03"),
+        ("b", "in_progress", "2026-12-01"),
+        ("c", "done", "2026-12-02"),
+        ("d", "todo", None),
+    ]:
+        client.create_task(wid, title=title, status=status, due_date=due, assignee_id=me)
+    assert titles(client) == ["b", "c", "a", "d"]
+    for query in ["&status=todo,in_progress", "&status=in_progress,todo"]:
+        assert titles(client, query, limit=1) == ["b", "a", "d"]
+        assert_full_pages(client, query, limit=1)
+    assert titles(client, "&status=done,todo", limit=1) == ["c", "a", "d"]
+    assert titles(client, "&status=in_progress,done") == ["b", "c"]
+    assert titles(client, "&status=todo,in_progress,done", limit=3) == titles(client)
+    b = next(t for t in client.all_items("/me/tasks") if t["title"] == "b")
+    client.patch(
+        f"/workspaces/{wid}/tasks/{b['id']}", json={"status": "done"}, headers={"If-Match": '"1"'}
+    )
+    assert titles(client, "&status=todo,in_progress") == ["a", "d"]
+    assert titles(client, "&status=done") == ["b", "c"]
+    for bad in ["todo,blocked", "todo,", ""]:
+        problem = assert_problem(client.get(f"/me/tasks?status={bad}"), 422)
+        assert set(problem["errors"]) == {"status"}

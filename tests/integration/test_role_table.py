@@ -30,6 +30,7 @@ class Scene:
     comment_id: str
     viewer_invitation_id: str
     owner_invitation_id: str
+    label_id: str
 
 
 def scene(stack, role: str | None) -> Scene:
@@ -57,6 +58,9 @@ def scene(stack, role: str | None) -> Scene:
         comment_id=comment["id"],
         viewer_invitation_id=owner.invite(workspace_id, "v@example.com", "viewer")["id"],
         owner_invitation_id=owner.invite(workspace_id, "o@example.com", "owner")["id"],
+        label_id=owner.post(
+            f"/workspaces/{workspace_id}/labels", json={"name": "bug", "color": "red"}
+        ).json()["id"],
     )
 
 
@@ -186,6 +190,28 @@ ACTIONS: dict[str, tuple[Callable[[Scene], object], int, set[str]]] = {
         lambda s: s.actor.get(f"{ws(s)}/changes"),
         200,
         {"owner", "admin", "member", "viewer"},
+    ),
+    "read labels": (
+        lambda s: s.actor.get(f"{ws(s)}/labels"),
+        200,
+        {"owner", "admin", "member", "viewer"},
+    ),
+    "create a label": (
+        lambda s: s.actor.post(f"{ws(s)}/labels", json={"name": "ux", "color": "blue"}),
+        201,
+        {"owner", "admin", "member"},
+    ),
+    "rename a label": (
+        lambda s: s.actor.patch(
+            f"{ws(s)}/labels/{s.label_id}", json={"name": "defect"}, headers={"If-Match": "*"}
+        ),
+        200,
+        {"owner", "admin", "member"},
+    ),
+    "delete a label": (
+        lambda s: s.actor.delete(f"{ws(s)}/labels/{s.label_id}", headers={"If-Match": "*"}),
+        204,
+        {"owner", "admin", "member"},
     ),
     "delete workspace": (
         lambda s: s.actor.delete(ws(s), headers={"If-Match": "*"}),

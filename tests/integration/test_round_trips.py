@@ -19,6 +19,7 @@ from app import create_app
 from app.api.context import EXTENSION
 from app.auth import unsubscribe
 from app.config import Settings
+from app.storage import task_lists
 
 BUDGET = {
     "GET /api/v1/me": 0,
@@ -329,6 +330,163 @@ def test_every_endpoint_keeps_its_budget(stack, app_and_counter, user):
         assert "Scan" not in calls
     writes = {label: calls for label, calls in measured.items() if "TransactWriteItems" in calls}
     assert all(calls["TransactWriteItems"] == 1 for calls in writes.values())
+
+
+# Filters, search and labels (docs/data-model.md, "Filters, search and their cost"): the
+# membership read, then one Query per stream (a status of the set; under due_date, a priority of
+# the set), or a label's or a word's entries and one BatchGetItem of their tasks (at most 100).
+# Here every stream fills its page in one read; at 10,000 tasks a filtered stream reads on
+# (bench/list_costs.py measures it).
+ORGANISING_BUDGET = {
+    "GET .../tasks?status=a,b": 3,
+    "GET .../tasks?status=a,b,c": 2,
+    "GET .../tasks?status=a,b&assignee_id": 3,
+    "GET .../tasks?priority=a,b": 2,
+    "GET .../tasks?sort=-priority": 2,
+    "GET .../tasks?priority=a,b&sort=-priority (adjacent)": 2,
+    "GET .../tasks?priority=a,c&sort=-priority": 3,
+    "GET .../tasks?priority=a,b&sort=due_date": 3,
+    "GET .../tasks?status=a,b&priority=a,b&sort=due_date": 5,
+    "GET .../tasks?label": 3,
+    "GET .../tasks?q": 3,
+    "GET .../tasks?q&label&status=a,b&sort=-priority": 3,
+    "GET .../tasks?q (a common word: filtered copies)": 3,
+    # A page after the first starts at the cursor's task (read again, one more item): no
+    # second read to fill the page.
+    "GET .../tasks?limit=2&cursor (second page)": 2,
+    "GET .../tasks?status=a,b&limit=2&cursor (second page)": 3,
+    "GET .../tasks?q&limit=2&cursor (second page)": 3,
+    "GET /api/v1/me/tasks?status=todo,in_progress": 3,
+    "GET /api/v1/me/tasks?status=todo,done": 3,
+    "GET .../labels": 2,
+    "POST .../labels": 1,
+    "GET .../labels/{label}": 1,
+    "PATCH .../labels/{label}": 2,
+    "DELETE .../labels/{label}": 2,
+    "POST .../tasks (with labels)": 1,
+    "PATCH .../tasks/{task} (labels, priority)": 2,
+}
+
+
+def test_every_filter_combination_and_label_call_keeps_its_budget(
+    stack, app_and_counter, user, monkeypatch
+):
+    app, counter = app_and_counter
+    http = app.test_client()
+    auth = {"Authorization": f"Bearer {user.access_token}"}
+    measured: dict[str, Counter] = {}
+
+    def call(label, method, path, expected=200, **kwargs):
+        counter.calls.clear()
+        response = http.open(
+            path, method=method, headers={**auth, **kwargs.pop("headers", {})}, **kwargs
+        )
+        assert response.status_code == expected, (label, response.get_data(as_text=True))
+        measured[label] = Counter(counter.calls)
+        return response.get_json(silent=True)
+
+    created = http.post("/api/v1/workspaces", headers=auth, json={"name": "b"}).get_json()
+    ws = f"/api/v1/workspaces/{created['id']}"
+    bug = call("POST .../labels", "POST", f"{ws}/labels", 201, json={"name": "bug", "color": "red"})
+    call("GET .../labels", "GET", f"{ws}/labels")
+    call("GET .../labels/{label}", "GET", f"{ws}/labels/{bug['id']}")
+    task = call(
+        "POST .../tasks (with labels)",
+        "POST",
+        f"{ws}/tasks",
+        201,
+        json={"title": "Weekly reunion", "labels": [bug["id"]], "assignee_id": user.user_id},
+    )
+    call(
+        "PATCH .../tasks/{task} (labels, priority)",
+        "PATCH",
+        f"{ws}/tasks/{task['id']}",
+        json={"labels": [], "priority": "high", "status": "in_progress"},
+        headers={"If-Match": '"1"'},
+    )
+    for n, status in enumerate(["todo", "done", "in_progress", "todo"]):
+        http.post(
+            f"{ws}/tasks",
+            headers=auth,
+            json={
+                "title": f"reunion {n}",
+                "status": status,
+                "priority": ["urgent", "low", "high", "medium"][n],
+                "labels": [bug["id"]],
+                "assignee_id": user.user_id,
+                "due_date": f"2026-12-0{n + 1}",
+            },
+        )
+    me = user.user_id
+    for label, query in [
+        ("GET .../tasks?status=a,b", "status=todo,done"),
+        ("GET .../tasks?status=a,b,c", "status=todo,done,in_progress"),
+        ("GET .../tasks?status=a,b&assignee_id", f"status=todo,done&assignee_id={me}"),
+        ("GET .../tasks?priority=a,b", "priority=urgent,low"),
+        ("GET .../tasks?sort=-priority", "sort=-priority"),
+        (
+            "GET .../tasks?priority=a,b&sort=-priority (adjacent)",
+            "priority=urgent,high&sort=-priority",
+        ),
+        ("GET .../tasks?priority=a,c&sort=-priority", "priority=urgent,medium&sort=-priority"),
+        ("GET .../tasks?priority=a,b&sort=due_date", "priority=urgent,low&sort=due_date"),
+        (
+            "GET .../tasks?status=a,b&priority=a,b&sort=due_date",
+            "status=todo,done&priority=urgent,low&sort=due_date",
+        ),
+        ("GET .../tasks?label", f"label={bug['id']}"),
+        ("GET .../tasks?q", "q=reu"),
+        (
+            "GET .../tasks?q&label&status=a,b&sort=-priority",
+            f"q=reu&label={bug['id']}&status=todo,done&sort=-priority",
+        ),
+    ]:
+        assert call(label, "GET", f"{ws}/tasks?{query}")["items"], label
+    for label, query in [
+        ("GET .../tasks?limit=2&cursor (second page)", "limit=2"),
+        (
+            "GET .../tasks?status=a,b&limit=2&cursor (second page)",
+            "status=todo,in_progress&limit=2",
+        ),
+        ("GET .../tasks?q&limit=2&cursor (second page)", "q=reu&limit=2"),
+    ]:
+        first = http.get(f"{ws}/tasks?{query}", headers=auth).get_json()
+        second = call(label, "GET", f"{ws}/tasks?{query}&cursor={first['next_cursor']}")
+        assert len(second["items"]) == 2, label
+    # A word on more tasks than ENTRY_LIMIT: its entries are looked at, then the filtered copies
+    # read.
+    with monkeypatch.context() as patch:
+        patch.setattr(task_lists, "ENTRY_LIMIT", 0)
+        call("GET .../tasks?q (a common word: filtered copies)", "GET", f"{ws}/tasks?q=weekly")
+    call(
+        "GET /api/v1/me/tasks?status=todo,in_progress",
+        "GET",
+        "/api/v1/me/tasks?status=todo,in_progress",
+    )
+    call("GET /api/v1/me/tasks?status=todo,done", "GET", "/api/v1/me/tasks?status=done,todo")
+    call(
+        "PATCH .../labels/{label}",
+        "PATCH",
+        f"{ws}/labels/{bug['id']}",
+        json={"name": "defect"},
+        headers={"If-Match": '"1"'},
+    )
+    call(
+        "DELETE .../labels/{label}",
+        "DELETE",
+        f"{ws}/labels/{bug['id']}",
+        204,
+        headers={"If-Match": '"2"'},
+    )
+
+    print("\nDynamoDB calls per request:")
+    for label, calls in measured.items():
+        print(f"  {sum(calls.values())}  {label}  {dict(calls)}")
+    assert set(measured) == set(ORGANISING_BUDGET)
+    for label, calls in measured.items():
+        assert sum(calls.values()) <= ORGANISING_BUDGET[label], (label, dict(calls))
+        assert "Scan" not in calls
+        assert calls["TransactWriteItems"] <= 1
 
 
 def test_my_tasks_keep_the_budget_over_a_hundred_workspaces(stack, app_and_counter):

@@ -19,8 +19,8 @@ from app.api.v1 import ULID_PATTERN, USER_ID_PATTERN
 from tests.support.http import ApiClient
 from tests.support.stack import running_stack
 
-OPERATIONS = 35
-EXAMPLES_PER_OPERATION = 40  # 35 operations: over 1,000 generated cases in all
+OPERATIONS = 40
+EXAMPLES_PER_OPERATION = 40  # 40 operations: over 1,000 generated cases in all
 CASES: Counter[str] = Counter()
 PATTERNS = {
     "workspace_id": ULID_PATTERN,
@@ -28,6 +28,7 @@ PATTERNS = {
     "user_id": USER_ID_PATTERN,
     "invitation_id": ULID_PATTERN,
     "comment_id": ULID_PATTERN,
+    "label_id": ULID_PATTERN,
 }
 
 schema = schemathesis.pytest.from_fixture("api_schema")
@@ -45,6 +46,7 @@ class RealIds:
         self.member_id = ""
         self.invitation_id = ""
         self.comment_id = ""
+        self.label_id = ""
         # Whether a generated DELETE may have removed one of them since they were last checked
         # (checking every case costs four requests each, on a shared emulator).
         self.dirty = True
@@ -58,6 +60,18 @@ class RealIds:
         self.workspace_id = workspace_id
         self._invitation()
         self._comment()
+        self._label()
+
+    def _label(self) -> None:
+        # A new name each time: a generated label may hold the last one's (or the workspace
+        # may be full of generated ones: then a fresh workspace).
+        labels = f"/workspaces/{self.workspace_id}/labels"
+        name = f"Fuzzed {len(CASES)}-{sum(CASES.values())}"
+        created = self.owner.post(labels, json={"name": name, "color": "teal"})
+        if created.status_code == 409:
+            self.fresh()
+            return
+        self.label_id = created.json()["id"]
 
     def _invitation(self) -> None:
         # A new address each time: a generated invitation may hold the last one's.
@@ -97,6 +111,8 @@ class RealIds:
             comments = self.owner.all_items(f"{base}/tasks/{self.task_id}/comments")
             if self.comment_id not in {c["id"] for c in comments}:
                 self._comment()
+            if self.owner.get(f"{base}/labels/{self.label_id}").status_code != 200:
+                self._label()
             return self
 
 
@@ -109,6 +125,7 @@ def stack(emulator):
         "MAX_INVITATIONS_PER_DAY": "10000",
         "MAX_PENDING_INVITATIONS": "1000",
         "MAX_COMMENTS_PER_TASK": "100000",
+        "MAX_LABELS_PER_WORKSPACE": "1000",
     }
     with running_stack(extra_environment=limits) as running:
         yield running
@@ -146,6 +163,7 @@ def api_schema(stack, real_ids, owner):
             "user_id": ids.member_id,
             "invitation_id": ids.invitation_id,
             "comment_id": ids.comment_id,
+            "label_id": ids.label_id,
         }
         return {name: live[name] for name in path_parameters}
 

@@ -17,6 +17,8 @@ TASK_FIELD_ORDER = [
     "status",
     "due_date",
     "assignee_id",
+    "priority",
+    "labels",
     "version",
     "created_at",
     "updated_at",
@@ -45,6 +47,8 @@ def test_create_applies_defaults_and_returns_location_and_etag(client, user, wor
     assert task["status"] == "todo"
     assert task["due_date"] is None
     assert task["assignee_id"] is None
+    assert task["priority"] == "none"
+    assert task["labels"] == []
     assert task["version"] == 1
     assert task["workspace_id"] == workspace["id"]
     assert task["created_by"] == user.user_id
@@ -63,7 +67,12 @@ def test_every_field_is_validated(client, workspace):
         ({"title": "ok", "due_date": "2026-13-01"}, {"due_date"}),
         ({"title": "ok", "due_date": "tomorrow"}, {"due_date"}),
         ({"title": 7, "status": 3}, {"title", "status"}),
-        ({"title": "ok", "priority": "high"}, {"priority"}),
+        ({"title": "ok", "estimate": "3h"}, {"estimate"}),
+        ({"title": "ok", "priority": "critical"}, {"priority"}),
+        ({"title": "ok", "labels": "01M96SHZYB8Y31F1D8VQ6EPB1G"}, {"labels"}),
+        ({"title": "ok", "labels": ["not a label id"]}, {"labels"}),
+        ({"title": "ok", "labels": ["01M96SHZYB8Y31F1D8VQ6EPB1G"] * 2}, {"labels"}),
+        ({"title": "", "comment_count": 3}, {"title", "comment_count"}),
         ({}, {"title"}),
         ({"title": "ok", "assignee_id": "not a user"}, {"assignee_id"}),
     ]

@@ -18,6 +18,7 @@ from app.storage.records import (
     AuditEvent,
     Comment,
     Invitation,
+    Label,
     Membership,
     Notification,
     Task,
@@ -41,6 +42,17 @@ tasks = st.builds(
     updated_at=_TEXT,
     created_by=_TEXT,
     comment_count=st.integers(min_value=0, max_value=10**6),
+    priority=st.sampled_from(schemas.PRIORITIES),
+    labels=st.lists(_TEXT, max_size=3).map(tuple),
+)
+labels = st.builds(
+    Label,
+    id=_TEXT,
+    workspace_id=_TEXT,
+    name=_TEXT,
+    color=st.sampled_from(schemas.LABEL_COLORS),
+    version=st.integers(min_value=1, max_value=10**18),
+    created_at=_TEXT,
 )
 
 workspace_views = st.builds(
@@ -72,7 +84,7 @@ audit_events = st.builds(
     at=_TEXT,
     actor_id=_TEXT,
     action=_TEXT,
-    target_type=st.sampled_from(["workspace", "member", "task", "comment", "invitation"]),
+    target_type=st.sampled_from(["workspace", "member", "task", "comment", "invitation", "label"]),
     target_id=_TEXT,
     changes=st.dictionaries(_TEXT, st.lists(_CHANGED_VALUE, min_size=2, max_size=2)),
     target_label=_OPTIONAL_TEXT,
@@ -134,6 +146,8 @@ INPUTS = {
     schemas.WorkspacePageOut: _pages(workspace_views),
     schemas.MemberPageOut: _pages(memberships),
     schemas.AuditPageOut: _pages(audit_events),
+    schemas.LabelOut: labels,
+    schemas.LabelPageOut: _pages(labels),
     schemas.CommentOut: comments,
     schemas.CommentPageOut: _pages(comments),
     schemas.InvitationOut: invitations,

@@ -16,6 +16,7 @@ TABLE = {
     Action.DELETE_WORKSPACE: {"owner"},
     Action.COMMENT: {"member", "admin", "owner"},
     Action.MODERATE_COMMENTS: {"admin", "owner"},
+    Action.EDIT_LABELS: {"member", "admin", "owner"},
 }
 
 

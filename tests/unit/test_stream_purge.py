@@ -25,6 +25,7 @@ from app.domain import errors
 from app.domain.audit import AuditRecorder
 from app.domain.comments import Comments
 from app.domain.invitations import Invitations
+from app.domain.labels import Labels
 from app.domain.limits import Limits
 from app.domain.members import Members
 from app.domain.tasks import Tasks
@@ -94,6 +95,7 @@ def service_for(local: LocalStack) -> SimpleNamespace:
         invitations=Invitations(store, Directory(), audit, limits),
         tasks=Tasks(store, audit, limits),
         comments=Comments(store, audit, limits),
+        labels=Labels(store, audit, limits),
     )
 
 
