@@ -18,7 +18,7 @@ from typing import Any
 import aws_cdk as cdk
 from constructs import Construct
 
-from cdk import config
+from cdk import config, nag
 from cdk.deployment import DeploymentStack
 from cdk.environment import EnvironmentStack
 from cdk.network import EdgeStack, NetworkStack
@@ -88,6 +88,7 @@ def build(context: Mapping[str, Any] | None = None, outdir: str | None = None) -
         env = config.environment(name, account=str(account), region=str(region))
         stages[name] = EnvironmentStage(app, env)
     app.stages = stages  # type: ignore[attr-defined]
+    nag.check(app)
     return app
 
 

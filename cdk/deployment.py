@@ -21,6 +21,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from cdk import nag
 from cdk.config import APP, Environment
 
 # The bootstrap stack's qualifier (cdk bootstrap's default).
@@ -107,10 +108,65 @@ class DeploymentStack(cdk.Stack):
             description=f"The CLI and the pipeline deploy {env.stack_prefix} as this role",
             inline_policies={"Deploy": self._deploy_policy(env)},
         )
+        self._acknowledge(env)
         for role in (self.execution_role, self.manager_role):
             # Copilot retains them too: the data key's policy names the first, and a stack
             # deletion must not take away the role that deletes the stack's resources.
             role.apply_removal_policy(cdk.RemovalPolicy.RETAIN)
+
+    def _acknowledge(self, env: Environment) -> None:
+        inline = (
+            "NIST.800.53.R5-IAMNoInlinePolicy",
+            "The policy belongs to this one role; a managed policy would only add a resource.",
+        )
+        nag.acknowledge(
+            self.execution_role,
+            "AwsSolutions-IAM5",
+            "CloudFormation's execution role creates every kind of resource the stacks declare; "
+            "as Copilot's, it may do anything but touch the organisation and the account.",
+        )
+        nag.acknowledge(
+            self.execution_role,
+            "CloudFormation-Validate::W2512",
+            "NotAction is the point: everything but the organisation and the account.",
+        )
+        star = "AwsSolutions-IAM5[Resource::*]"
+        nag.acknowledge(
+            self.manager_role,
+            star,
+            "cloudformation:ListExports has no resource-level permission; the addons attach the "
+            "bucket and invalidation grants on named resources (frontend.yml).",
+        )
+        nag.acknowledge(
+            self.deploy_role,
+            star,
+            "GetTemplateSummary and GetCallerIdentity have no resource-level permission.",
+        )
+        region, account = env.region, env.account
+        for stack in (env.stack_prefix, f"{env.stack_prefix}-api"):
+            nag.acknowledge(
+                self.deploy_role,
+                f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudformation:{region}:"
+                f"{account}:stack/{stack}/*]",
+                "A stack's ARN ends in its id, made at creation: the grant is on the two stacks "
+                "of this environment by name.",
+            )
+        nag.acknowledge(
+            self.deploy_role,
+            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-{BOOTSTRAP_QUALIFIER}-"
+            f"assets-{account}-{region}/*]",
+            "The CLI uploads templates under content-hashed keys: read-only, in the bootstrap's "
+            "staging bucket of this region.",
+        )
+        nag.acknowledge(
+            self.deploy_role,
+            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:{region}:{account}:"
+            f"parameter/{APP}/{env.name}/*]",
+            "CloudFormation resolves the environment's settings (its SSM-typed parameters) as "
+            "the caller: read-only, this environment's settings only.",
+        )
+        for role in (self.execution_role, self.manager_role, self.deploy_role):
+            nag.acknowledge(role, *inline)
 
     def _deploy_policy(self, env: Environment) -> iam.PolicyDocument:
         region, account = env.region, env.account

@@ -35,7 +35,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from cdk import addons, deployment, patches
+from cdk import addons, deployment, nag, patches
 from cdk.config import APP, Environment
 
 CLOUDFRONT_ORIGIN_FACING = "com.amazonaws.global.cloudfront.origin-facing"
@@ -74,6 +74,31 @@ def imported_vpc(scope: Construct, env: Environment) -> ec2.IVpc:
         availability_zones=[cdk.Fn.select(i, cdk.Fn.get_azs()) for i in range(zones)],
         public_subnet_ids=cdk.Fn.split(",", network_export(env, "PublicSubnets"), zones),
         private_subnet_ids=cdk.Fn.split(",", network_export(env, "PrivateSubnets"), zones),
+    )
+
+
+def _acknowledge_log_bucket(bucket: s3.Bucket) -> None:
+    nag.acknowledge(
+        bucket,
+        "AwsSolutions-S1",
+        "It is a log bucket: logging its own access would log into itself; reads of it are in "
+        "CloudTrail.",
+    )
+    nag.acknowledge(
+        bucket,
+        "NIST.800.53.R5-S3BucketLoggingEnabled",
+        "A log bucket (see AwsSolutions-S1).",
+    )
+    nag.acknowledge(
+        bucket,
+        "NIST.800.53.R5-S3BucketReplicationEnabled",
+        "Access logs are kept a year in the region they describe; they are not replicated.",
+    )
+    nag.acknowledge(
+        bucket,
+        "NIST.800.53.R5-S3DefaultEncryptionKMS",
+        "Load balancer, CloudFront and S3 server access logs are delivered only to buckets "
+        "encrypted with SSE-S3, not with a KMS key.",
     )
 
 
@@ -150,7 +175,15 @@ class EnvironmentStack(cdk.Stack):
             security_group=self.load_balancer_group,
             vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
             drop_invalid_header_fields=True,
+            deletion_protection=not env.disposable,
         )
+        if env.disposable:
+            nag.acknowledge(
+                self.load_balancer,
+                "NIST.800.53.R5-ELBDeletionProtectionEnabled",
+                "dev and the feature environments are disposable: deleting the stack deletes "
+                "the load balancer; elsewhere deletion protection is on.",
+            )
         self.load_balancer.log_access_logs(self.load_balancer_logs)
         forbidden = elbv2.ListenerAction.fixed_response(
             403, content_type="text/plain", message_body="Forbidden"
@@ -173,6 +206,17 @@ class EnvironmentStack(cdk.Stack):
             open=False,
         )
 
+        nag.acknowledge(
+            self.http_listener,
+            "NIST.800.53.R5-ALBHttpToHttpsRedirection",
+            "Port 80 answers 403 by default and the service's rule redirects its paths to HTTPS; "
+            "CloudFront reaches the load balancer over HTTPS only.",
+        )
+        nag.acknowledge(
+            self.http_listener,
+            "NIST.800.53.R5-ELBv2ACMCertificateRequired",
+            "Port 80 serves nothing: a 403, or the redirect to HTTPS.",
+        )
         self.access_logs = self._access_logs_bucket(env)
         addon_parameters: dict[str, Any] = {
             "App": APP,
@@ -208,8 +252,15 @@ class EnvironmentStack(cdk.Stack):
             ),
         )
         self._admit_server_access_logs()
+        nag.acknowledge_addons(self.addons, nag.ADDONS, env.name, env.family)
         self.distribution = self._distribution(env, settings)
         self._outputs(env)
+        for rule, reason in {**nag.TEMPLATE_VALIDATION, **nag.SSM_SETTING_DEFAULTS}.items():
+            if rule != "CloudFormation-Validate::E3013":
+                nag.acknowledge(self, rule, reason)
+        nag.acknowledge(
+            vpc, "Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId", nag.IMPORTED_SUBNETS
+        )
 
     # -- buckets ---------------------------------------------------------------------------------
 
@@ -233,6 +284,7 @@ class EnvironmentStack(cdk.Stack):
             ],
         )
         cdk.Tags.of(bucket).add("teamtasks:holds", what)
+        _acknowledge_log_bucket(bucket)
         return bucket
 
     def _access_logs_bucket(self, env: Environment) -> s3.Bucket:
@@ -261,6 +313,7 @@ class EnvironmentStack(cdk.Stack):
                 )
             ],
         )
+        _acknowledge_log_bucket(bucket)
         return bucket
 
     def _admit_server_access_logs(self) -> None:
@@ -384,6 +437,23 @@ class EnvironmentStack(cdk.Stack):
             log_file_prefix="cloudfront/",
             log_includes_cookies=False,
             publish_additional_metrics=True,
+        )
+        nag.acknowledge(
+            distribution,
+            "AwsSolutions-CFR1",
+            "The service is for anyone its users invite, wherever they are; the web ACL limits "
+            "each client's rate instead (addons/edge/cloudfront-waf.yml).",
+        )
+        nag.acknowledge(
+            distribution,
+            "CloudFormation-Validate::E3013",
+            nag.SSM_SETTING_DEFAULTS["CloudFormation-Validate::E3013"],
+        )
+        nag.acknowledge(
+            distribution,
+            "Annotation::@aws-cdk/aws-cloudfront-origins:updateImportedBucketPolicyOac",
+            "The bucket's policy is frontend.yml's, which admits this distribution by its id "
+            "(CloudFrontDistributionId), as on the Copilot path.",
         )
         distribution.node.default_child.override_logical_id(DISTRIBUTION)  # type: ignore[union-attr]
         # The origin's header names the secret by reference: CloudFormation resolves it when it

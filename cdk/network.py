@@ -11,7 +11,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
-from cdk import addons
+from cdk import addons, nag
 from cdk.config import APP, EDGE_REGION, Environment
 from ops import environments
 
@@ -39,10 +39,11 @@ class NetworkStack(cdk.Stack):
             ).prefix_list_id
             for service in ("S3", "DynamoDb")
         }
+        template = addons.network_template()
         self.template = addons.include(
             self,
             "Network",
-            addons.network_template(),
+            template,
             {
                 "App": APP,
                 "Env": env.name,
@@ -51,6 +52,10 @@ class NetworkStack(cdk.Stack):
                 "DynamoDbPrefixListId": prefix_lists["DynamoDb"],
             },
         )
+        nag.acknowledge_addons(self.template, nag.NETWORK_ADDONS, env.name, env.name)
+        nag.acknowledge_network_acls(self.template, template)
+        for rule in ("CloudFormation-Validate::W8003", "CloudFormation-Validate::W1001"):
+            nag.acknowledge(self, rule, nag.TEMPLATE_VALIDATION[rule])
 
 
 class EdgeStack(cdk.Stack):
@@ -71,3 +76,5 @@ class EdgeStack(cdk.Stack):
         self.template = addons.include(
             self, "Edge", addons.edge_template(), {"App": APP, "Env": env.name}
         )
+        rule = "CloudFormation-Validate::W8003"
+        nag.acknowledge(self, rule, nag.TEMPLATE_VALIDATION[rule])

@@ -31,7 +31,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from cdk import addons, deployment, patches
+from cdk import addons, deployment, nag, patches
 from cdk.config import APP, ROOT, SERVICE, Environment, seconds
 from cdk.environment import ORIGIN_HEADER, Settings, export_name, imported_vpc
 
@@ -115,6 +115,51 @@ class ServiceStack(cdk.Stack):
         self.service = self._service(env, cluster, tasks_group)
         self._listener_rules(env, settings, load_balancer_group)
         self._autoscaling(env)
+        self._acknowledge(env, vpc)
+
+    def _acknowledge(self, env: Environment, vpc: ec2.IVpc) -> None:
+        nag.acknowledge(
+            self.service_addons.get_resource("TaskPolicy"),
+            'AwsSolutions-IAM5[Resource::["${TableArn}/index/*",{"TableArn":{"Fn::ImportValue":'
+            f'{{"Fn::Sub":"{env.stack_prefix}-TasksTableArn"}}}}}}]]',
+            "The service queries the table's indexes (Query only), each named at the table.",
+        )
+        nag.acknowledge(
+            self.log_group,
+            "NIST.800.53.R5-CloudWatchLogGroupEncrypted",
+            "CloudWatch Logs encrypts it with its own key, as on the Copilot path; the data "
+            "key's policy admits only the functions' and the web ACL's log groups (kms.yml).",
+        )
+        execution_role = self.task_definition.obtain_execution_role()
+        nag.acknowledge(
+            execution_role,
+            "AwsSolutions-IAM5[Resource::*]",
+            "ecr:GetAuthorizationToken has no resource-level permission; the image pulls are "
+            "granted on the two repositories only.",
+        )
+        nag.acknowledge(
+            self.task_definition,
+            "AwsSolutions-ECS2",
+            "The variables are the service's settings (names of the table, the pool, the "
+            "cursor secret's ARN, limits); no secret value is in the task definition.",
+        )
+        nag.acknowledge(
+            self.task_definition.task_role,
+            "AwsSolutions-IAM5[Resource::*]",
+            "X-Ray's actions have no resource-level permissions.",
+        )
+        for role in (execution_role, self.task_definition.task_role):
+            nag.acknowledge(
+                role,
+                "NIST.800.53.R5-IAMNoInlinePolicy",
+                "The policies belong to this one role; managed policies would only add "
+                "resources (the service addons' policy is managed, as Copilot attaches it).",
+            )
+        rule = "CloudFormation-Validate::W8003"
+        nag.acknowledge(self, rule, nag.TEMPLATE_VALIDATION[rule])
+        nag.acknowledge(
+            vpc, "Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId", nag.IMPORTED_SUBNETS
+        )
 
     # -- the task --------------------------------------------------------------------------------
 
