@@ -22,6 +22,7 @@ from cdk import config, nag
 from cdk.deployment import DeploymentStack
 from cdk.environment import EnvironmentStack
 from cdk.network import EdgeStack, NetworkStack
+from cdk.pipeline import PipelineStack, ReplicationStack
 from cdk.service import ServiceStack
 
 HERE = Path(__file__).resolve().parent
@@ -31,7 +32,13 @@ DEFAULT_OUTDIR = HERE / "cdk.out"
 def cdk_json_context() -> dict[str, Any]:
     """cdk.json's context (the feature flags and the primary region): the CLI passes it to the
     app, and build() reads it too, so that the tests synthesise what the CLI deploys."""
-    return dict(json.loads((HERE / "cdk.json").read_text())["context"])
+    context = dict(json.loads((HERE / "cdk.json").read_text())["context"])
+    # The lookups' results (the managed prefix lists), which the first `cdk synth` with
+    # credentials writes and the team commits, as the CLI would merge them.
+    cached = HERE / "cdk.context.json"
+    if cached.exists():
+        context.update(json.loads(cached.read_text()))
+    return context
 
 
 class MissingContext(Exception):
@@ -88,6 +95,23 @@ def build(context: Mapping[str, Any] | None = None, outdir: str | None = None) -
         env = config.environment(name, account=str(account), region=str(region))
         stages[name] = EnvironmentStage(app, env)
     app.stages = stages  # type: ignore[attr-defined]
+    repository = app.node.try_get_context("repository")
+    connection = app.node.try_get_context("connectionArn")
+    if repository and connection:
+        app.pipeline = PipelineStack(  # type: ignore[attr-defined]
+            app,
+            account=str(account),
+            region=str(region),
+            repository=str(repository),
+            branch=str(app.node.try_get_context("branch") or "main"),
+            connection_arn=str(connection),
+            stages=stages,
+            replication={
+                config.EDGE_REGION: ReplicationStack(
+                    app, account=str(account), region=config.EDGE_REGION
+                )
+            },
+        )
     nag.check(app)
     return app
 
