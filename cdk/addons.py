@@ -41,6 +41,14 @@ ENVIRONMENT_ADDONS = templates.ENVIRONMENT_ADDONS
 SERVICE_ADDONS = templates.SERVICE_ADDONS
 EDGE_TEMPLATE = ROOT / "addons" / "edge" / "cloudfront-waf.yml"
 NETWORK_TEMPLATE = templates.NETWORK_TEMPLATE
+REGISTRY_TEMPLATE = templates.REGISTRY_TEMPLATE
+# Templates under addons/ the CDK app does not deploy, and why.
+NOT_DEPLOYED = {
+    ROOT / "addons" / "feature-envs" / "reaper.yml": (
+        "the daily sweep of expired feature environments runs the copilot CLI; a CDK feature "
+        "environment is removed with `cdk destroy` (docs/deploy.md)"
+    ),
+}
 # Copilot's name for an addon output's environment variable (TasksTableName -> TASKS_TABLE_NAME).
 copilot_variable_name = templates.copilot_variable_name
 
@@ -57,6 +65,10 @@ def network_template() -> dict[str, Any]:
     return templates.network_template()
 
 
+def registry_template() -> dict[str, Any]:
+    return templates.load(REGISTRY_TEMPLATE)
+
+
 def edge_template() -> dict[str, Any]:
     return templates.load(EDGE_TEMPLATE)
 
@@ -71,6 +83,7 @@ def included_files() -> dict[Path, str]:
         files[path] = "api"
     files[NETWORK_TEMPLATE] = "network"
     files[EDGE_TEMPLATE] = "edge"
+    files[REGISTRY_TEMPLATE] = "registry"
     return files
 
 

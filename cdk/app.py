@@ -21,7 +21,7 @@ from constructs import Construct
 from cdk import config, nag
 from cdk.deployment import DeploymentStack
 from cdk.environment import EnvironmentStack
-from cdk.network import EdgeStack, NetworkStack
+from cdk.network import EdgeStack, NetworkStack, RegistryStack
 from cdk.pipeline import PipelineStack, ReplicationStack
 from cdk.service import ServiceStack
 
@@ -95,6 +95,10 @@ def build(context: Mapping[str, Any] | None = None, outdir: str | None = None) -
         env = config.environment(name, account=str(account), region=str(region))
         stages[name] = EnvironmentStage(app, env)
     app.stages = stages  # type: ignore[attr-defined]
+    app.registries = {  # type: ignore[attr-defined]
+        name: RegistryStack(app, account=str(account), region=name)
+        for name in sorted({stage.env_config.region for stage in stages.values()})
+    }
     repository = app.node.try_get_context("repository")
     connection = app.node.try_get_context("connectionArn")
     if repository and connection:

@@ -93,9 +93,7 @@ class DeploymentStack(cdk.Stack):
                 # frontend/scripts/deploy.py reads the environment's exports.
                 "ReadExports": iam.PolicyDocument(
                     statements=[
-                        iam.PolicyStatement(
-                            actions=["cloudformation:ListExports"], resources=["*"]
-                        )
+                        iam.PolicyStatement(actions=["cloudformation:ListExports"], resources=["*"])
                     ]
                 )
             },

@@ -317,12 +317,10 @@ def acknowledge_addons(
     for logical_id, pairs in table.items():
         try:
             resource = included.get_resource(logical_id)
-        except Exception:  # noqa: BLE001 -- a conditional resource another environment lacks
+        except Exception:
             continue
         for rule, reason in pairs:
-            acknowledge(
-                resource, rule.replace("{env}", env).replace("{primary}", primary), reason
-            )
+            acknowledge(resource, rule.replace("{env}", env).replace("{primary}", primary), reason)
 
 
 def acknowledge_network_acls(included: cfn_inc.CfnInclude, template: dict) -> None:
@@ -363,6 +361,5 @@ SSM_SETTING_DEFAULTS = {
     ),
 }
 IMPORTED_SUBNETS = (
-    "The environment's subnets are the network stack's exports; nothing reads their route "
-    "tables."
+    "The environment's subnets are the network stack's exports; nothing reads their route tables."
 )

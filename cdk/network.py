@@ -78,3 +78,20 @@ class EdgeStack(cdk.Stack):
         )
         rule = "CloudFormation-Validate::W8003"
         nag.acknowledge(self, rule, nag.TEMPLATE_VALIDATION[rule])
+
+
+class RegistryStack(cdk.Stack):
+    """Stack <app>-registry, once per account and region: the ECR Public pull-through cache the
+    tracing sidecar's image comes through (addons/network/registry.yml), as on the Copilot
+    path; its first pull is made from the deploying machine (docs/deploy.md)."""
+
+    def __init__(self, scope: Construct, *, account: str, region: str, **kwargs: Any) -> None:
+        super().__init__(
+            scope,
+            f"registry-{region}",
+            stack_name=f"{APP}-registry",
+            env=cdk.Environment(account=account, region=region),
+            description=f"{APP}: the ECR Public pull-through cache of {region}",
+            **kwargs,
+        )
+        self.template = addons.include(self, "Registry", addons.registry_template(), {"App": APP})

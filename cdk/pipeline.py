@@ -117,9 +117,7 @@ class PipelineStack(cdk.Stack):
             stage = stages[name]
             self.pipeline.add_stage(
                 stage,
-                pre=(
-                    [pipelines.ManualApprovalStep("PromoteToProd")] if name == "prod" else None
-                ),
+                pre=([pipelines.ManualApprovalStep("PromoteToProd")] if name == "prod" else None),
                 post=self._post_deployment(source, stage),
             )
         self.pipeline.build_pipeline()

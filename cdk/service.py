@@ -62,7 +62,9 @@ def sidecar_image(env: Environment) -> tuple[str, str]:
     """The collector's repository (in the account's pull-through cache) and tag, from the service
     patches' image, `<account>.dkr.ecr.<region>.<suffix>/<repository>:<tag>`."""
     image = patches.sub_text(
-        patches.value("service", "/Resources/TaskDefinition/Properties/ContainerDefinitions/1/Image"),
+        patches.value(
+            "service", "/Resources/TaskDefinition/Properties/ContainerDefinitions/1/Image"
+        ),
         env.name,
     )
     path = image.split("/", 1)[1]
@@ -82,7 +84,6 @@ class ServiceStack(cdk.Stack):
             termination_protection=not env.disposable,
             **kwargs,
         )
-        service = env.service
         settings = Settings(self, env)
         vpc = imported_vpc(self, env)
         cluster = ecs.Cluster.from_cluster_attributes(
@@ -425,9 +426,7 @@ class ServiceStack(cdk.Stack):
         service = env.service
         minimum, maximum = service.capacity_range
         scale_in, scale_out = service.cooldowns
-        scaling = self.service.auto_scale_task_count(
-            min_capacity=minimum, max_capacity=maximum
-        )
+        scaling = self.service.auto_scale_task_count(min_capacity=minimum, max_capacity=maximum)
         count = service.count
         if "cpu_percentage" in count:
             scaling.scale_on_cpu_utilization(
