@@ -315,10 +315,7 @@ def acknowledge_addons(
     included: cfn_inc.CfnInclude, table: dict[str, list[tuple[str, str]]], env: str, primary: str
 ) -> None:
     for logical_id, pairs in table.items():
-        try:
-            resource = included.get_resource(logical_id)
-        except Exception:
-            continue
+        resource = included.get_resource(logical_id)
         for rule, reason in pairs:
             acknowledge(resource, rule.replace("{env}", env).replace("{primary}", primary), reason)
 
