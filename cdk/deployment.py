@@ -123,6 +123,13 @@ class DeploymentStack(cdk.Stack):
             "CloudFormation's execution role creates every kind of resource the stacks declare; "
             "as Copilot's, it may do anything but touch the organisation and the account.",
         )
+        for check in ("CKV_AWS_107", "CKV_AWS_108", "CKV_AWS_109", "CKV_AWS_110", "CKV_AWS_111"):
+            nag.skip_checkov(
+                self.execution_role,
+                check,
+                "CloudFormation's execution role creates the stacks' roles, policies, keys and "
+                "buckets: it needs IAM and data access, as Copilot's and the bootstrap's do.",
+            )
         nag.acknowledge(
             self.execution_role,
             "CloudFormation-Validate::W2512",

@@ -30,6 +30,17 @@ def acknowledge(construct: IConstruct, rule: str, reason: str) -> None:
     _ACKNOWLEDGED.append(Acknowledged(construct.node.path, rule, reason))
 
 
+def skip_checkov(construct: IConstruct, check: str, reason: str) -> None:
+    """A checkov check this resource does not pass, with the reason, in its Metadata as the
+    addons write theirs (checkov reads it from the synthesised template)."""
+    resource = construct if isinstance(construct, cdk.CfnResource) else construct.node.default_child
+    assert isinstance(resource, cdk.CfnResource), construct.node.path
+    metadata = resource.get_metadata("checkov") or {"skip": []}
+    metadata["skip"].append({"id": check, "comment": reason})
+    resource.add_metadata("checkov", metadata)
+    _ACKNOWLEDGED.append(Acknowledged(construct.node.path, f"checkov::{check}", reason))
+
+
 def acknowledged() -> list[Acknowledged]:
     """Every acknowledgment made in this process, for the tests and docs/security.md."""
     return list(_ACKNOWLEDGED)

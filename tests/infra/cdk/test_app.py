@@ -15,6 +15,10 @@ from cdk import addons, nag
 from devstack import templates
 from tests.infra.cdk.conftest import ENVIRONMENTS
 
+# The session's synthesis (a minute of CPU) and the linters (two more) run inside the first
+# test that needs them; on a machine shared with other work they take longer than pytest's
+# default timeout.
+pytestmark = pytest.mark.timeout(1800)
 STACKS = ("network", "edge", "deployment", "environment", "api")
 
 
