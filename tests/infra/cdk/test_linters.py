@@ -33,7 +33,10 @@ IGNORED = {
     "W1020": "an addon's !Sub with nothing left to substitute",
 }
 # ... and in the pipeline's template, which CDK Pipelines generates.
-IGNORED_IN_PIPELINE = {"E3703": "CDK Pipelines joins its ARNs with Fn::Join"}
+IGNORED_IN_PIPELINE = {
+    "E3703": "CDK Pipelines joins its ARNs with Fn::Join",
+    "W3005": "CDK Pipelines makes the pipeline depend on its role's policy explicitly",
+}
 # W1031 on the name of a resource the environment does not make (its condition is false there).
 UNMADE = "W1031"
 
