@@ -66,7 +66,10 @@ class Flattener:
         if isinstance(value, str):
             value = _SSM.sub(lambda m: f"setting:{m.group(1)}", value)
             value = _SECRET.sub(
-                lambda m: f"secret:{self.secrets.get(m.group(1), m.group(1))}:{m.group(2)}", value
+                lambda m: (
+                    f"secret:{self.secrets.get(m.group(1), m.group(1).strip('<>'))}:{m.group(2)}"
+                ),
+                value,
             )
             return self.literals.get(value, value)
         return value

@@ -109,6 +109,7 @@ def _copilot(env: str) -> dict[str, Any]:
     _listeners(view, env_template, env_flat)
     _rules(view, svc, svc_flat)
     _autoscaling(view, svc, svc_flat)
+    _service(view, svc, svc_flat)
     _distribution(view, env_template, env_flat)
     _network(
         view, deployment.stack("network").template, deployment.stack("network").parameters, env
@@ -173,6 +174,7 @@ def _cdk(synthesised, env: str) -> dict[str, Any]:
     _listeners(view, environment, env_flat)
     _rules(view, api, api_flat)
     _autoscaling(view, api, api_flat)
+    _service(view, api, api_flat)
     _distribution(view, environment, env_flat)
     network_env = "dev" if env.startswith("feat-") else env
     network = synthesised.template(network_env, "network")
@@ -349,6 +351,48 @@ def _rules(view, template, flat) -> None:
         view[f"rule.{port}.actions"] = actions
 
 
+def _service(view, template, flat) -> None:
+    service = only(template, "AWS::ECS::Service")["Properties"]
+    deployment = service["DeploymentConfiguration"]
+    view["service.deployment"] = {
+        "circuit_breaker": deployment["DeploymentCircuitBreaker"],
+        "minimum_healthy": deployment["MinimumHealthyPercent"],
+        "maximum": deployment["MaximumPercent"],
+        "alarms": flat(deployment.get("Alarms")),
+    }
+    network = service["NetworkConfiguration"]["AwsvpcConfiguration"]
+    view["service.public_ip"] = network.get("AssignPublicIp")
+    view["service.subnets"] = "private" if "PrivateSubnets" in json.dumps(network) else "public"
+    view["service.grace"] = service.get("HealthCheckGracePeriodSeconds")
+    view["service.capacity"] = service.get("CapacityProviderStrategy") or service.get("LaunchType")
+    view["service.platform"] = service.get("PlatformVersion")
+    view["service.execute_command"] = bool(service.get("EnableExecuteCommand"))
+    view["service.propagate_tags"] = service.get("PropagateTags")
+    view["service.load_balancer_port"] = [
+        (b["ContainerName"], b["ContainerPort"]) for b in service["LoadBalancers"]
+    ]
+    group = only(template, "AWS::ElasticLoadBalancingV2::TargetGroup")["Properties"]
+    view["target_group"] = {
+        key: group.get(key)
+        for key in (
+            "HealthCheckPath",
+            "Matcher",
+            "HealthyThresholdCount",
+            "UnhealthyThresholdCount",
+            "HealthCheckIntervalSeconds",
+            "HealthCheckTimeoutSeconds",
+            "Port",
+            "Protocol",
+            "TargetType",
+        )
+    }
+    view["target_group.attributes"] = {
+        a["Key"]: a["Value"]
+        for a in group.get("TargetGroupAttributes", [])
+        if a["Key"] in ("deregistration_delay.timeout_seconds", "stickiness.enabled")
+    }
+
+
 def _autoscaling(view, template, flat) -> None:
     target = only(template, "AWS::ApplicationAutoScaling::ScalableTarget")["Properties"]
     view["autoscaling.range"] = (target["MinCapacity"], target["MaxCapacity"])
@@ -433,7 +477,12 @@ def _distribution(view, template, flat) -> None:
 
 
 def _network(view, template, parameters, env) -> None:
-    flat = Flattener(env, parameters, stack_name="network", secrets={})
+    defaults = {
+        name: str(spec["Default"])
+        for name, spec in (template.get("Parameters") or {}).items()
+        if "Default" in spec
+    }
+    flat = Flattener(env, {**defaults, **parameters}, stack_name="network", secrets={})
     entries = set()
     for entry in of_type(template, "AWS::EC2::NetworkAclEntry").values():
         properties = entry["Properties"]
