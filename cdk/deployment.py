@@ -107,6 +107,12 @@ class DeploymentStack(cdk.Stack):
             inline_policies={"Deploy": self._deploy_policy(env)},
         )
         self._acknowledge(env)
+        # Copilot's logical ids (its environment stack's): adopting an environment imports them.
+        for role, logical_id in (
+            (self.execution_role, "CloudformationExecutionRole"),
+            (self.manager_role, "EnvironmentManagerRole"),
+        ):
+            role.node.default_child.override_logical_id(logical_id)  # type: ignore[union-attr]
         for role in (self.execution_role, self.manager_role):
             # Copilot retains them too: the data key's policy names the first, and a stack
             # deletion must not take away the role that deletes the stack's resources.

@@ -316,6 +316,8 @@ class EnvironmentStack(cdk.Stack):
             ],
         )
         _acknowledge_log_bucket(bucket)
+        # Copilot's logical id (the environment patches): adopting an environment imports it.
+        bucket.node.default_child.override_logical_id("AccessLogsBucket")  # type: ignore[union-attr]
         return bucket
 
     def _admit_server_access_logs(self) -> None:

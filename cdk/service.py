@@ -183,6 +183,8 @@ class ServiceStack(cdk.Stack):
                 ),
             },
         )
+        # Copilot's logical id (its service stack's): adopting an environment imports the role.
+        role.node.default_child.override_logical_id("TaskRole")  # type: ignore[union-attr]
         policy = self.service_addons.get_resource("TaskPolicy")
         role.add_managed_policy(
             iam.ManagedPolicy.from_managed_policy_arn(self, "TaskPolicyRef", policy.ref)
@@ -232,6 +234,7 @@ class ServiceStack(cdk.Stack):
                 cdk.RemovalPolicy.DESTROY if env.disposable else cdk.RemovalPolicy.RETAIN
             ),
         )
+        self.log_group.node.default_child.override_logical_id("LogGroup")  # type: ignore[union-attr]
         log_driver = ecs.LogDrivers.aws_logs(stream_prefix="copilot", log_group=self.log_group)
         check = service.container_health_check
         main = definition.add_container(
