@@ -261,10 +261,9 @@ def _references(node: Any) -> set[str]:
             found.add(target[0] if isinstance(target, list) else target.split(".")[0])
         elif set(node) == {"Fn::Sub"}:
             body = node["Fn::Sub"]
-            text = body if isinstance(body, str) else body[0]
-            found |= {name.split(".")[0] for name in _sub_names(text)}
-            if not isinstance(body, str):
-                found |= _references(body[1]) - set(body[1])
+            text, variables = (body, {}) if isinstance(body, str) else body
+            found |= {name.split(".")[0] for name in _sub_names(text)} - set(variables)
+            found |= _references(variables)
         else:
             for value in node.values():
                 found |= _references(value)
@@ -281,23 +280,38 @@ def _sub_names(text: str) -> set[str]:
 def import_template(template: dict[str, Any], logical_ids: set[str]) -> dict[str, Any]:
     """The template of the IMPORT change set: the CDK stack's parameters, conditions, rules and
     mappings, and only the imported resources, with Retain (CloudFormation requires a deletion
-    policy on each). Every reference an imported resource makes must be to a parameter, a
-    pseudo parameter or another imported resource: the import creates nothing."""
+    policy on each). The import creates nothing, so a property that refers to a resource it does
+    not bring (the task role's managed policy, made by the deployment after it) is left out: an
+    import reads the resource by its identifier and does not check the other properties, and the
+    deployment that follows sets them. An identifier that refers to such a resource is refused.
+    The properties left out are listed in the template's Metadata."""
     resources = {k: copy.deepcopy(template["Resources"][k]) for k in sorted(logical_ids)}
-    for resource in resources.values():
+    known = set(template.get("Parameters") or {}) | set(resources)
+    left_out = []
+    for logical_id, resource in resources.items():
         resource["DeletionPolicy"] = "Retain"
         resource["UpdateReplacePolicy"] = "Retain"
         resource.pop("DependsOn", None)
-    known = set(template.get("Parameters") or {}) | set(resources)
-    dangling = {
-        f"{logical_id} -> {name}"
-        for logical_id, resource in resources.items()
-        for name in _references(resource)
-        if name not in known and not name.startswith("AWS::")
+        properties = resource.get("Properties") or {}
+        identifier = set(primary_identifier(resource["Type"]))
+        for name in sorted(properties):
+            dangling = {
+                r for r in _references(properties[name]) if r not in known and "::" not in r
+            }
+            if not dangling:
+                continue
+            if name in identifier:
+                raise AdoptionError(
+                    f"{logical_id} -> {', '.join(sorted(dangling))}: its identifier ({name}) "
+                    "refers to a resource the import does not bring"
+                )
+            del properties[name]
+            left_out.append(f"{logical_id}.{name}")
+    result: dict[str, Any] = {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Metadata": {"teamtasks:adoption": {"left to the deployment": left_out}},
+        "Resources": resources,
     }
-    if dangling:
-        raise AdoptionError(f"an imported resource refers to one that is not: {sorted(dangling)}")
-    result: dict[str, Any] = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources}
     for section in ("Parameters", "Conditions", "Mappings", "Rules", "Transform"):
         if template.get(section):
             result[section] = template[section]

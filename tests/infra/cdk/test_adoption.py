@@ -25,6 +25,10 @@ from tests.infra.rendered import Scenario, render
 pytestmark = pytest.mark.timeout(1800)
 COPILOT_ENVIRONMENTS = ("dev", "staging", "prod", "prod-eu-central-1")
 REGION = "eu-west-1"
+# The properties an import leaves to the deployment after it, each as it refers to what the
+# deployment makes: the service addons' policy on the task role, and the new distribution the
+# browser app key's policy admits (until then the key admits Copilot's, which serves no more).
+LEFT_TO_THE_DEPLOYMENT = {"TaskRole.ManagedPolicyArns", "FrontendKey.KeyPolicy"}
 
 
 @pytest.mark.parametrize("env", COPILOT_ENVIRONMENTS)
@@ -86,11 +90,13 @@ def test_each_import_brings_everything_its_resources_refer_to(synthesised, env):
         for resource in template["Resources"].values():
             assert resource["DeletionPolicy"] == "Retain"
         assert adopt.stack_name(pattern, env).startswith(f"teamtasks-{env}")
+        left = template["Metadata"]["teamtasks:adoption"]["left to the deployment"]
+        assert set(left) <= LEFT_TO_THE_DEPLOYMENT, left
 
 
 def test_an_import_that_refers_to_what_it_does_not_bring_is_refused(synthesised):
     # The user pool's client without its pool: the import would have nothing to refer to.
-    with pytest.raises(adopt.AdoptionError, match="UserPoolClient -> UserPool"):
+    with pytest.raises(adopt.AdoptionError, match="UserPoolClient -> UserPool: its identifier"):
         adopt.import_template(synthesised.template("prod", "environment"), {"UserPoolClient"})
 
 
