@@ -94,6 +94,9 @@ class PipelineStack(cdk.Stack):
                 "make lint test-unit test-integration test-infra test-cdk test-frontend",
                 "make sbom",
                 "make audit",
+                # The account the app deploys to is the pipeline's (the CLI would set this).
+                'export CDK_DEFAULT_ACCOUNT="$(aws sts get-caller-identity --query Account '
+                '--output text)"',
                 ".venv/bin/python -m cdk.app",
             ],
             primary_output_directory="cdk/cdk.out",
