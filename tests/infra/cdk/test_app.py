@@ -4,6 +4,7 @@ template as it is."""
 
 from __future__ import annotations
 
+import subprocess
 from typing import Any
 
 import aws_cdk as cdk
@@ -153,3 +154,28 @@ def test_every_acknowledged_rule_is_listed_in_docs_security(synthesised):
     assert not missing, f"docs/security.md does not list {missing}"
     for acknowledgment in nag.acknowledged():
         assert len(acknowledgment.reason) > 20, acknowledgment
+
+
+def test_the_cdk_packages_do_not_ship():
+    # The image, the SBOM and the audit take the lock without the dev group (Dockerfile,
+    # Makefile's sbom, tools/audit.sh): the CDK app's packages must not be in what ships.
+    uv = templates.ROOT / ".tools" / "uv" / "bin" / "uv"
+    shipped = subprocess.run(
+        [
+            str(uv),
+            "export",
+            "--locked",
+            "--no-dev",
+            "--no-emit-project",
+            "--quiet",
+            "--format",
+            "requirements-txt",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=templates.ROOT,
+    ).stdout
+    for package in ("aws-cdk-lib", "constructs", "cdk-nag", "jsii"):
+        assert f"\n{package}==" not in f"\n{shipped}", package
+    assert "\nflask==" in f"\n{shipped}"
