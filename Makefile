@@ -175,7 +175,9 @@ feature-env-reap: setup
 
 # The audit archive's hash chain (docs/stream-processing.md): the running local stack's by default
 # (AUDIT_ENV picks another local environment); with AUDIT_BUCKET, a bucket in AWS, e.g.
-#   make audit-verify AUDIT_BUCKET=teamtasks-prod-audit-archive-<account>-<region> AUDIT_TABLE=teamtasks-prod-tasks
+#   make audit-verify AUDIT_BUCKET=teamtasks-prod-audit-<account>-<region>
+# (with the table too, AUDIT_TABLE, only from inside the VPC: python -m ops.operator_task,
+# docs/stream-processing.md).
 AUDIT_ENV ?= local
 audit-verify: setup
 ifdef AUDIT_BUCKET

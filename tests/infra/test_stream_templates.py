@@ -213,19 +213,28 @@ def test_each_function_gets_exactly_the_settings_its_handler_reads(function):
 
 
 @pytest.mark.parametrize(
-    "function,parameter,default",
+    "function,parameter,setting",
     [
-        ("PurgeFunction", "PurgeReservedConcurrency", 2),
-        ("ArchiveFunction", "ArchiveReservedConcurrency", 4),
-        ("CursorRotationFunction", "RotationReservedConcurrency", 1),
-        ("OriginRotationFunction", "RotationReservedConcurrency", 1),
+        ("PurgeFunction", "PurgeReservedConcurrency", "purge"),
+        ("ArchiveFunction", "ArchiveReservedConcurrency", "archive"),
+        ("CursorRotationFunction", "RotationReservedConcurrency", "rotation"),
+        ("OriginRotationFunction", "RotationReservedConcurrency", "rotation"),
     ],
 )
-def test_concurrency_is_reserved_unless_the_account_cannot(function, parameter, default):
-    assert ENV["Parameters"][parameter]["Default"] == default
+def test_no_concurrency_is_reserved_unless_the_environment_sets_it(function, parameter, setting):
+    """A new account's concurrency (10) leaves nothing to reserve above the 100 Lambda keeps
+    unreserved, so the templates reserve none; an environment whose account has the quota sets
+    its own (issue 19.6)."""
+    assert ENV["Parameters"][parameter]["Default"] == 0
     concurrency = {"Reserved": properties(function)["ReservedConcurrentExecutions"]}
-    assert resolved(concurrency) == {"Reserved": str(default)}
-    assert resolved(concurrency, **{parameter: "0"}) == {}
+    assert resolved(concurrency) == {}
+    assert resolved(concurrency, **{parameter: "2"}) == {"Reserved": "2"}
+    parameters = support.load_yaml_cfn(support.ENVIRONMENT_ADDONS / "addons.parameters.yml")
+    assert parameters["Parameters"][parameter] == {
+        "Fn::Sub": "{{resolve:ssm:/${AppName}/${EnvironmentName}/reserved-concurrency/"
+        + setting
+        + "}}"
+    }
 
 
 IN_THE_VPC = ["ArchiveFunction", "CursorRotationFunction", "PurgeFunction"]
@@ -249,9 +258,10 @@ def test_every_function_runs_in_the_private_subnets_behind_a_closed_security_gro
     }
     group = properties("PrivateFunctionsSecurityGroup")
     assert "SecurityGroupIngress" not in group
+    # S3, DynamoDB and the interface endpoints (tests/infra/test_network.py checks where).
     assert [
         (r["IpProtocol"], r["FromPort"], r["ToPort"]) for r in group["SecurityGroupEgress"]
-    ] == [("tcp", 443, 443)]
+    ] == [("tcp", 443, 443)] * 3
     assert group["VpcId"] == {"Ref": "VpcId"}
     # Its role may manage network interfaces (only), and has that before the function exists.
     (policy,) = [
