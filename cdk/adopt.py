@@ -175,6 +175,13 @@ KEPT: tuple[Kept, ...] = (
         "a year of the distribution's and the bucket's access logs",
     ),
     Kept(
+        "DisposableAccessLogsBucket",
+        "AWS::S3::Bucket",
+        "environment",
+        "environment",
+        "dev's and a feature environment's access logs",
+    ),
+    Kept(
         "CloudformationExecutionRole",
         "AWS::IAM::Role",
         "environment",
@@ -197,6 +204,14 @@ KEPT: tuple[Kept, ...] = (
     ),
     Kept("LogGroup", "AWS::Logs::LogGroup", "service", "api", "the service's logs"),
 )
+
+
+def kept_in(env: str) -> tuple[Kept, ...]:
+    """KEPT as the environment has it: one of the two access-log buckets."""
+    from ops import environments  # noqa: PLC0415
+
+    unmade = "AccessLogsBucket" if environments.is_disposable(env) else "DisposableAccessLogsBucket"
+    return tuple(k for k in KEPT if k.logical_id != unmade)
 
 
 class AdoptionError(RuntimeError):

@@ -7,8 +7,9 @@ included as they are:
   admitting CloudFront's origin-facing prefix list on 80 and 443 and letting out to the tasks
   only, its listeners answering 403 unless the service's rule matches (the HTTPS one with the
   manifest's TLS policy and the environment's certificate), its access logs;
-- the tasks' security group, admitting the load balancer on the service's port, letting nothing
-  out by itself (addons/environment/network.yml adds the endpoints);
+- the tasks' security group, admitting the load balancer on the service's port, letting out
+  HTTPS to the network's endpoints only, every egress rule inline (as the environment patches
+  write them: an update of a group's inline rules revokes separate ones);
 - the distribution: the browser app's bucket by default (deep links rewritten at the edge),
   assets/* from the bucket, /api/* to the load balancer over HTTPS with the origin secret, the
   security headers, the CloudFront-scope web ACL, Origin Shield, logs and real-time metrics;
@@ -24,6 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 import aws_cdk as cdk
+import jsii
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
@@ -58,6 +60,34 @@ class Settings:
 
     def __call__(self, name: str) -> str:
         return ssm.StringParameter.value_for_string_parameter(self._scope, self._env.setting(name))
+
+
+@jsii.implements(ec2.IPeer)
+class InlinePrefixList:
+    """A managed prefix list as a peer whose rule CDK writes inline on the group: CDK's own
+    (ec2.Peer.prefix_list) always makes a separate rule resource, and a group whose egress is
+    partly inline loses its separate rules when an update changes the inline ones."""
+
+    def __init__(self, prefix_list_id: str) -> None:
+        self._id = prefix_list_id
+
+    @property
+    def can_inline_rule(self) -> bool:
+        return True
+
+    @property
+    def unique_id(self) -> str:
+        return self._id
+
+    @property
+    def connections(self) -> ec2.Connections:
+        return ec2.Connections(peer=self)
+
+    def to_ingress_rule_config(self) -> dict[str, str]:
+        return {"sourcePrefixListId": self._id}
+
+    def to_egress_rule_config(self) -> dict[str, str]:
+        return {"destinationPrefixListId": self._id}
 
 
 def network_export(env: Environment, name: str) -> str:
@@ -103,6 +133,11 @@ def _acknowledge_log_bucket(bucket: s3.Bucket) -> None:
         "Load balancer, CloudFront and S3 server access logs are delivered only to buckets "
         "encrypted with SSE-S3, not with a KMS key.",
     )
+
+
+def access_logs_bucket_id(env: Environment) -> str:
+    """The access-log bucket's logical id, the environment patches' for the environment."""
+    return "DisposableAccessLogsBucket" if env.disposable else "AccessLogsBucket"
 
 
 def export_name(env: Environment, name: str) -> str:
@@ -158,14 +193,10 @@ class EnvironmentStack(cdk.Stack):
             "TasksSecurityGroup",
             vpc=vpc,
             description="The service tasks: the load balancer in on the service port; "
-            "out to the VPC endpoints only (addons/environment/network.yml)",
+            "out to the VPC endpoints only",
             allow_all_outbound=False,
         )
-        self.tasks_group.connections.allow_from(
-            self.load_balancer_group,
-            ec2.Port.tcp(service.port),
-            "The load balancer to the service's port",
-        )
+        self._tasks_flows(env, service.port)
 
         self.load_balancer_logs = self._log_bucket(
             "LoadBalancerLogs", "The load balancer's access logs"
@@ -232,11 +263,16 @@ class EnvironmentStack(cdk.Stack):
             "AlarmEmail": settings("alarm-email"),
             "SesIdentityArn": settings("ses-identity-arn"),
             "NetworkStack": env.network_stack,
-            "EnvironmentSecurityGroup": self.tasks_group.security_group_id,
             "ReplicaRegion": settings("replica-region"),
             "ReplicaTableEndpoint": settings("replica-table-endpoint"),
             "VpcId": network_export(env, "VpcId"),
             "PrivateSubnets": cdk.Fn.split(",", network_export(env, "PrivateSubnets")),
+            **{
+                f"{family.capitalize()}ReservedConcurrency": settings(
+                    f"reserved-concurrency/{family}"
+                )
+                for family in ("purge", "archive", "rotation")
+            },
         }
         self.addons = addons.include(
             self,
@@ -249,7 +285,6 @@ class EnvironmentStack(cdk.Stack):
                     "HTTPSListenerArn",
                     "CloudFrontDistributionId",
                     "AccessLogsBucketName",
-                    "EnvironmentSecurityGroup",
                 }
             ),
         )
@@ -262,6 +297,38 @@ class EnvironmentStack(cdk.Stack):
                 nag.acknowledge(self, rule, reason)
         nag.acknowledge(
             vpc, "Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId", nag.IMPORTED_SUBNETS
+        )
+
+    def _tasks_flows(self, env: Environment, port: int) -> None:
+        """The load balancer to the tasks' port, and the tasks out to the network's endpoints on
+        443 (docs/architecture.md, "Network"). A group's egress is all inline here (peers given
+        by id): CloudFormation replaces the inline set on an update, revoking
+        any separate rule of the same direction. The tasks' ingress is one separate rule, as the
+        load balancer's inline egress names the tasks' group (inline both ways is a cycle)."""
+        self.load_balancer_group.add_egress_rule(
+            ec2.Peer.security_group_id(self.tasks_group.security_group_id),
+            ec2.Port.tcp(port),
+            "To the service's tasks on their port",
+        )
+        self.tasks_group.add_ingress_rule(
+            self.load_balancer_group, ec2.Port.tcp(port), "The load balancer to the service's port"
+        )
+        https = ec2.Port.tcp(443)
+        self.tasks_group.add_egress_rule(
+            ec2.Peer.security_group_id(network_export(env, "EndpointSecurityGroupId")),
+            https,
+            "HTTPS to the interface endpoints (ECR, logs, Secrets Manager, KMS, X-Ray, STS, "
+            "Cognito)",
+        )
+        self.tasks_group.add_egress_rule(
+            InlinePrefixList(network_export(env, "S3PrefixListId")),
+            https,
+            "HTTPS to S3 through the gateway endpoint (ECR image layers)",
+        )
+        self.tasks_group.add_egress_rule(
+            InlinePrefixList(network_export(env, "DynamoDbPrefixListId")),
+            https,
+            "HTTPS to DynamoDB through the gateway endpoint",
         )
 
     # -- buckets ---------------------------------------------------------------------------------
@@ -292,7 +359,9 @@ class EnvironmentStack(cdk.Stack):
     def _access_logs_bucket(self, env: Environment) -> s3.Bucket:
         """The distribution's standard logs (cloudfront/) and the browser app bucket's server
         access logs (frontend-bucket/); named as the environment patches name it, which the
-        addons pass to the frontend bucket (frontend.yml)."""
+        addons pass to the frontend bucket (frontend.yml). Kept in staging and prod; deleted
+        with dev and a feature environment, whose name must be free again (emptied first:
+        docs/deploy.md), under the patches' logical id of each case."""
         name = patches.value("environment", "/Resources/AccessLogsBucket")["Properties"][
             "BucketName"
         ]
@@ -306,7 +375,9 @@ class EnvironmentStack(cdk.Stack):
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             enforce_ssl=True,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            removal_policy=(
+                cdk.RemovalPolicy.DESTROY if env.disposable else cdk.RemovalPolicy.RETAIN
+            ),
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="ExpireAccessLogs",
@@ -316,8 +387,10 @@ class EnvironmentStack(cdk.Stack):
             ],
         )
         _acknowledge_log_bucket(bucket)
-        # Copilot's logical id (the environment patches): adopting an environment imports it.
-        bucket.node.default_child.override_logical_id("AccessLogsBucket")  # type: ignore[union-attr]
+        # Copilot's logical ids (the environment patches): adopting an environment imports it.
+        bucket.node.default_child.override_logical_id(  # type: ignore[union-attr]
+            access_logs_bucket_id(env)
+        )
         return bucket
 
     def _admit_server_access_logs(self) -> None:

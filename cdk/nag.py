@@ -228,6 +228,30 @@ ADDONS: dict[str, list[tuple[str, str]]] = {
             "The policy belongs to this one role; a managed policy would only add a resource.",
         ),
     ],
+    "RestoreRole": [
+        (
+            'AwsSolutions-IAM5[Resource::["arn:${AWS::Partition}:dynamodb:${AWS::Region}:'
+            '${AWS::AccountId}:table/teamtasks-${Primary}-tasks-restored-*",{"Primary":'
+            '"{prefix}"}]]',
+            "The standby's restore role: AWS Backup restores a copy of prod's table under a "
+            "dated name (<table>-restored-<date>) made at run time; only copies of that table.",
+        ),
+        (
+            "NIST.800.53.R5-IAMNoInlinePolicy",
+            "The policy belongs to this one role; a managed policy would only add a resource.",
+        ),
+    ],
+    "OperatorPolicy": [
+        (
+            "AwsSolutions-IAM5[Resource::<TasksTable.Arn>/index/*]",
+            "A migration reads the table's indexes (Query), each named at this table only.",
+        ),
+        (
+            "AwsSolutions-IAM5[Resource::<AuditArchiveBucket.Arn>/audit/*]",
+            "The archive's check reads every version of every object under audit/ (one per "
+            "event, keys made at run time), in this bucket only and read-only.",
+        ),
+    ],
     "FrontendPublisherPolicy": [
         ("AwsSolutions-IAM5[Resource::*]", _NO_RESOURCE_LEVEL),
         (
@@ -316,6 +340,21 @@ NETWORK_ADDONS: dict[str, list[tuple[str, str]]] = {
         ),
     ],
 }
+REGISTRY_ADDONS: dict[str, list[tuple[str, str]]] = {
+    "EcrPublicCacheRepositoryCreator": [
+        (
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:"
+            "<AWS::AccountId>:repository/teamtasks-ecr-public/*]",
+            "ECR creates the cache's repositories on the first pull of each upstream image, "
+            "named after it; the role may create and tag only those under the cache's prefix.",
+        ),
+        (
+            "NIST.800.53.R5-IAMNoInlinePolicy",
+            "The policy belongs to this one role, which only ECR assumes; a managed policy "
+            "would only add a resource.",
+        ),
+    ],
+}
 _NACL = (
     "The network ACLs are the deliberate second layer under the security groups: each tier "
     "admits exactly the flows of docs/architecture.md's table (tests/infra/test_network.py)."
@@ -325,10 +364,14 @@ _NACL = (
 def acknowledge_addons(
     included: cfn_inc.CfnInclude, table: dict[str, list[tuple[str, str]]], env: str, primary: str
 ) -> None:
+    """`primary`: the environment's family (prod for its standby); a rule's {prefix} is the
+    name's first dash-separated part, as the addons' `!Select [0, !Split ["-", !Ref Env]]`."""
+    prefix = env.split("-", maxsplit=1)[0]
     for logical_id, pairs in table.items():
         resource = included.get_resource(logical_id)
         for rule, reason in pairs:
-            acknowledge(resource, rule.replace("{env}", env).replace("{primary}", primary), reason)
+            named = rule.replace("{env}", env).replace("{primary}", primary)
+            acknowledge(resource, named.replace("{prefix}", prefix), reason)
 
 
 def acknowledge_network_acls(included: cfn_inc.CfnInclude, template: dict) -> None:
@@ -362,6 +405,10 @@ SSM_SETTING_DEFAULTS = {
         "The alias is the setting /<app>/<env>/domain, a parameter of type "
         "AWS::SSM::Parameter::Value<String> whose default is the setting's name: CloudFormation "
         "uses its value, the validator its name."
+    ),
+    "CloudFormation-Validate::F3012": (
+        "A function's reserved concurrency is the setting /<app>/<env>/reserved-concurrency/"
+        "<family> (an SSM-typed parameter, see E3013), used only when it is not 0."
     ),
     "CloudFormation-Validate::F3031": (
         "The SES identity is the setting /<app>/<env>/ses-identity-arn (an SSM-typed parameter, "

@@ -34,7 +34,7 @@ LEFT_TO_THE_DEPLOYMENT = {"TaskRole.ManagedPolicyArns", "FrontendKey.KeyPolicy"}
 @pytest.mark.parametrize("env", COPILOT_ENVIRONMENTS)
 def test_everything_kept_is_in_copilots_stacks(env):
     deployment = render(env, Scenario.DEPLOYED)
-    for kept in adopt.KEPT:
+    for kept in adopt.kept_in(env):
         resources = deployment.stack(kept.copilot).template["Resources"]
         assert resources.get(kept.logical_id, {}).get("Type") == kept.kind, (
             f"{env}: Copilot's {kept.copilot} stack has no {kept.kind} {kept.logical_id}"
@@ -43,7 +43,7 @@ def test_everything_kept_is_in_copilots_stacks(env):
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_everything_kept_has_its_place_in_the_cdk_stacks(synthesised, env):
-    for kept in adopt.KEPT:
+    for kept in adopt.kept_in(env):
         resources = synthesised.template(env, kept.cdk)["Resources"]
         assert resources.get(kept.logical_id, {}).get("Type") == kept.kind, (
             f"{env}: the CDK {kept.cdk} stack has no {kept.kind} {kept.logical_id}"
@@ -84,7 +84,7 @@ def test_the_data_the_users_and_the_keys_are_kept():
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_each_import_brings_everything_its_resources_refer_to(synthesised, env):
     for role, pattern in adopt.CDK_STACKS.items():
-        logical_ids = {k.logical_id for k in adopt.KEPT if k.cdk == role}
+        logical_ids = {k.logical_id for k in adopt.kept_in(env) if k.cdk == role}
         template = adopt.import_template(synthesised.template(env, role), logical_ids)
         assert set(template["Resources"]) == logical_ids
         for resource in template["Resources"].values():
@@ -105,7 +105,7 @@ def test_retaining_changes_only_the_deletion_policies_of_what_is_kept(env):
     deployment = render(env, Scenario.DEPLOYED)
     for role in ("environment", "environment-addons", "service"):
         template = deployment.stack(role).template
-        kept = {k.logical_id for k in adopt.KEPT if k.copilot == role}
+        kept = {k.logical_id for k in adopt.kept_in(env) if k.copilot == role}
         changed = adopt.retained(template, kept)
         for logical_id, resource in changed["Resources"].items():
             before = dict(template["Resources"][logical_id])
@@ -143,7 +143,7 @@ def _copilot_like_stacks(env: str) -> dict[str, dict[str, Any]]:
     for role, name in (("environment", f"teamtasks-{env}"), ("service", f"teamtasks-{env}-api")):
         rendered = deployment.stack(role).template["Resources"]
         resources = {}
-        for kept in adopt.KEPT:
+        for kept in adopt.kept_in(env):
             if kept.copilot != role:
                 continue
             resource = {

@@ -37,8 +37,10 @@ IGNORED_IN_PIPELINE = {
     "E3703": "CDK Pipelines joins its ARNs with Fn::Join",
     "W3005": "CDK Pipelines makes the pipeline depend on its role's policy explicitly",
 }
-# W1031 on the name of a resource the environment does not make (its condition is false there).
-UNMADE = "W1031"
+# Findings on a resource the environment does not make (its condition is false there, once the
+# name is filled in): W1031 on its name, and E3001's exception when cfn-lint tries to validate
+# it with its condition true ("When setting condition 'Standby' to True"), which cannot hold.
+UNMADE = {"W1031": "", "E3001": "When setting condition"}
 
 
 def _resource_made(template: dict, logical_id: str) -> bool:
@@ -101,7 +103,8 @@ def _findings(output: str) -> list[str]:
         ):
             continue
         where = finding.get("Location", {}).get("Path") or []
-        if rule == UNMADE and len(where) > 1 and where[0] == "Resources":
+        unmade = rule in UNMADE and UNMADE[rule] in finding["Message"]
+        if unmade and len(where) > 1 and where[0] == "Resources":
             template = json.loads(path.read_text())
             if not _resource_made(template, where[1]):
                 continue
