@@ -14,11 +14,14 @@ from typing import Any
 import pytest
 
 from cdk import app as cdk_app
+from tests.infra.aws_rules.concrete import longest_feature_env
 from tests.infra.rendered import environment as rendered_environment
 from tests.infra.rendered import network as rendered_network
 
 ACCOUNT = "111122223333"
-FEATURE = "demo"
+# The feature environment with the longest name ops/feature_env.py accepts (feat- and 12
+# characters): the names AWS limits are checked at it (test_aws_rules.py).
+FEATURE = longest_feature_env().removeprefix("feat-")
 ENVIRONMENTS = ("dev", "staging", "prod", "prod-eu-central-1", f"feat-{FEATURE}")
 # jsii's runtime warns on every start under Node.js 20, which it no longer supports; the
 # machine's Node.js is 20 (the browser app's build needs 20.19+).
@@ -85,6 +88,37 @@ class Synthesised:
 
     def stack_name(self, env: str, stack: str) -> str:
         return self.artifact(env, stack)["properties"]["stackName"]
+
+    def stacks(self, env: str) -> dict[str, dict[str, Any]]:
+        """The stage's stacks by role (network, edge, deployment, environment, api), each with
+        its name, region and template."""
+        folder = (
+            self.outdir
+            / self.manifest["artifacts"][f"assembly-{env}"]["properties"]["directoryName"]
+        )
+        nested = json.loads((folder / "manifest.json").read_text())
+        return {
+            artifact["displayName"].removeprefix(f"{env}/"): self._stack(folder, artifact)
+            for artifact in nested["artifacts"].values()
+            if artifact["type"] == "aws:cloudformation:stack"
+        }
+
+    def account_stacks(self) -> dict[str, dict[str, Any]]:
+        """The stacks outside the environments' stages (the registries, the pipeline and its
+        replication bucket), by construct id."""
+        return {
+            name: self._stack(self.outdir, artifact)
+            for name, artifact in self.manifest["artifacts"].items()
+            if artifact["type"] == "aws:cloudformation:stack"
+        }
+
+    @staticmethod
+    def _stack(folder: Path, artifact: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "name": artifact["properties"]["stackName"],
+            "region": artifact["environment"].rsplit("/", 1)[1],
+            "template": json.loads((folder / artifact["properties"]["templateFile"]).read_text()),
+        }
 
     def templates(self) -> dict[str, Path]:
         """Every synthesised template, by a readable name."""

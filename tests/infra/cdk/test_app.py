@@ -14,7 +14,7 @@ from aws_cdk import cloudformation_include as cfn_inc
 
 from cdk import addons, nag
 from devstack import templates
-from tests.infra.cdk.conftest import ENVIRONMENTS
+from tests.infra.cdk.conftest import ENVIRONMENTS, FEATURE
 
 # The session's synthesis (a minute of CPU) and the linters (two more) run inside the first
 # test that needs them; on a machine shared with other work they take longer than pytest's
@@ -30,7 +30,8 @@ def test_every_environment_synthesises_offline(synthesised):
         for stack in ("deployment", "environment", "api"):
             assert synthesised.template(env, stack)["Resources"]
     # A feature environment uses dev's network and web ACL.
-    assert not synthesised.has("feat-demo", "network") and not synthesised.has("feat-demo", "edge")
+    feature = f"feat-{FEATURE}"
+    assert not synthesised.has(feature, "network") and not synthesised.has(feature, "edge")
     assert synthesised.stack_name("prod", "environment") == "teamtasks-prod"
     assert synthesised.stack_name("prod", "api") == "teamtasks-prod-api"
     assert synthesised.stack_name("prod", "network") == "teamtasks-prod-network"
