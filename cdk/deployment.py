@@ -69,6 +69,9 @@ class DeploymentStack(cdk.Stack):
             self,
             "CloudFormationExecutionRole",
             role_name=execution_role_name(env),
+            # Copilot's path, said: a role's path is create-only, and adopting an environment
+            # imports this role as Copilot declared it (cdk/adopt).
+            path="/",
             assumed_by=iam.ServicePrincipal("cloudformation.amazonaws.com"),
             description=f"CloudFormation deploys {env.stack_prefix} and its service as this role",
             inline_policies={
@@ -85,6 +88,7 @@ class DeploymentStack(cdk.Stack):
             self,
             "EnvironmentManagerRole",
             role_name=manager_role_name(env),
+            path="/",  # as Copilot's (see the execution role)
             assumed_by=iam.AccountRootPrincipal(),
             description=(
                 f"Publishes {env.stack_prefix}'s browser app; frontend.yml attaches its grants"

@@ -45,7 +45,8 @@ CLOUDFRONT_ORIGIN_FACING = "com.amazonaws.global.cloudfront.origin-facing"
 SSL_POLICIES = {"ELBSecurityPolicy-TLS13-1-2-2021-06": elbv2.SslPolicy.RECOMMENDED_TLS}
 ORIGIN_HEADER = "X-Origin-Verify"
 # The distribution's logical id, fixed: the addons take its id, and the distribution takes the
-# addons' bucket and secret, so the addons are given a plain Ref to it.
+# addons' bucket and secret, so the addons are given a plain Ref to it; adopting an environment
+# deployed by Copilot imports Copilot's distribution under it (cdk/adopt).
 DISTRIBUTION = "Distribution"
 
 
@@ -133,6 +134,23 @@ def _acknowledge_log_bucket(bucket: s3.Bucket) -> None:
         "Load balancer, CloudFront and S3 server access logs are delivered only to buckets "
         "encrypted with SSE-S3, not with a KMS key.",
     )
+
+
+class MissingContext(Exception):
+    """A context value the synthesis needs is not given."""
+
+
+def copilot_api_origin(scope: Construct, env: Environment) -> str | None:
+    """While an environment deployed by Copilot is adopted (docs/deploy.md, "Adopting an
+    environment deployed by Copilot"), the first deployment keeps the distribution's /api/* on
+    Copilot's load balancer, which serves until this app's does:
+    `-c adopting=<env> -c copilotApiOrigin=<the plan's serving.load_balancer_dns>`."""
+    if scope.node.try_get_context("adopting") != env.name:
+        return None
+    origin = scope.node.try_get_context("copilotApiOrigin")
+    if not origin:
+        raise MissingContext(f"adopting {env.name} needs -c copilotApiOrigin=<dns name>")
+    return str(origin)
 
 
 def access_logs_bucket_id(env: Environment) -> str:
@@ -450,18 +468,23 @@ class EnvironmentStack(cdk.Stack):
             origin_shield_region=shield_region,
         )
         secret = self.addons.get_resource("OriginVerifySecret")
-        api_origin = origins.LoadBalancerV2Origin(
-            self.load_balancer,
-            protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
-            origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
-            custom_headers={
+        api_origin_options: dict[str, Any] = {
+            "protocol_policy": cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+            "origin_ssl_protocols": [cloudfront.OriginSslPolicy.TLS_V1_2],
+            "custom_headers": {
                 ORIGIN_HEADER: cdk.Fn.sub(
                     "{{resolve:secretsmanager:${Secret}:SecretString::AWSCURRENT}}",
                     {"Secret": secret.ref},
                 )
             },
-            origin_shield_enabled=True,
-            origin_shield_region=shield_region,
+            "origin_shield_enabled": True,
+            "origin_shield_region": shield_region,
+        }
+        held = copilot_api_origin(self, env)
+        api_origin: cloudfront.IOrigin = (
+            origins.HttpOrigin(held, **api_origin_options)
+            if held
+            else origins.LoadBalancerV2Origin(self.load_balancer, **api_origin_options)
         )
         read_only = {
             "allowed_methods": cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
