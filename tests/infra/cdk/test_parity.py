@@ -52,7 +52,8 @@ INTENDED: dict[str, str] = {
     ),
     "distribution.origin.bucket.access": (
         "Copilot's origin access control is named after the app and environment; the CDK app's "
-        "is generated (adopting keeps Copilot's serving until the alias moves, docs/deploy.md)."
+        "is generated (adopting imports Copilot's distribution, whose bucket and key admit it "
+        "by its id, not by its control: docs/deploy.md)."
     ),
 }
 
