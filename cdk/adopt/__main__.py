@@ -62,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
             account = boto3.client("sts").get_caller_identity()["Account"]
             deployment = copilot.read(cloudformation, arguments.env, account=account)
             templates = cdk_templates(arguments.assembly, arguments.env)
+            reason = steps.rotation_due(boto3.client("secretsmanager"), arguments.env)
+            if reason:
+                raise AdoptionError(reason)
             values = plan.Values(
                 region=deployment.region,
                 account=account,
@@ -76,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         if arguments.step == "retain":
             steps.retain(cloudformation, boto3.client("s3"), the_plan)
         elif arguments.step == "release":
-            steps.release(cloudformation, the_plan)
+            steps.release(cloudformation, boto3.client("secretsmanager"), the_plan)
         elif arguments.step == "import":
             steps.import_stacks(cloudformation, boto3.client("cloudfront"), the_plan)
         else:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlparse
 
@@ -25,6 +26,8 @@ from cdk.config import APP
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
 CHANGE_SET = "adopt-from-copilot"
 STACK_TIMEOUT_S = 3600
+# The move, from release to cleanup, takes an hour or two; no rotation may fall in it.
+ROTATION_MARGIN = timedelta(days=1)
 _POLL_S = 5
 
 
@@ -118,11 +121,29 @@ def _update(
 # -- release: Copilot's stacks go, their resources stay ----------------------------------------
 
 
-def release(cloudformation: Any, the_plan: dict[str, Any]) -> list[str]:
+def rotation_due(secretsmanager: Any, env: str, within: timedelta = ROTATION_MARGIN) -> str | None:
+    """Why the origin secret may rotate during the move, or None. From `release` to `cleanup`
+    two load balancers serve /api/*, and a rotation moves one rule only (the one its function
+    names): the other would answer 403 until the distribution reaches the first."""
+    name = f"/{APP}/{env}/origin-verify"
+    described = secretsmanager.describe_secret(SecretId=name)
+    due = described.get("NextRotationDate")
+    if described.get("RotationEnabled") and due and due < datetime.now(due.tzinfo) + within:
+        return (
+            f"{name} rotates at {due.isoformat()}: rotate it now (aws secretsmanager "
+            "rotate-secret), wait until it completes, then move"
+        )
+    return None
+
+
+def release(cloudformation: Any, secretsmanager: Any, the_plan: dict[str, Any]) -> list[str]:
     """Delete Copilot's root stacks (the service's first: it imports the environment's exports)
     with CloudFormation, not `copilot env delete`, which deletes the environment's two roles
     after the stack (env_delete.go, tryDeleteRoles) although the stack retains them. Refuses
-    unless every resource is retained."""
+    unless every resource is retained, and while the origin secret is due to rotate."""
+    reason = rotation_due(secretsmanager, the_plan["env"])
+    if reason:
+        raise AdoptionError(reason)
     stacks = the_plan["copilot_stacks"]
     for stack in stacks.values():
         if not _exists(cloudformation, stack):

@@ -20,6 +20,7 @@ statically here, and only AWS can run them."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 from collections.abc import Iterator
@@ -601,6 +602,26 @@ def _deploy(templates: dict[str, dict[str, Any]]) -> None:
         )
 
 
+def _secrets(rotation_days: int = 30) -> Any:
+    """The origin secret, rotating every `rotation_days` (moto's CloudFormation makes no
+    secret)."""
+    secretsmanager = boto3.client("secretsmanager", region_name=REGION)
+    name = "/teamtasks/dev/origin-verify"
+    try:
+        secretsmanager.describe_secret(SecretId=name)
+    except secretsmanager.exceptions.ResourceNotFoundException:
+        secretsmanager.create_secret(Name=name, SecretString="a value")
+    # moto sets the schedule, then finds no function to call.
+    with contextlib.suppress(secretsmanager.exceptions.ResourceNotFoundException):
+        secretsmanager.rotate_secret(
+            SecretId=name,
+            RotationLambdaARN=f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:origin-rotation",
+            RotationRules={"AutomaticallyAfterDays": rotation_days},
+            RotateImmediately=False,
+        )
+    return secretsmanager
+
+
 def _emulated_plan() -> dict[str, Any]:
     """The plan's parts the emulator can make: what is kept and left, from its stacks."""
     cloudformation = boto3.client("cloudformation", region_name=REGION)
@@ -676,9 +697,11 @@ def test_on_the_emulator_copilots_stacks_go_and_everything_keeps_running(aws):
     s3 = boto3.client("s3", region_name=REGION)
 
     with pytest.raises(plan.AdoptionError, match="not retained: run retain first"):
-        steps.release(cloudformation, the_plan)
+        steps.release(cloudformation, _secrets(), the_plan)
     steps.retain(cloudformation, s3, the_plan)
-    assert sorted(steps.release(cloudformation, the_plan)) == sorted(NAMES.values())
+    with pytest.raises(plan.AdoptionError, match="origin-verify rotates at"):
+        steps.release(cloudformation, _secrets(rotation_days=1), the_plan)
+    assert sorted(steps.release(cloudformation, _secrets(), the_plan)) == sorted(NAMES.values())
 
     # Every resource stays, the service behind its load balancer and rule, the data with it.
     assert _still_running() == before
@@ -734,7 +757,7 @@ def test_on_the_emulator_cleanup_deletes_the_serving_path_and_nothing_kept(aws):
     the_plan = _emulated_plan()
     cloudformation = boto3.client("cloudformation", region_name=REGION)
     steps.retain(cloudformation, boto3.client("s3", region_name=REGION), the_plan)
-    steps.release(cloudformation, the_plan)
+    steps.release(cloudformation, _secrets(), the_plan)
     ssm = boto3.client("ssm", region_name=REGION)
     ssm.put_parameter(
         Name="/copilot/applications/teamtasks/environments/dev", Value="{}", Type="String"
