@@ -81,7 +81,9 @@ def main(argv: list[str] | None = None) -> int:
         elif arguments.step == "release":
             steps.release(cloudformation, boto3.client("secretsmanager"), the_plan)
         elif arguments.step == "import":
-            steps.import_stacks(cloudformation, boto3.client("cloudfront"), the_plan)
+            steps.import_stacks(
+                cloudformation, boto3.client("cloudfront"), boto3.client("s3"), the_plan
+            )
         else:
             deleted = steps.cleanup(boto3.client, the_plan)
             print("\n".join(deleted))

@@ -22,10 +22,14 @@ from botocore.exceptions import ClientError
 from cdk.adopt import copilot
 from cdk.adopt.plan import CDK_STACKS, DELETED_BY_CLEANUP, NESTED, AdoptionError, retained
 from cdk.config import APP
+from cdk.deployment import BOOTSTRAP_QUALIFIER
 
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
 CHANGE_SET = "adopt-from-copilot"
 STACK_TIMEOUT_S = 3600
+# The largest template a request may carry; a larger one goes by S3 (CloudFormation quotas). The
+# environment's import (70 resources as Copilot declared them) is larger.
+TEMPLATE_BODY_LIMIT = 51_200
 # The move, from release to cleanup, takes an hour or two; no rotation may fall in it.
 ROTATION_MARGIN = timedelta(days=1)
 _POLL_S = 5
@@ -43,23 +47,34 @@ def retain(cloudformation: Any, s3: Any, the_plan: dict[str, Any]) -> list[str]:
     for role, name in stacks.items():
         if role not in copilot.ROOTS and not _is_nested(cloudformation, name):
             # A stack of its own (the emulator's addons): updated as it is.
-            _update(cloudformation, name, retained(copilot.template(cloudformation, name)), {})
+            template = retained(copilot.template(cloudformation, name))
+            _update(cloudformation, name, {"TemplateBody": json.dumps(template)}, {})
             updated.append(name)
     for role in copilot.ROOTS:
         root_name = stacks[role]
         root_template = copilot.template(cloudformation, root_name)
         replaced: dict[str, str] = {}
         nested_role = copilot.ADDONS[role]
+        root_body: dict[str, str] = {"TemplateBody": json.dumps(retained(root_template))}
         if NESTED in root_template["Resources"] and nested_role in stacks:
             nested = retained(copilot.template(cloudformation, stacks[nested_role]))
-            url = _nested_url(cloudformation, root_name, root_template)
-            new_url = _upload(s3, url, f"adoption/{the_plan['env']}-{nested_role}.json", nested)
+            url = urlparse(_nested_url(cloudformation, root_name, root_template))
+            bucket, region = url.netloc.split(".s3")[0], the_plan["region"]
+            key = f"adoption/{the_plan['env']}-{nested_role}.json"
+            new_url = template_argument(s3, bucket, region, key, nested, always=True)
             properties = root_template["Resources"][NESTED]["Properties"]
             if isinstance(properties["TemplateURL"], dict):  # the service's: a parameter
-                replaced[properties["TemplateURL"]["Ref"]] = new_url
+                replaced[properties["TemplateURL"]["Ref"]] = new_url["TemplateURL"]
             else:
-                properties["TemplateURL"] = new_url
-        _update(cloudformation, root_name, retained(root_template), replaced)
+                properties["TemplateURL"] = new_url["TemplateURL"]
+            root_body = template_argument(
+                s3,
+                bucket,
+                region,
+                f"adoption/{the_plan['env']}-{role}.json",
+                retained(root_template),
+            )
+        _update(cloudformation, root_name, root_body, replaced)
         updated.append(root_name)
     problems = [
         f"{stack}: {logical_id} is not retained"
@@ -85,22 +100,27 @@ def _nested_url(cloudformation: Any, root: str, root_template: dict[str, Any]) -
     return str(url)
 
 
-def _upload(s3: Any, beside: str, key: str, template: dict[str, Any]) -> str:
-    """Put `template` in the bucket of the template URL `beside`; its URL."""
-    parsed = urlparse(beside)
-    bucket = parsed.netloc.split(".s3")[0]
-    s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(template).encode())
-    return f"https://{parsed.netloc}/{key}"
+def template_argument(
+    s3: Any, bucket: str, region: str, key: str, template: dict[str, Any], *, always: bool = False
+) -> dict[str, str]:
+    """How a request names `template`: its body when it fits, else (or `always`) its URL once
+    put in `bucket`."""
+    body = json.dumps(template, separators=(",", ":"))
+    if len(body.encode()) <= TEMPLATE_BODY_LIMIT and not always:
+        return {"TemplateBody": body}
+    s3.put_object(Bucket=bucket, Key=key, Body=body.encode())
+    return {"TemplateURL": f"https://{bucket}.s3.{region}.amazonaws.com/{key}"}
 
 
 def _update(
-    cloudformation: Any, stack: str, template: dict[str, Any], replaced: dict[str, str]
+    cloudformation: Any, stack: str, template: dict[str, str], replaced: dict[str, str]
 ) -> None:
+    """`template`: TemplateBody or TemplateURL."""
     described = cloudformation.describe_stacks(StackName=stack)["Stacks"][0]
     try:
         cloudformation.update_stack(
             StackName=stack,
-            TemplateBody=json.dumps(template),
+            **template,
             Parameters=[
                 {"ParameterKey": p["ParameterKey"], "UsePreviousValue": True}
                 for p in described.get("Parameters", [])
@@ -170,7 +190,9 @@ def release(cloudformation: Any, secretsmanager: Any, the_plan: dict[str, Any]) 
 # -- import: into the CDK app's stacks ------------------------------------------------------------
 
 
-def import_stacks(cloudformation: Any, cloudfront: Any, the_plan: dict[str, Any]) -> list[str]:
+def import_stacks(
+    cloudformation: Any, cloudfront: Any, s3: Any, the_plan: dict[str, Any]
+) -> list[str]:
     """Create each CDK stack by an IMPORT change set of exactly what it keeps, in CDK_STACKS'
     order; `cdk deploy` then makes the rest. Copilot's stacks must be gone: a resource is in
     one stack. The distribution's monitoring subscription, which the CDK app makes again, is
@@ -190,7 +212,15 @@ def import_stacks(cloudformation: Any, cloudfront: Any, the_plan: dict[str, Any]
             "StackName": name,
             "ChangeSetName": CHANGE_SET,
             "ChangeSetType": "IMPORT",
-            "TemplateBody": json.dumps(template),
+            # In the CDK bootstrap's staging bucket (the environment's import is too large to
+            # send).
+            **template_argument(
+                s3,
+                f"cdk-{BOOTSTRAP_QUALIFIER}-assets-{the_plan['account']}-{the_plan['region']}",
+                the_plan["region"],
+                f"adoption/{name}.json",
+                template,
+            ),
             "ResourcesToImport": [
                 {
                     "ResourceType": m["type"],

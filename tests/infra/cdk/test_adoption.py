@@ -834,3 +834,17 @@ def _move_api_origin(cloudfront: Any, distribution: str, origin: str) -> None:
     cloudfront.update_distribution(
         Id=distribution, IfMatch=found["ETag"], DistributionConfig=config
     )
+
+
+def test_on_the_emulator_an_import_too_large_to_send_goes_by_s3(aws, plans):
+    s3 = boto3.client("s3", region_name=REGION)
+    bucket = f"cdk-hnb659fds-assets-{ACCOUNT}-{REGION}"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    templates = plans["prod"]["import_templates"]
+    small = steps.template_argument(s3, bucket, REGION, "d.json", templates["deployment"])
+    assert json.loads(small["TemplateBody"]) == templates["deployment"]
+    large = steps.template_argument(s3, bucket, REGION, "e.json", templates["environment"])
+    assert large == {"TemplateURL": f"https://{bucket}.s3.{REGION}.amazonaws.com/e.json"}
+    stored = s3.get_object(Bucket=bucket, Key="e.json")["Body"].read()
+    assert len(stored) > steps.TEMPLATE_BODY_LIMIT
+    assert json.loads(stored) == templates["environment"]
