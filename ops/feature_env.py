@@ -65,6 +65,7 @@ SHARED_SETTINGS = (
     # dev's account, so dev's quotas: the same reservations (none on a new account).
     "reserved-concurrency/purge",
     "reserved-concurrency/archive",
+    "reserved-concurrency/notifier",
     "reserved-concurrency/rotation",
 )
 OWN_SETTINGS = {"replica-region": "none", "replica-table-endpoint": "none"}

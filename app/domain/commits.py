@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
 
+from app.domain.audit import AuditRecorder
 from app.domain.clock import new_id, new_id_after
 from app.domain.errors import Conflict, PreconditionFailed
+from app.storage import writes
 from app.storage.records import Workspace
 from app.storage.table import Store, WriteRejected
 from app.storage.writes import Write
@@ -51,6 +54,47 @@ def commit_in_order(store: Store, build: Callable[[str], Sequence[Write | None]]
                 raise Conflict(TOO_BUSY) from rejected
             event_id = new_id_after(overtaken_by)
     raise AssertionError("the loop returns or raises")
+
+
+def commit_audited(
+    store: Store,
+    audit: AuditRecorder,
+    *,
+    actor_id: str,
+    workspace_id: str,
+    allowed: frozenset[str],
+    action: str,
+    target: tuple[str, str],
+    label: str,
+    changes: dict[str, list[Any]],
+    at: datetime,
+    parts: Sequence[Write | None],
+    counts: Mapping[str, int] | None = None,
+) -> str:
+    """A change to what is in a workspace, as one transaction in the log's order: the caller
+    is a member with one of the `allowed` roles at commit time, the workspace is live (and its
+    `counts` move within their limits: advance_workspace's keywords), the change's own `parts`,
+    and its audit event. Returns the event's id; a cancelled transaction raises WriteRejected
+    for the caller to explain in its own terms."""
+
+    def change(event_id: str) -> list[Write | None]:
+        return [
+            writes.require_member(workspace_id, actor_id, allowed, "caller"),
+            writes.advance_workspace(workspace_id, event_id=event_id, **(counts or {})),
+            *parts,
+            audit.event(
+                event_id=event_id,
+                workspace_id=workspace_id,
+                actor_id=actor_id,
+                action=action,
+                target=target,
+                label=label,
+                changes=changes,
+                at=at,
+            ),
+        ]
+
+    return commit_in_order(store, change)
 
 
 def _later_event(rejected: WriteRejected, event_id: str) -> str | None:

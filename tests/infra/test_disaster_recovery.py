@@ -219,7 +219,12 @@ def test_every_exempt_role_is_one_the_templates_or_copilot_create():
 
 def test_the_stream_functions_run_only_where_the_table_is_owned():
     # The replica's stream carries prod's changes again; prod's functions already handle them.
-    for logical_id in ("PurgeFunction", "ArchiveFunction", "AuditArchiveBucket"):
+    for logical_id in (
+        "PurgeFunction",
+        "ArchiveFunction",
+        "TaskIndexFunction",
+        "AuditArchiveBucket",
+    ):
         assert exists("prod", logical_id) and exists("dev", logical_id)
         assert not exists(STANDBY, logical_id)
 

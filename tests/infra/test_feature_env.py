@@ -71,6 +71,7 @@ DEV_SETTINGS = {
     "network/private-subnets": "subnet-priv1,subnet-priv2",
     "reserved-concurrency/purge": "0",
     "reserved-concurrency/archive": "0",
+    "reserved-concurrency/notifier": "0",
     "reserved-concurrency/rotation": "0",
 }
 

@@ -23,6 +23,9 @@ from app.aws.directory import DirectoryUser
 from app.config import Settings
 from app.domain import errors
 from app.domain.audit import AuditRecorder
+from app.domain.comments import Comments
+from app.domain.invitations import Invitations
+from app.domain.labels import Labels
 from app.domain.limits import Limits
 from app.domain.members import Members
 from app.domain.tasks import Tasks
@@ -33,6 +36,7 @@ from app.storage.table import Store
 from devstack import stream_poller
 from devstack.moto_server import _conditions_first
 from devstack.stack import LocalStack, StackOptions
+from tests.support.domain import email_of, join
 
 REGION = "us-east-1"
 
@@ -45,6 +49,9 @@ class Directory:
 
     def find_confirmed(self, email: str) -> DirectoryUser:
         return DirectoryUser(user_id=email.split("@", maxsplit=1)[0], email=email)
+
+    def verified_email_of(self, user_id: str) -> str:
+        return email_of(user_id)
 
 
 @contextmanager
@@ -84,8 +91,11 @@ def service_for(local: LocalStack) -> SimpleNamespace:
         table=settings.tasks_table_name,
         dynamodb=local.session.client("dynamodb"),
         workspaces=Workspaces(store, Directory(), audit, limits),
-        members=Members(store, Directory(), audit, limits),
+        members=Members(store, audit, limits),
+        invitations=Invitations(store, Directory(), audit, limits),
         tasks=Tasks(store, audit, limits),
+        comments=Comments(store, audit, limits),
+        labels=Labels(store, audit, limits),
     )
 
 
@@ -163,8 +173,8 @@ def workspace_with_items(service, tasks: int = 3, seeded: int = 0) -> str:
     `seeded` more tasks written straight into the table as the service stores them (each as
     its item and its due entry; moto in-process would make a thousand transactions slow)."""
     workspace_id = service.workspaces.create("alice", "Plans").workspace.id
-    service.members.add("alice", workspace_id, email="bob@example.com", role="member")
-    service.members.add("alice", workspace_id, email="carol@example.com", role="viewer")
+    join(service, "alice", workspace_id, "bob", "member")
+    join(service, "alice", workspace_id, "carol", "viewer")
     for number in range(tasks):
         service.tasks.create("bob", workspace_id, {"title": f"task {number}"})
     requests = [
@@ -402,7 +412,8 @@ class RacingWrites:
         self._service.tasks.create("bob", self._workspace_id, {"title": "late"})
 
     def _add_member(self):
-        self._service.members.add(
+        # A write into the workspace's partition as joining starts: an invitation.
+        self._service.invitations.create(
             "alice", self._workspace_id, email="dave@example.com", role="member"
         )
 
@@ -482,7 +493,7 @@ def test_a_co_owner_gets_the_workspace_back_on_their_limit_exactly_once(
     is removed (and counted back) by whichever comes first: their own workspace list or the
     purge. Never both, never neither: a count that only grew would refuse them new workspaces."""
     workspace_id = workspace_with_items(service)
-    service.members.add("alice", workspace_id, email="erin@example.com", role="owner")
+    join(service, "alice", workspace_id, "erin", "owner")
     before = owned(service, "erin")
     delete(service, workspace_id)
     if listed_first:

@@ -99,6 +99,7 @@ def settings(env: str) -> dict[str, str]:
         # A new account can reserve none (docs/deploy.md, "Quotas a deploy depends on").
         "reserved-concurrency/purge": "0",
         "reserved-concurrency/archive": "0",
+        "reserved-concurrency/notifier": "0",
         "reserved-concurrency/rotation": "0",
     }
     return {f"{base}/{name}": value for name, value in values.items()}
