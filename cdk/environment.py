@@ -280,6 +280,7 @@ class EnvironmentStack(cdk.Stack):
             "CloudFrontWebAclArn": settings("cloudfront-web-acl-arn"),
             "AlarmEmail": settings("alarm-email"),
             "SesIdentityArn": settings("ses-identity-arn"),
+            "AppDomain": settings("domain"),
             "NetworkStack": env.network_stack,
             "ReplicaRegion": settings("replica-region"),
             "ReplicaTableEndpoint": settings("replica-table-endpoint"),
@@ -289,7 +290,7 @@ class EnvironmentStack(cdk.Stack):
                 f"{family.capitalize()}ReservedConcurrency": settings(
                     f"reserved-concurrency/{family}"
                 )
-                for family in ("purge", "archive", "rotation")
+                for family in ("purge", "archive", "notifier", "rotation")
             },
         }
         self.addons = addons.include(

@@ -95,6 +95,25 @@ _NO_REPLICATION = (
     "backups' copies (docs/disaster-recovery.md); this bucket's content is rebuilt by a deploy."
 )
 
+_NOTIFIER_DLQ = (
+    "Its stream mapping sends a batch it gives up on, and its asynchronous invocations (the "
+    "digest schedule, SES's bounce and complaint events) send an event they give up on, to the "
+    "stream's dead-letter queue (stream-notify.yml: the mapping's and NotifierAsyncConfig's "
+    "OnFailure destinations); a function DLQ would be a second, unwatched queue."
+)
+_SES_IDENTITY = (
+    "SendEmail is authorised on the identity and the configuration set; a feature environment "
+    "sends from its own subdomain through dev's identity, whose name this stack does not know, "
+    "so the grant is on this account's and region's identities with the sender pinned by "
+    "ses:FromAddress to the environment's domain (stream-notify.yml)."
+)
+_UNROTATED_SIGNING_KEY = (
+    "It signs the unsubscribe links of emails already sent: a scheduled rotation would break "
+    "every link older than it. A rotation by hand keeps the previous version, and both verify "
+    "(mail.yml, docs/security.md)."
+)
+
+
 ADDONS: dict[str, list[tuple[str, str]]] = {
     "ArchiveFunction": [
         ("AwsSolutions-L1", _LAMBDA_RUNTIME),
@@ -105,6 +124,70 @@ ADDONS: dict[str, list[tuple[str, str]]] = {
         ("AwsSolutions-L1", _LAMBDA_RUNTIME),
         ("NIST.800.53.R5-LambdaConcurrency", _CONCURRENCY),
         ("NIST.800.53.R5-LambdaDLQ", _STREAM_DLQ),
+    ],
+    "NotifierFunction": [
+        ("AwsSolutions-L1", _LAMBDA_RUNTIME),
+        ("NIST.800.53.R5-LambdaConcurrency", _CONCURRENCY),
+        ("NIST.800.53.R5-LambdaDLQ", _NOTIFIER_DLQ),
+    ],
+    "TaskIndexFunction": [
+        ("AwsSolutions-L1", _LAMBDA_RUNTIME),
+        ("NIST.800.53.R5-LambdaConcurrency", _CONCURRENCY),
+        ("NIST.800.53.R5-LambdaDLQ", _STREAM_DLQ),
+    ],
+    "NotifierPolicy": [
+        ("AwsSolutions-IAM5[Resource::*]", _NO_RESOURCE_LEVEL),
+        ("AwsSolutions-IAM5[Resource::<TasksTable.Arn>/stream/*]", _STREAM_ARN),
+        (
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:"
+            "<AWS::AccountId>:network-interface/*]",
+            _ENI,
+        ),
+        (
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:"
+            "<AWS::AccountId>:subnet/*]",
+            _ENI,
+        ),
+        (
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:"
+            "<AWS::AccountId>:log-group:<NotifierLogGroup>:*]",
+            _LOGS_STAR,
+        ),
+        (
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:"
+            "<AWS::AccountId>:identity/*]",
+            _SES_IDENTITY,
+        ),
+    ],
+    "TaskIndexPolicy": [
+        ("AwsSolutions-IAM5[Resource::*]", _NO_RESOURCE_LEVEL),
+        ("AwsSolutions-IAM5[Resource::<TasksTable.Arn>/stream/*]", _STREAM_ARN),
+        (
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:"
+            "<AWS::AccountId>:network-interface/*]",
+            _ENI,
+        ),
+        (
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:"
+            "<AWS::AccountId>:subnet/*]",
+            _ENI,
+        ),
+        (
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:"
+            "<AWS::AccountId>:log-group:<TaskIndexLogGroup>:*]",
+            _LOGS_STAR,
+        ),
+    ],
+    "DigestScheduleRole": [
+        (
+            "NIST.800.53.R5-IAMNoInlinePolicy",
+            "The policy belongs to this one role, which only EventBridge Scheduler assumes to "
+            "invoke the notifier; a managed policy would only add a resource.",
+        ),
+    ],
+    "UnsubscribeSigningSecret": [
+        ("AwsSolutions-SMG4", _UNROTATED_SIGNING_KEY),
+        ("NIST.800.53.R5-SecretsManagerRotationEnabled", _UNROTATED_SIGNING_KEY),
     ],
     "CursorRotationFunction": [
         ("AwsSolutions-L1", _LAMBDA_RUNTIME),
