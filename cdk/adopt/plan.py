@@ -190,10 +190,28 @@ def create_only(kind: str) -> list[str]:
 # -- the plan ----------------------------------------------------------------------------------
 
 
-def identifier(kind: str, physical_id: str, properties: dict[str, Any]) -> dict[str, str]:
+def _rule_arn(physical_id: str, deployment: Deployment) -> str:
+    # A rule's physical id is its name, or <bus>|<name> on a bus other than the default.
+    return (
+        f"arn:{deployment.partition}:events:{deployment.region}:{deployment.account}:"
+        f"rule/{physical_id.replace('|', '/')}"
+    )
+
+
+# Types whose primary identifier is not their physical id (nor in their properties), and how
+# it follows from the physical id.
+IDENTIFIER_FROM_PHYSICAL_ID = {"AWS::Events::Rule": ("Arn", _rule_arn)}
+
+
+def identifier(
+    kind: str, physical_id: str, properties: dict[str, Any], deployment: Deployment
+) -> dict[str, str]:
     """The ResourceIdentifier an import names: each primary identifier property from the
     resource's own properties where its template sets it, else from the physical id (a
     composite id, name|id|scope, gives them in order)."""
+    if kind in IDENTIFIER_FROM_PHYSICAL_ID:
+        key, derive = IDENTIFIER_FROM_PHYSICAL_ID[kind]
+        return {key: derive(physical_id, deployment)}
     keys = primary_identifier(kind)
     missing = [k for k in keys if not isinstance(properties.get(k), str | int)]
     found = {k: str(properties[k]) for k in keys if k not in missing}
@@ -226,7 +244,9 @@ def moves(deployment: Deployment) -> list[Move]:
                     physical_id=resource.physical_id,
                     cdk_stack=cdk_stack,
                     cdk_id=cdk_id,
-                    identifier=identifier(resource.type, resource.physical_id, properties),
+                    identifier=identifier(
+                        resource.type, resource.physical_id, properties, deployment
+                    ),
                 )
             )
     return found

@@ -33,6 +33,9 @@ def _physical_id(kind: str, stack: str, logical_id: str, props: dict[str, Any], 
         "AWS::CloudWatch::Alarm": "AlarmName",
         "AWS::CloudWatch::Dashboard": "DashboardName",
         "AWS::ECS::Cluster": "ClusterName",
+        "AWS::SES::ConfigurationSet": "Name",
+        "AWS::SES::EmailIdentity": "EmailIdentity",
+        "AWS::Scheduler::Schedule": "Name",
     }
     if kind in named and isinstance(props.get(named[kind] or ""), str):
         return props[named[kind]]

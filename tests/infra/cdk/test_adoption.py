@@ -51,6 +51,11 @@ DATA = {
     "FrontendKey",
     "StreamKey",
     "CursorSigningSecret",
+    # Issue 21's mail: the key that signs the links of emails already sent, and the identity
+    # whose DKIM records the operator published (made again, it would need new ones).
+    "UnsubscribeSigningSecret",
+    "MailIdentity",
+    "MailConfigurationSet",
     "OriginVerifySecret",
     "AuditArchiveBucket",
     "FrontendBucket",
@@ -121,6 +126,28 @@ def test_the_data_the_users_and_the_keys_are_kept(plans, env):
     if env == "prod":
         # The stream functions keep their mappings' positions: no event archived twice or lost.
         assert {"ArchiveEventSourceMapping", "PurgeEventSourceMapping"} <= set(kept)
+        # So do the notifier's and the task index's (no notification sent twice, no word entry
+        # missed), with their named roles, and the digest's named schedule and its role.
+        assert {
+            "NotifierEventSourceMapping",
+            "TaskIndexWordsMapping",
+            "TaskIndexLabelsMapping",
+            "NotifierRole",
+            "TaskIndexRole",
+            "DailyDigestSchedule",
+            "DigestScheduleRole",
+            "MailEvents",
+            "MailEventsRule",
+        } <= set(kept)
+        # A rule's physical id is its name; the import names it by its ARN.
+        rule = kept["MailEventsRule"]
+        assert rule["identifier"] == {
+            "Arn": f"arn:aws:events:{plans[env]['region']}:{ACCOUNT}:rule/{rule['physical_id']}"
+        }
+        assert (
+            kept["MailEvents"]["identifier"]["ConfigurationSetName"]
+            == (kept["MailConfigurationSet"]["physical_id"])
+        )
     client = kept["UserPoolClient"]["identifier"]
     assert client == {
         "UserPoolId": kept["UserPool"]["physical_id"],
