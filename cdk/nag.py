@@ -114,30 +114,20 @@ _UNROTATED_SIGNING_KEY = (
 )
 
 
-ADDONS: dict[str, list[tuple[str, str]]] = {
-    "ArchiveFunction": [
+def _addon_function(dead_letters: str) -> list[tuple[str, str]]:
+    """An addon's function: its pinned runtime, its Fn::If concurrency, where its failures go."""
+    return [
         ("AwsSolutions-L1", _LAMBDA_RUNTIME),
         ("NIST.800.53.R5-LambdaConcurrency", _CONCURRENCY),
-        ("NIST.800.53.R5-LambdaDLQ", _STREAM_DLQ),
-    ],
-    "PurgeFunction": [
-        ("AwsSolutions-L1", _LAMBDA_RUNTIME),
-        ("NIST.800.53.R5-LambdaConcurrency", _CONCURRENCY),
-        ("NIST.800.53.R5-LambdaDLQ", _STREAM_DLQ),
-    ],
-    "NotifierFunction": [
-        ("AwsSolutions-L1", _LAMBDA_RUNTIME),
-        ("NIST.800.53.R5-LambdaConcurrency", _CONCURRENCY),
-        ("NIST.800.53.R5-LambdaDLQ", _NOTIFIER_DLQ),
-    ],
-    "TaskIndexFunction": [
-        ("AwsSolutions-L1", _LAMBDA_RUNTIME),
-        ("NIST.800.53.R5-LambdaConcurrency", _CONCURRENCY),
-        ("NIST.800.53.R5-LambdaDLQ", _STREAM_DLQ),
-    ],
-    "NotifierPolicy": [
+        ("NIST.800.53.R5-LambdaDLQ", dead_letters),
+    ]
+
+
+def _function_in_the_vpc(log_group: str) -> list[tuple[str, str]]:
+    """A function in the VPC: actions without resource-level permissions, its network
+    interfaces, its own log group's streams."""
+    return [
         ("AwsSolutions-IAM5[Resource::*]", _NO_RESOURCE_LEVEL),
-        ("AwsSolutions-IAM5[Resource::<TasksTable.Arn>/stream/*]", _STREAM_ARN),
         (
             "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:"
             "<AWS::AccountId>:network-interface/*]",
@@ -150,34 +140,34 @@ ADDONS: dict[str, list[tuple[str, str]]] = {
         ),
         (
             "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:"
-            "<AWS::AccountId>:log-group:<NotifierLogGroup>:*]",
+            f"<AWS::AccountId>:log-group:<{log_group}>:*]",
             _LOGS_STAR,
         ),
+    ]
+
+
+def _stream_function(log_group: str) -> list[tuple[str, str]]:
+    """A function in the VPC on the table's stream."""
+    return [
+        ("AwsSolutions-IAM5[Resource::<TasksTable.Arn>/stream/*]", _STREAM_ARN),
+        *_function_in_the_vpc(log_group),
+    ]
+
+
+ADDONS: dict[str, list[tuple[str, str]]] = {
+    "ArchiveFunction": _addon_function(_STREAM_DLQ),
+    "PurgeFunction": _addon_function(_STREAM_DLQ),
+    "NotifierFunction": _addon_function(_NOTIFIER_DLQ),
+    "TaskIndexFunction": _addon_function(_STREAM_DLQ),
+    "NotifierPolicy": [
+        *_stream_function("NotifierLogGroup"),
         (
             "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:"
             "<AWS::AccountId>:identity/*]",
             _SES_IDENTITY,
         ),
     ],
-    "TaskIndexPolicy": [
-        ("AwsSolutions-IAM5[Resource::*]", _NO_RESOURCE_LEVEL),
-        ("AwsSolutions-IAM5[Resource::<TasksTable.Arn>/stream/*]", _STREAM_ARN),
-        (
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:"
-            "<AWS::AccountId>:network-interface/*]",
-            _ENI,
-        ),
-        (
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:"
-            "<AWS::AccountId>:subnet/*]",
-            _ENI,
-        ),
-        (
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:"
-            "<AWS::AccountId>:log-group:<TaskIndexLogGroup>:*]",
-            _LOGS_STAR,
-        ),
-    ],
+    "TaskIndexPolicy": _stream_function("TaskIndexLogGroup"),
     "DigestScheduleRole": [
         (
             "NIST.800.53.R5-IAMNoInlinePolicy",
@@ -189,15 +179,9 @@ ADDONS: dict[str, list[tuple[str, str]]] = {
         ("AwsSolutions-SMG4", _UNROTATED_SIGNING_KEY),
         ("NIST.800.53.R5-SecretsManagerRotationEnabled", _UNROTATED_SIGNING_KEY),
     ],
-    "CursorRotationFunction": [
-        ("AwsSolutions-L1", _LAMBDA_RUNTIME),
-        ("NIST.800.53.R5-LambdaConcurrency", _CONCURRENCY),
-        ("NIST.800.53.R5-LambdaDLQ", _ROTATION_DLQ),
-    ],
+    "CursorRotationFunction": _addon_function(_ROTATION_DLQ),
     "OriginRotationFunction": [
-        ("AwsSolutions-L1", _LAMBDA_RUNTIME),
-        ("NIST.800.53.R5-LambdaConcurrency", _CONCURRENCY),
-        ("NIST.800.53.R5-LambdaDLQ", _ROTATION_DLQ),
+        *_addon_function(_ROTATION_DLQ),
         (
             "NIST.800.53.R5-LambdaInsideVPC",
             "It calls CloudFront's API to change the distribution's header, and CloudFront has "
@@ -205,66 +189,15 @@ ADDONS: dict[str, list[tuple[str, str]]] = {
         ),
     ],
     "ArchivePolicy": [
-        ("AwsSolutions-IAM5[Resource::*]", _NO_RESOURCE_LEVEL),
+        *_stream_function("ArchiveLogGroup"),
         (
             "AwsSolutions-IAM5[Resource::<AuditArchiveBucket.Arn>/audit/*]",
             "The archive writes one object per event under audit/ (keys made at run time); "
             "Object Lock keeps each for the retention period.",
         ),
-        ("AwsSolutions-IAM5[Resource::<TasksTable.Arn>/stream/*]", _STREAM_ARN),
-        (
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:"
-            "<AWS::AccountId>:network-interface/*]",
-            _ENI,
-        ),
-        (
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:"
-            "<AWS::AccountId>:subnet/*]",
-            _ENI,
-        ),
-        (
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:"
-            "<AWS::AccountId>:log-group:<ArchiveLogGroup>:*]",
-            _LOGS_STAR,
-        ),
     ],
-    "PurgePolicy": [
-        ("AwsSolutions-IAM5[Resource::*]", _NO_RESOURCE_LEVEL),
-        ("AwsSolutions-IAM5[Resource::<TasksTable.Arn>/stream/*]", _STREAM_ARN),
-        (
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:"
-            "<AWS::AccountId>:network-interface/*]",
-            _ENI,
-        ),
-        (
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:"
-            "<AWS::AccountId>:subnet/*]",
-            _ENI,
-        ),
-        (
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:"
-            "<AWS::AccountId>:log-group:<PurgeLogGroup>:*]",
-            _LOGS_STAR,
-        ),
-    ],
-    "CursorRotationPolicy": [
-        ("AwsSolutions-IAM5[Resource::*]", _NO_RESOURCE_LEVEL),
-        (
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:"
-            "<AWS::AccountId>:network-interface/*]",
-            _ENI,
-        ),
-        (
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:"
-            "<AWS::AccountId>:subnet/*]",
-            _ENI,
-        ),
-        (
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:"
-            "<AWS::AccountId>:log-group:<CursorRotationLogGroup>:*]",
-            _LOGS_STAR,
-        ),
-    ],
+    "PurgePolicy": _stream_function("PurgeLogGroup"),
+    "CursorRotationPolicy": _function_in_the_vpc("CursorRotationLogGroup"),
     "OriginRotationPolicy": [
         ("AwsSolutions-IAM5[Resource::*]", _NO_RESOURCE_LEVEL),
         (
