@@ -16,12 +16,10 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from cdk.adopt.copilot import NESTED, Deployment, Resource, Stack
-
-_NO_VALUE = object()
-_SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
+from devstack.intrinsics import NO_VALUE, SUB_VARIABLE, Resolver
 
 
 class Undescribable(Exception):
@@ -122,9 +120,15 @@ ATTRIBUTES: dict[tuple[str, str], Callable[[Where], Any]] = {
 }
 
 
-class Describer:
+class Describer(Resolver):
     """Describes resources of one Copilot stack for one import. `target(role, logical_id)` is the
-    resource's logical id in the import's template when the import brings it, else None."""
+    resource's logical id in the import's template when the import brings it, else None.
+
+    CloudFormation's functions evaluate as the Resolver's, but that a reference the import keeps
+    is a Symbol, which the functions carry along (the import's template says them), and that
+    what cannot be known raises Undescribable."""
+
+    FUNCTIONS: ClassVar[dict[str, str]] = {**Resolver.FUNCTIONS, "Fn::ToJsonString": "_to_json"}
 
     def __init__(
         self,
@@ -135,9 +139,8 @@ class Describer:
         self._deployment = deployment
         self._stack: Stack = deployment.stack(role)
         self._target = target
-        self._conditions: dict[str, bool] = {}
         template = self._stack.template
-        self._names: dict[str, Any] = {
+        pseudo = {
             "AWS::Region": deployment.region,
             "AWS::AccountId": deployment.account,
             "AWS::Partition": deployment.partition,
@@ -146,13 +149,19 @@ class Describer:
             if self._stack.name.startswith("arn:")
             else self._stack.name,
             "AWS::StackId": self._stack.name,
-            **{
-                name: spec.get("Default")
-                for name, spec in (template.get("Parameters") or {}).items()
-                if "Default" in spec
-            },
-            **self._stack.parameters,
         }
+        defaults = {
+            name: spec.get("Default")
+            for name, spec in (template.get("Parameters") or {}).items()
+            if "Default" in spec
+        }
+        super().__init__(
+            template,
+            parameters={**defaults, **self._stack.parameters},
+            pseudo=pseudo,
+            resources={},
+            exports=deployment.exports,
+        )
 
     # -- the public face ---------------------------------------------------------------------
 
@@ -171,7 +180,7 @@ class Describer:
                 evaluated = self._evaluate(value)
             except Undescribable:
                 continue
-            if evaluated is not _NO_VALUE and not _has_symbol(evaluated):
+            if evaluated is not NO_VALUE and not _has_symbol(evaluated):
                 properties[name] = evaluated
         return properties
 
@@ -196,23 +205,9 @@ class Describer:
             self._conditions[name] = bool(result)
         return self._conditions[name]
 
-    def _evaluate(self, value: Any) -> Any:
-        if isinstance(value, list):
-            items = [self._evaluate(v) for v in value]
-            return [v for v in items if v is not _NO_VALUE]
-        if not isinstance(value, dict):
-            return value
-        if len(value) == 1:
-            ((key, argument),) = value.items()
-            handler = _FUNCTIONS.get(key)
-            if handler is not None:
-                return handler(self, argument)
-        evaluated = {k: self._evaluate(v) for k, v in value.items()}
-        return {k: v for k, v in evaluated.items() if v is not _NO_VALUE}
-
     def _ref(self, name: str) -> Any:
         if name == "AWS::NoValue":
-            return _NO_VALUE
+            return NO_VALUE
         if name in self._names:
             return self._names[name]
         resource = self._resource(name)
@@ -284,7 +279,7 @@ class Describer:
                 return "${" + variable + "}"
             return str(value)
 
-        result = _SUB_VARIABLE.sub(replace, text)
+        result = SUB_VARIABLE.sub(replace, text)
         if kept:
             return Symbol({"Fn::Sub": [result, kept]})
         return result.replace("${!", "${")
@@ -308,10 +303,6 @@ class Describer:
         if isinstance(value, Symbol):
             return Symbol({"Fn::Split": [argument[0], value.expression]})
         return str(value).split(argument[0])
-
-    def _if(self, argument: list[Any]) -> Any:
-        name, when_true, when_false = argument
-        return self._evaluate(when_true if self.condition(name) else when_false)
 
     def _import(self, argument: Any) -> Any:
         name = self._evaluate(argument)
@@ -338,26 +329,6 @@ class Describer:
         if _has_symbol(value):
             return Symbol({"Fn::ToJsonString": _expressions(value)})
         return json.dumps(value, separators=(",", ":"))
-
-
-_FUNCTIONS: dict[str, Callable[[Describer, Any], Any]] = {
-    "Ref": lambda d, a: d._ref(a),
-    "Fn::GetAtt": lambda d, a: d._get_att(a),
-    "Fn::Sub": lambda d, a: d._sub(a),
-    "Fn::Join": lambda d, a: d._join(a),
-    "Fn::Select": lambda d, a: d._select(a),
-    "Fn::Split": lambda d, a: d._split(a),
-    "Fn::If": lambda d, a: d._if(a),
-    "Fn::Equals": lambda d, a: d._evaluate(a[0]) == d._evaluate(a[1]),
-    "Fn::Not": lambda d, a: not d._evaluate(a[0]),
-    "Fn::And": lambda d, a: all(d._evaluate(v) for v in a),
-    "Fn::Or": lambda d, a: any(d._evaluate(v) for v in a),
-    "Condition": lambda d, a: d.condition(a),
-    "Fn::ImportValue": lambda d, a: d._import(a),
-    "Fn::FindInMap": lambda d, a: d._find_in_map(a),
-    "Fn::GetAZs": lambda d, a: d._azs(a),
-    "Fn::ToJsonString": lambda d, a: d._to_json(a),
-}
 
 
 def _is_attribute(value: Any, logical_id: str, attribute: str) -> bool:
@@ -405,7 +376,7 @@ def references(value: Any) -> set[str]:
         text, variables = (body, {}) if isinstance(body, str) else body
         names = {
             m.split(".")[0]
-            for m in _SUB_VARIABLE.findall(text)
+            for m in SUB_VARIABLE.findall(text)
             if not m.startswith("AWS::") and m.split(".")[0] not in variables
         }
         return names | references(variables)
