@@ -307,8 +307,9 @@ def _container_environment(
 
 @pytest.mark.parametrize("env", ["dev", "prod"])
 def test_after_the_import_the_service_names_the_same_resources_as_copilots(synthesised, plans, env):
-    """The table, the pool, its client and the cursor secret the CDK service is given are the
-    ones Copilot's tasks use; the service's configuration reads them."""
+    """The table, the pool, its client, the cursor secret and the unsubscribe links' signing
+    key the CDK service is given are the ones Copilot's tasks use; the service's configuration
+    reads them."""
     the_plan = plans[env]
     deployment = copilot_account.deployment(env)
     exports = _exports_after_import(the_plan, synthesised.template(env, "environment"))
@@ -317,7 +318,13 @@ def test_after_the_import_the_service_names_the_same_resources_as_copilots(synth
         api, parameters={}, pseudo={}, resources={}, exports={**deployment.exports, **exports}
     )
     cdk_variables = _container_environment(api, resolver.resolve)
-    named = ("TASKS_TABLE_NAME", "USER_POOL_ID", "USER_POOL_CLIENT_ID", "CURSOR_SECRET_ARN")
+    named = (
+        "TASKS_TABLE_NAME",
+        "USER_POOL_ID",
+        "USER_POOL_CLIENT_ID",
+        "CURSOR_SECRET_ARN",
+        "UNSUBSCRIBE_SECRET_ARN",
+    )
     describer = Describer(deployment, "service", lambda *_: None)
     copilot_variables = _container_environment(
         {"Resources": {"T": deployment.stack("service").template["Resources"]["TaskDefinition"]}},
@@ -329,6 +336,8 @@ def test_after_the_import_the_service_names_the_same_resources_as_copilots(synth
     settings = Settings.from_env({**cdk_variables, "AWS_REGION": deployment.region})
     assert settings.tasks_table_name == copilot_variables["TASKS_TABLE_NAME"]
     assert settings.user_pool_id == copilot_variables["USER_POOL_ID"]
+    assert settings.unsubscribe_secret_arn == copilot_variables["UNSUBSCRIBE_SECRET_ARN"]
+    assert ":secret:/teamtasks/" in settings.unsubscribe_secret_arn
 
 
 # -- the first deployment holds /api/* on Copilot's load balancer --------------------------------

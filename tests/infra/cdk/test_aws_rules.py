@@ -189,3 +189,7 @@ def test_the_quota_check_counts_what_the_templates_declare(account_demand):
     }
     assert account_demand["lambda-unreserved-headroom"] == {"eu-west-1": 0, "eu-central-1": 0}
     assert sum(account_demand["iam-roles"].values()) > 20
+    # Each network's interface endpoints: ECR (two), logs, Secrets Manager, KMS, X-Ray, STS,
+    # Cognito and SES (the notifier's email, issue 21).
+    assert set(account_demand["interface-endpoints"].values()) == {9}
+    assert len(account_demand["interface-endpoints"]) == 4
