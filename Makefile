@@ -13,7 +13,7 @@ UV := $(TOOLS)/uv/bin/uv
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help setup dev test lint test-unit test-integration test-infra bench profile soak frontend-build test-frontend test-e2e lighthouse sbom audit restore-drill feature-env feature-env-down feature-env-reap audit-verify stateful digest
+.PHONY: help setup dev test lint test-unit test-integration test-infra test-cdk bench profile soak frontend-build test-frontend test-e2e lighthouse sbom audit restore-drill feature-env feature-env-down feature-env-reap audit-verify stateful digest
 
 help:
 	@echo "make dev    set up and start the whole stack locally (emulator, resources, API, app)"
@@ -30,10 +30,10 @@ dev: setup frontend-build
 	$(PY) -m devstack
 
 lint: setup
-	$(VENV)/bin/ruff check app devstack tests lambdas bench frontend/scripts migrations ops
-	$(VENV)/bin/ruff format --check app devstack tests lambdas bench frontend/scripts migrations ops
+	$(VENV)/bin/ruff check app devstack tests lambdas bench frontend/scripts migrations ops cdk
+	$(VENV)/bin/ruff format --check app devstack tests lambdas bench frontend/scripts migrations ops cdk
 	# bandit: no finding of medium severity or above in the code that ships or runs the stack.
-	$(VENV)/bin/bandit --quiet --recursive --severity-level medium app devstack lambdas bench frontend/scripts migrations ops
+	$(VENV)/bin/bandit --quiet --recursive --severity-level medium app devstack lambdas bench frontend/scripts migrations ops cdk
 
 test-unit: setup
 	$(PY) -m pytest tests/unit
@@ -58,7 +58,14 @@ $(PARLIAMENT): tools/parliament/pyproject.toml tools/parliament/uv.lock $(UV)
 	touch $(PARLIAMENT)
 
 test-infra: setup $(CHECKOV) $(PARLIAMENT)
-	$(PY) -m pytest tests/infra
+	$(PY) -m pytest tests/infra --ignore=tests/infra/cdk
+
+# The CDK app (cdk/, docs/deploy.md "Deploy with the CDK"): synthesised once, offline, for every
+# environment and the pipeline, with cdk-nag; then cfn-lint, checkov, parity with the stacks
+# Copilot renders, and the adoption's checks. The aws-cdk CLI is not needed (only to deploy).
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+test-cdk: setup $(CHECKOV)
+	$(PY) -m pytest tests/infra/cdk
 
 # The browser app (frontend/): npm ci from the lock file, then vite builds it into frontend/dist.
 FRONTEND := frontend
@@ -91,7 +98,7 @@ test-e2e: setup frontend-build
 lighthouse: setup frontend-build
 	$(PY) -m pytest -s tests/e2e/test_lighthouse.py
 
-test: lint test-unit test-integration test-infra test-frontend test-e2e lighthouse
+test: lint test-unit test-integration test-infra test-cdk test-frontend test-e2e lighthouse
 
 # The pipeline's software bill of materials (CycloneDX) of what ships: the locked runtime Python
 # dependencies and the browser app's production npm dependencies. Works offline.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 NO_VALUE = object()
 SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
@@ -16,6 +16,25 @@ class Unresolvable(Exception):
 
 
 class Resolver:
+    # Each function's method: a subclass may add functions or change how one evaluates.
+    FUNCTIONS: ClassVar[dict[str, str]] = {
+        "Ref": "_ref",
+        "Fn::GetAtt": "_get_att",
+        "Fn::Sub": "_sub",
+        "Fn::Join": "_join",
+        "Fn::Select": "_select",
+        "Fn::Split": "_split",
+        "Fn::If": "_if",
+        "Fn::Equals": "_equals",
+        "Fn::Not": "_not",
+        "Fn::And": "_and",
+        "Fn::Or": "_or",
+        "Condition": "condition",
+        "Fn::ImportValue": "_import",
+        "Fn::GetAZs": "_azs",
+        "Fn::FindInMap": "_find_in_map",
+    }
+
     def __init__(
         self,
         template: Mapping[str, Any],
@@ -52,9 +71,9 @@ class Resolver:
             return value
         if len(value) == 1:
             ((key, argument),) = value.items()
-            handler = _FUNCTIONS.get(key)
+            handler = self.FUNCTIONS.get(key)
             if handler is not None:
-                return handler(self, argument)
+                return getattr(self, handler)(argument)
         evaluated = {k: self._evaluate(v) for k, v in value.items()}
         return {k: v for k, v in evaluated.items() if v is not NO_VALUE}
 
@@ -90,9 +109,30 @@ class Resolver:
 
         return SUB_VARIABLE.sub(replace, text).replace("${!", "${")
 
+    def _join(self, argument: list[Any]) -> Any:
+        return str(argument[0]).join(str(v) for v in self._evaluate(argument[1]))
+
+    def _select(self, argument: list[Any]) -> Any:
+        return self._evaluate(argument[1])[int(self._evaluate(argument[0]))]
+
+    def _split(self, argument: list[Any]) -> Any:
+        return str(self._evaluate(argument[1])).split(argument[0])
+
     def _if(self, argument: list[Any]) -> Any:
         name, when_true, when_false = argument
         return self._evaluate(when_true if self.condition(name) else when_false)
+
+    def _equals(self, argument: list[Any]) -> bool:
+        return self._evaluate(argument[0]) == self._evaluate(argument[1])
+
+    def _not(self, argument: list[Any]) -> bool:
+        return not self._evaluate(argument[0])
+
+    def _and(self, argument: list[Any]) -> bool:
+        return all(self._evaluate(v) for v in argument)
+
+    def _or(self, argument: list[Any]) -> bool:
+        return any(self._evaluate(v) for v in argument)
 
     def _azs(self, argument: Any) -> list[str]:
         """Three zones of the region (AWS gives at least three in every region used here)."""
@@ -113,22 +153,3 @@ class Resolver:
         if name not in self._exports:
             raise Unresolvable(f"ImportValue {name}")
         return self._exports[name]
-
-
-_FUNCTIONS: dict[str, Any] = {
-    "Ref": lambda r, a: r._ref(a),
-    "Fn::GetAtt": lambda r, a: r._get_att(a),
-    "Fn::Sub": lambda r, a: r._sub(a),
-    "Fn::Join": lambda r, a: str(a[0]).join(str(v) for v in r._evaluate(a[1])),
-    "Fn::Select": lambda r, a: r._evaluate(a[1])[int(r._evaluate(a[0]))],
-    "Fn::Split": lambda r, a: str(r._evaluate(a[1])).split(a[0]),
-    "Fn::If": lambda r, a: r._if(a),
-    "Fn::Equals": lambda r, a: r._evaluate(a[0]) == r._evaluate(a[1]),
-    "Fn::Not": lambda r, a: not r._evaluate(a[0]),
-    "Fn::And": lambda r, a: all(r._evaluate(v) for v in a),
-    "Fn::Or": lambda r, a: any(r._evaluate(v) for v in a),
-    "Condition": lambda r, a: r.condition(a),
-    "Fn::ImportValue": lambda r, a: r._import(a),
-    "Fn::GetAZs": lambda r, a: r._azs(a),
-    "Fn::FindInMap": lambda r, a: r._find_in_map(a),
-}
