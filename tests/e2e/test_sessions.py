@@ -258,4 +258,3 @@ def test_defect_11_the_services_refusals_are_in_the_apps_words(tab, app_stack):
     )
     expect(alert).not_to_contain_text("confirm to")
     expect(heading(page)).to_have_text("Create an account")
-

@@ -110,7 +110,7 @@ function signedInPage(route: Route, search: string) {
               case "members":
                 return <MembersPage data={data} onChanged={reload} />;
               case "audit":
-                return <AuditPage data={data} />;
+                return <AuditPage data={data} search={search} />;
               default:
                 return <TasksPage data={data} search={search} />;
             }

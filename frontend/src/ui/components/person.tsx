@@ -12,10 +12,12 @@ export function personName(email: string): string {
   return at > 0 ? email.slice(0, at) : email;
 }
 
-/** "ann.lee@…" -> "AL", "bob@…" -> "B": the first letters of the name's first two words. */
+/** "ann.lee@…" -> "AL", "bob-2@…" -> "B": the first letters of the name's first two words
+ * (words that start with a letter, when there are any). */
 export function initials(email: string): string {
   const words = personName(email).split(/[._+\-\s]+/).filter(Boolean);
-  return words
+  const lettered = words.filter((word) => /^\p{L}/u.test(word));
+  return (lettered.length ? lettered : words)
     .slice(0, 2)
     .map((word) => [...word][0])
     .join("")
