@@ -225,7 +225,6 @@ def test_defect_10_the_audit_log_says_what_was_deleted_links_tasks_and_filters(n
     expect(page).to_have_url(re.compile(r"[?&]by="))
     # The colleague's own task: created and deleted.
     expect(rows).to_have_count(3)
-    tab.screenshot("audit-filters")
     tab.axe("the filtered audit log")
     # A reload keeps the filters; they apply to what is loaded, and the page says so.
     page.reload()

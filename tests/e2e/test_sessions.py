@@ -121,7 +121,6 @@ def test_defect_6_signing_out_says_so_keeps_focus_and_can_end_every_session(new_
     laptop_token = refresh_token_of(page)
     page.get_by_role("banner").get_by_role("button", name="Sign out", exact=True).click()
     laptop.axe("the sign-out dialog")
-    laptop.screenshot("sign-out-dialog")
     page.get_by_role("dialog", name="Sign out").get_by_role(
         "button", name="Sign out", exact=True
     ).click()
@@ -131,7 +130,6 @@ def test_defect_6_signing_out_says_so_keeps_focus_and_can_end_every_session(new_
     expect(notice).to_contain_text("You are signed out in this browser")
     expect(notice).to_contain_text("Other devices where you signed in stay signed in.")
     laptop.axe("the sign-in page after signing out")
-    laptop.screenshot("signed-out")
     assert not refreshes(app_stack, laptop_token)
     assert refreshes(app_stack, phone_token)
 
@@ -145,7 +143,6 @@ def test_defect_6_signing_out_says_so_keeps_focus_and_can_end_every_session(new_
         "You are signed out on every device."
     )
     phone.axe("the sign-in page after signing out everywhere")
-    phone.screenshot("signed-out-everywhere")
     assert not refreshes(app_stack, phone_token)
     assert not refreshes(app_stack, laptop_token)
 
@@ -217,7 +214,6 @@ def test_defect_11_every_password_rule_is_checked_as_one_types(new_tab, app_stac
     expect(status).to_have_text(
         "Still needed: 9 more characters, an upper-case letter, a number, a symbol."
     )
-    tab.screenshot("password-rules")
     tab.axe("the password rules")
 
     # Sent with rules unmet: nothing reaches Cognito, the field says why and has focus.
@@ -241,7 +237,6 @@ def test_defect_11_every_password_rule_is_checked_as_one_types(new_tab, app_stac
     password.press_sequentially("DEFGHIJ9!")
     expect_rules(page, [True] * 5)
     expect(status).to_have_text("The password meets every rule.")
-    tab.screenshot("password-rules-met")
 
 
 def test_defect_11_the_services_refusals_are_in_the_apps_words(tab, app_stack):
