@@ -211,7 +211,9 @@ def test_the_states_issue_22_added_are_accessible_fit_and_are_photographed(new_t
     page = tab.goto("/signup")
     page.get_by_label("Email").fill(LONG_EMAIL)
     page.get_by_label("Password", exact=True).press_sequentially("abc1")
-    expect(page.locator("#signup-password ~ p[role=status]")).to_contain_text("Still needed")
+    expect(page.locator("#signup-password ~ p[data-password-needs]")).to_contain_text(
+        "Still needed"
+    )
     photograph(tab, "password-rules")
     page.get_by_role("button", name="Create account").click()
     expect(page.locator("#signup-password-error")).to_be_visible()

@@ -39,6 +39,20 @@ def refreshes(app_stack, refresh_token: str) -> bool:
     return True
 
 
+def cognito_calls(page: Page, app_stack) -> list[str]:
+    """The Cognito operations the page calls from now on."""
+    calls: list[str] = []
+    page.on(
+        "request",
+        lambda request: (
+            calls.append(request.headers.get("x-amz-target", ""))
+            if request.url.startswith(app_stack.stack.options.endpoint)
+            else None
+        ),
+    )
+    return calls
+
+
 def sign_out(page: Page, choice: str) -> None:
     """The header's Sign out, then the dialog's "Sign out" or "Sign out everywhere"."""
     page.get_by_role("banner").get_by_role("button", name="Sign out", exact=True).click()
@@ -57,20 +71,12 @@ def test_defect_2_a_new_tab_is_signed_in_and_signing_out_ends_every_tab(new_tab,
     second = first.context.new_page()
     errors: list[str] = []
     second.on("pageerror", lambda error: errors.append(str(error)))
-    cognito_calls: list[str] = []
-    second.on(
-        "request",
-        lambda request: (
-            cognito_calls.append(request.headers.get("x-amz-target", ""))
-            if request.url.startswith(app_stack.stack.options.endpoint)
-            else None
-        ),
-    )
+    asked = cognito_calls(second, app_stack)
     second.goto(app_stack.base_url + "/account")
     expect(heading(second)).to_have_text("Your account")
     expect(second.get_by_role("banner")).to_contain_text(user.email)
     # Handed over by the open tab: no sign-in, no refresh, nothing asked of Cognito.
-    assert cognito_calls == []
+    assert asked == []
     # Kept as the new tab's own: a reload keeps it; still nothing in localStorage, no JWT stored.
     second.reload()
     expect(heading(second)).to_have_text("Your account")
@@ -210,22 +216,14 @@ def test_defect_11_every_password_rule_is_checked_as_one_types(new_tab, app_stac
     password.press_sequentially("abc")
     expect_rules(page, [False, False, True, False, False])
     # A pause in typing: what is still needed is announced politely.
-    status = page.locator("#signup-password ~ p[role=status]")
+    status = page.locator("#signup-password ~ p[data-password-needs]")
     expect(status).to_have_text(
         "Still needed: 9 more characters, an upper-case letter, a number, a symbol."
     )
     tab.axe("the password rules")
 
     # Sent with rules unmet: nothing reaches Cognito, the field says why and has focus.
-    sent: list[str] = []
-    page.on(
-        "request",
-        lambda request: (
-            sent.append(request.headers.get("x-amz-target", ""))
-            if request.url.startswith(app_stack.stack.options.endpoint)
-            else None
-        ),
-    )
+    sent = cognito_calls(page, app_stack)
     page.get_by_role("button", name="Create account").click()
     expect(password).to_be_focused()
     expect(password).to_have_attribute("aria-invalid", "true")

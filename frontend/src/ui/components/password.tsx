@@ -49,7 +49,9 @@ export function PasswordField({ id, label, value, onInput, error }: { id: string
           );
         })}
       </ul>
-      <p class="visually-hidden" role="status">
+      {/* A live region without the status role: the page's own status messages stay the one
+          "status" there is. */}
+      <p class="visually-hidden" aria-live="polite" data-password-needs>
         {announced}
       </p>
     </div>

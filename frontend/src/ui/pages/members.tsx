@@ -19,6 +19,7 @@ import { useServices } from "../context";
 import { focusSoon, useAction, useLoad, type Loaded } from "../hooks";
 import { navigate } from "../router";
 import { memberName, type WorkspaceData } from "../workspace/data";
+import { DeleteWorkspaceDialog } from "../workspace/delete-dialog";
 import { useChanges } from "../workspace/live";
 
 function emailProblem(error: unknown): string | null {
@@ -288,7 +289,6 @@ export function MembersPage({ data, onChanged }: { data: WorkspaceData; onChange
   const heading = useRef<HTMLHeadingElement>(null);
   const table = useRef<HTMLTableElement>(null);
   const [leaving, setLeaving] = useState<"soleOwner" | "delete" | null>(null);
-  const deletion = useAction();
   // Roles changed here count at once, before the members are read again.
   const [changedRoles, setChangedRoles] = useState<Record<string, Role>>({});
   useEffect(() => setChangedRoles({}), [members]);
@@ -346,23 +346,7 @@ export function MembersPage({ data, onChanged }: { data: WorkspaceData; onChange
         <SoleOwnerDialog workspaceName={workspace.name} onTransfer={others ? chooseNewOwner : null} onDelete={() => setLeaving("delete")} onClose={() => setLeaving(null)} />
       )}
       {leaving === "delete" && (
-        <ConfirmDialog
-          title={`Delete ${workspace.name}?`}
-          message={`“${workspace.name}” and all its tasks will be deleted for everyone in it. This cannot be undone.`}
-          confirm="Delete workspace"
-          busy={deletion.busy}
-          onClose={() => setLeaving(null)}
-          onConfirm={() =>
-            void deletion.run(async () => {
-              await api.deleteWorkspace(workspace.id, data.etag);
-              setLeaving(null);
-              toasts.show({ message: `Deleted “${workspace.name}”.` });
-              navigate("/workspaces");
-            })
-          }
-        >
-          <ErrorAlert error={deletion.error} />
-        </ConfirmDialog>
+        <DeleteWorkspaceDialog workspace={workspace} etag={data.etag} onClose={() => setLeaving(null)} onDeleted={() => navigate("/workspaces")} />
       )}
       {canInvite && (
         <>
