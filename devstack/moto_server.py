@@ -16,6 +16,8 @@ enough for the test suite).
    UserAttributeUpdateSettings name `email` it keeps the old address until the new one is
    verified (VerifyUserAttribute, which moto lacks; like moto's ConfirmSignUp, it accepts any
    code). Confirming a sign-up verifies the email when the pool auto-verifies it, as in AWS.
+4. RevokeToken, which moto lacks (the browser app's "Sign out" of one browser): the refresh
+   token no longer refreshes, as in AWS; a token it does not know is accepted without effect.
 
 With `--state-file`, it can also crash the way the fault tests need (emulator_state.py): a POST
 to /_devstack/crash saves the state, as of the last request it completed, and kills the
@@ -34,7 +36,12 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUser, CognitoIdpUserPool
+from moto.cognitoidp.models import (
+    CognitoIdpBackend,
+    CognitoIdpUser,
+    CognitoIdpUserPool,
+    cognitoidp_backends,
+)
 from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.responses import EmptyResult
 from moto.dynamodb import models as dynamodb_models
@@ -208,12 +215,29 @@ def _verify_user_attribute(self: Any) -> EmptyResult:
     return EmptyResult()
 
 
+def _revoke_token(self: Any) -> EmptyResult:
+    """RevokeToken: the app client's refresh token stops working (moto signs out with None)."""
+    token = self._get_param("Token")
+    client_id = self._get_param("ClientId")
+    # An unsigned call names no region: look in every account's and region's backend.
+    for backends in cognitoidp_backends.values():
+        for region, backend in backends.items():
+            if region == "global":
+                continue
+            for pool in backend.user_pools.values():
+                issued = pool.refresh_tokens.get(token)
+                if issued is not None and issued[0] == client_id:
+                    pool.refresh_tokens[token] = None
+    return EmptyResult()
+
+
 def _behave_as_aws() -> None:
     dynamodb_models.DynamoDBBackend.transact_write_items = _conditions_first
     CognitoIdpBackend.update_user_attributes = _update_user_attributes
     CognitoIdpBackend.admin_update_user_attributes = _admin_update_user_attributes
     CognitoIdpBackend.confirm_sign_up = _confirm_sign_up
     CognitoIdpResponse.verify_user_attribute = _verify_user_attribute
+    CognitoIdpResponse.revoke_token = _revoke_token
 
 
 def main() -> None:

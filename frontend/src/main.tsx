@@ -3,6 +3,7 @@ import "./styles.css";
 import { Api } from "./api/client";
 import { Auth } from "./cognito/auth";
 import { CognitoClient } from "./cognito/client";
+import { BrowserPeers } from "./cognito/tabs";
 import { loadConfig } from "./config";
 import { Drafts } from "./lib/drafts";
 import { applyTheme, savedTheme } from "./lib/theme";
@@ -14,7 +15,7 @@ applyTheme(savedTheme());
 async function start(root: HTMLElement): Promise<void> {
   const config = await loadConfig();
   const cognito = new CognitoClient(config.region, config.cognitoEndpoint, config.userPoolClientId);
-  const auth = new Auth(cognito, config.userPoolId, window.sessionStorage);
+  const auth = new Auth(cognito, config.userPoolId, window.sessionStorage, Date.now, new BrowserPeers());
   const api = new Api(config.apiBaseUrl, auth);
   const drafts = new Drafts(window.sessionStorage, () => (auth.current.status === "signedIn" ? auth.current.user.sub : null));
   window.addEventListener("unhandledrejection", (event) => reportUnexpected(event.reason));

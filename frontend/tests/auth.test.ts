@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Auth, REFRESH_MARGIN_MS, type AuthState } from "../src/cognito/auth";
 import { CognitoClient, CognitoError, cognitoUrl } from "../src/cognito/client";
+import type { PeerMessage, Peers, SharedSession } from "../src/cognito/tabs";
 import { FakeFetch, MemoryStore, jwt } from "./fakes";
 
 const POOL = "us-east-1_AbC123";
@@ -66,17 +67,27 @@ describe("the Cognito endpoint", () => {
     expect(error).toMatchObject({ code: "UserNotFoundException", message: "Incorrect email or password." });
   });
 
-  it("explains an error that comes without a message", async () => {
+  it("words every refusal itself: never Cognito's text, which differs by service and says too much", async () => {
     const { fake, auth } = setup();
-    fake.reply({ status: 400, body: { __type: "InvalidPasswordException" } }, { status: 500, text: "<html>" });
-    await expect(auth.signUp("a@example.com", "weak")).rejects.toThrow("The password does not meet the password policy.");
-    await expect(auth.signUp("a@example.com", "weak")).rejects.toThrow("Sign-in service error (HTTP500).");
+    fake.reply(
+      { status: 400, body: { __type: "InvalidPasswordException", message: "The provided password does not confirm to the configured password policy" } },
+      { status: 400, body: { __type: "InvalidPasswordException", message: "Password did not conform with policy: Password must have symbol characters" } },
+      { status: 500, text: "<html>" },
+      { status: 400, body: { __type: "SomethingNewException", message: "internal detail" } },
+    );
+    const policy = "This password does not follow the rules for passwords. Check the list under the password.";
+    await expect(auth.signUp("a@example.com", "weak")).rejects.toThrow(policy);
+    await expect(auth.signUp("a@example.com", "weakpassword1")).rejects.toThrow(policy);
+    await expect(auth.signUp("a@example.com", "weak")).rejects.toThrow("The sign-in service had a problem. Try again in a moment.");
+    const unknown = await auth.signUp("a@example.com", "weak").catch((e) => e);
+    expect(unknown).toMatchObject({ code: "SomethingNewException" });
+    expect(unknown.message).not.toContain("internal detail");
   });
 
-  it("passes on the password policy's own words", async () => {
+  it("words a code by the operation where it means something else", async () => {
     const { fake, auth } = setup();
-    fake.reply({ status: 400, body: { __type: "InvalidPasswordException", message: "Password did not conform with policy: Password must have symbol characters" } });
-    await expect(auth.signUp("a@example.com", "weakpassword1")).rejects.toThrow("Password must have symbol characters");
+    fake.reply({ status: 400, body: { __type: "NotAuthorizedException", message: "User cannot be confirmed. Current status is CONFIRMED" } });
+    await expect(auth.confirmSignUp("a@example.com", "123456")).rejects.toThrow("This account is already confirmed. Sign in.");
   });
 });
 
@@ -219,15 +230,25 @@ describe("tokens over time", () => {
 });
 
 describe("sign-out", () => {
-  it("signs out globally and forgets the tokens", async () => {
+  it("of this browser revokes the tab's refresh token and forgets the tokens", async () => {
     const { fake, auth, store, states } = setup();
     fake.reply({ body: verifier }, { body: tokens(1) }, { body: {} });
     await auth.signIn("ann@example.com", "pw");
     await auth.signOut();
+    expect(fake.operations.at(-1)).toBe("RevokeToken");
+    expect(fake.calls.at(-1)!.body).toEqual({ Token: "refresh-1", ClientId: "client-1" });
+    expect(store.items.size).toBe(0);
+    expect(states.at(-1)).toEqual({ status: "signedOut", reason: undefined, ended: "browser" });
+  });
+
+  it("everywhere signs out globally", async () => {
+    const { fake, auth, states } = setup();
+    fake.reply({ body: verifier }, { body: tokens(1) }, { body: {} });
+    await auth.signIn("ann@example.com", "pw");
+    await auth.signOut("everywhere");
     expect(fake.operations.at(-1)).toBe("GlobalSignOut");
     expect(fake.calls.at(-1)!.body).toEqual({ AccessToken: tokens(1).AuthenticationResult.AccessToken });
-    expect(store.items.size).toBe(0);
-    expect(states.at(-1)).toEqual({ status: "signedOut", reason: undefined });
+    expect(states.at(-1)).toMatchObject({ status: "signedOut", ended: "everywhere" });
   });
 
   it("still signs out locally, and says so, when Cognito fails", async () => {
@@ -237,6 +258,72 @@ describe("sign-out", () => {
     await expect(auth.signOut()).rejects.toMatchObject({ code: "SignOutIncomplete" });
     expect(auth.current.status).toBe("signedOut");
     expect(store.items.size).toBe(0);
+  });
+});
+
+describe("the tabs of one browser", () => {
+  class Bus {
+    members: FakePeers[] = [];
+  }
+  class FakePeers implements Peers {
+    handler: (message: PeerMessage) => void = () => {};
+    held = false;
+    constructor(private readonly bus: Bus) {
+      bus.members.push(this);
+    }
+    listen(handler: (message: PeerMessage) => void) {
+      this.handler = handler;
+    }
+    send(message: PeerMessage) {
+      for (const other of this.bus.members) if (other !== this) other.handler(message);
+    }
+    holdSignedIn(held: boolean) {
+      this.held = held;
+    }
+    async ask(): Promise<SharedSession | null> {
+      if (!this.bus.members.some((m) => m !== this && m.held)) return null;
+      return new Promise((resolve) => {
+        const id = "q1";
+        const previous = this.handler;
+        this.handler = (message) => {
+          if (message.type === "answer" && message.to === id) {
+            this.handler = previous;
+            resolve(message.session);
+          } else previous(message);
+        };
+        this.send({ type: "ask", id });
+      });
+    }
+  }
+
+  function tab(bus: Bus) {
+    const fake = new FakeFetch();
+    const store = new MemoryStore();
+    const auth = new Auth(new CognitoClient("us-east-1", null, "client-1", fake.fetch), POOL, store, () => T0, new FakePeers(bus));
+    return { fake, store, auth };
+  }
+
+  it("a new tab takes the open tab's session without asking Cognito, and one sign-out ends both", async () => {
+    const bus = new Bus();
+    const first = tab(bus);
+    first.fake.reply({ body: verifier }, { body: tokens(1) }, { body: {} });
+    await first.auth.signIn("ann@example.com", "pw");
+    const second = tab(bus);
+    expect(await second.auth.restore()).toEqual({ status: "signedIn", user: { sub: "sub-ann", email: "ann@example.com" } });
+    expect(second.fake.calls).toHaveLength(0);
+    expect(JSON.parse(second.store.getItem("teamtasks.session")!)).toEqual({ refreshToken: "refresh-1", email: "ann@example.com" });
+    expect(await second.auth.accessToken()).toBe(tokens(1).AuthenticationResult.AccessToken);
+
+    await first.auth.signOut();
+    expect(second.auth.current).toMatchObject({ status: "signedOut", ended: "browser", reason: "You signed out in this browser from another tab." });
+    expect(second.store.items.size).toBe(0);
+  });
+
+  it("with no signed-in tab, a new tab is signed out at once", async () => {
+    const bus = new Bus();
+    tab(bus);
+    const lone = tab(bus);
+    expect(await lone.auth.restore()).toMatchObject({ status: "signedOut" });
   });
 });
 

@@ -88,7 +88,10 @@ def test_defect_5_the_audit_log_reads_as_sentences(new_tab, team):
     # in words; no action codes; the moment on one line.
     expect(newest).to_contain_text("Updated a task")
     expect(newest).to_contain_text("Task: Write the brief")
-    expect(newest).to_contain_text(re.compile(rf"Assignee Nobody →( changed to)? {helper.email}"))
+    # (A person is an avatar, the name before the @ and the whole address, for screen readers.)
+    expect(newest).to_contain_text(
+        re.compile(rf"Assignee Nobody →( changed to)? .*{re.escape(helper.email)}")
+    )
     expect(newest).to_contain_text(re.compile(r"Due date No due date →( changed to)? 1 Mar 2027"))
     expect(rows.nth(2)).to_contain_text(re.compile(r"Status To do →( changed to)? In progress"))
     for raw in (
@@ -104,17 +107,18 @@ def test_defect_5_the_audit_log_reads_as_sentences(new_tab, team):
     line = when.evaluate("cell => parseFloat(getComputedStyle(cell).lineHeight)")
     assert when.locator("time").bounding_box()["height"] < 1.5 * line
     tab.axe("the audit log, page 1")
-    page.get_by_role("button", name="Next page").click()
-    # The first status change, the task, the member joining, their invitation, the workspace.
-    expect(rows).to_have_count(6)
-    expect(rows.nth(2)).to_contain_text("Created a task")
-    expect(rows.nth(2)).to_contain_text("Title Write the brief")
-    expect(rows.nth(3)).to_contain_text("Added a member")
-    expect(rows.nth(3)).to_contain_text(f"Member: {helper.email}")
+    page.get_by_role("button", name="Show older events").click()
+    # Below the first 25: the first status change, the task, the member joining, their
+    # invitation, the workspace; focus on the first of them.
+    expect(rows).to_have_count(1 + 25 + 5)
+    expect(rows.nth(26)).to_be_focused()
+    expect(rows.nth(27)).to_contain_text("Created a task")
+    expect(rows.nth(27)).to_contain_text("Title Write the brief")
+    expect(rows.nth(28)).to_contain_text("Added a member")
+    expect(rows.nth(28)).to_contain_text(re.compile(rf"Member: .*{re.escape(helper.email)}"))
     # The invitation, in words: who, as what; the member's own acceptance is theirs.
-    expect(rows.nth(3).get_by_role("cell").nth(1)).to_have_text(helper.email)
-    expect(rows.nth(4)).to_contain_text("Invited someone")
-    expect(rows.nth(4)).to_contain_text(f"Invitation: {helper.email}")
-    expect(rows.nth(4)).to_contain_text("Role Member")
-    expect(rows.nth(5)).to_contain_text("Created the workspace")
-    expect(page.get_by_role("heading", name="Audit log", level=2)).to_be_focused()
+    expect(rows.nth(28).get_by_role("cell").nth(1)).to_contain_text(helper.email)
+    expect(rows.nth(29)).to_contain_text("Invited someone")
+    expect(rows.nth(29)).to_contain_text(re.compile(rf"Invitation: .*{re.escape(helper.email)}"))
+    expect(rows.nth(29)).to_contain_text("Role Member")
+    expect(rows.nth(30)).to_contain_text("Created the workspace")

@@ -139,18 +139,23 @@ def tour(tab: Tab, owner, visits: list[Screen], check) -> None:
         check(screen.name)
 
 
+def photograph(tab: Tab, name: str) -> None:
+    """No sideways scroll, axe finds nothing, and a screenshot: in the light and dark theme."""
+    assert tab.sideways_overflow() == 0, f"{name} scrolls sideways at {tab.width} px"
+    for scheme in ("light", "dark"):
+        tab.theme(scheme)
+        tab.axe(name)
+        tab.screenshot(name)
+    tab.theme("light")
+
+
 @pytest.mark.parametrize("width", [DESKTOP, PHONE])
 def test_every_screen_is_accessible_fits_and_is_photographed(new_tab, screens, width):
     owner, visits, base = screens
     tab = new_tab(width)
 
     def check(name: str) -> None:
-        assert tab.sideways_overflow() == 0, f"{name} scrolls sideways at {width} px"
-        for scheme in ("light", "dark"):
-            tab.theme(scheme)
-            tab.axe(name)
-            tab.screenshot(name)
-        tab.theme("light")
+        photograph(tab, name)
 
     tour(tab, owner, visits, check)
 
@@ -195,3 +200,42 @@ def test_nothing_scrolls_sideways_at_320_px_nor_on_a_tablet(new_tab, screens, wi
 def task_link_boxes(tab: Tab) -> list[dict]:
     table = tab.page.get_by_role("table").first
     return [link.bounding_box() for link in table.get_by_role("link").all()]
+
+
+@pytest.mark.parametrize("width", [DESKTOP, PHONE])
+def test_the_states_issue_22_added_are_accessible_fit_and_are_photographed(new_tab, screens, width):
+    """The password rules as one types, the audit log's filters, the sole owner's leave warning,
+    the sign-out dialog and what the sign-in page says after it."""
+    owner, _, base = screens
+    tab = new_tab(width)
+    page = tab.goto("/signup")
+    page.get_by_label("Email").fill(LONG_EMAIL)
+    page.get_by_label("Password", exact=True).press_sequentially("abc1")
+    expect(page.locator("#signup-password ~ p[data-password-needs]")).to_contain_text(
+        "Still needed"
+    )
+    photograph(tab, "password-rules")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.locator("#signup-password-error")).to_be_visible()
+    photograph(tab, "password-rules-refused")
+
+    sign_in(tab, owner.email, owner.password)
+    tab.follow(f"{base}/audit?what=task&change=changed")
+    expect(page.get_by_role("search", name="Filter the audit log")).to_be_visible()
+    tab.settled()
+    photograph(tab, "audit-filters")
+
+    tab.follow(f"{base}/members")
+    tab.settled().get_by_role("button", name="Leave this workspace").click()
+    expect(page.get_by_role("dialog", name="You are the only owner")).to_be_visible()
+    photograph(tab, "leave-warning")
+    page.keyboard.press("Escape")
+
+    page.get_by_role("banner").get_by_role("button", name="Sign out", exact=True).click()
+    expect(page.get_by_role("dialog", name="Sign out")).to_be_visible()
+    photograph(tab, "sign-out-dialog")
+    page.get_by_role("dialog", name="Sign out").get_by_role(
+        "button", name="Sign out", exact=True
+    ).click()
+    expect(page.get_by_role("main").get_by_role("status")).to_contain_text("You are signed out")
+    photograph(tab, "signed-out")

@@ -1,9 +1,11 @@
 // The sign-in state: SRP sign-in with its MFA challenges, sign-up and confirmation, password
-// reset, silent refresh and global sign-out. Access and ID tokens live in memory only; the refresh
-// token (and the email it belongs to) in sessionStorage, so a reload of the tab keeps the session
-// and closing the tab ends it. See docs/frontend.md.
+// reset, silent refresh, and sign-out of this browser or everywhere. Access and ID tokens live in
+// memory only; the refresh token (and the email it belongs to) in sessionStorage, so a reload of
+// the tab keeps the session; a new tab takes it from an open one over BroadcastChannel (tabs.ts),
+// and closing the browser's last tab ends it. See docs/security.md.
 import { CognitoClient, CognitoError } from "./client";
 import { claimSignature, cognitoTimestamp, newEphemeral, passwordKey } from "./srp";
+import type { PeerMessage, Peers, SharedSession } from "./tabs";
 
 export interface KeyValueStore {
   getItem(key: string): string | null;
@@ -26,8 +28,11 @@ export interface User {
 
 export type AuthState =
   | { status: "unknown" }
-  | { status: "signedOut"; reason?: string }
+  | { status: "signedOut"; reason?: string; ended?: SignOutScope }
   | { status: "signedIn"; user: User };
+
+/** "browser": this browser's session (every tab of it); "everywhere": every device too. */
+export type SignOutScope = "browser" | "everywhere";
 
 export type SignInStep =
   | { step: "done" }
@@ -78,7 +83,39 @@ export class Auth {
     private readonly userPoolId: string,
     private readonly store: KeyValueStore,
     private readonly now: () => number = Date.now,
-  ) {}
+    private readonly peers: Peers | null = null,
+  ) {
+    peers?.listen((message) => this.fromPeer(message));
+  }
+
+  // -- the other tabs -------------------------------------------------------------------------
+
+  private shared(): SharedSession | null {
+    if (this.state.status !== "signedIn" || !this.tokens) return null;
+    return { ...this.tokens, email: this.email };
+  }
+
+  private fromPeer(message: PeerMessage): void {
+    const session = this.shared();
+    if (message.type === "ask" && session) {
+      this.peers!.send({ type: "answer", to: message.id, session });
+    } else if (message.type === "signedIn" && this.state.status === "signedOut" && !this.pending) {
+      // Signed in in another tab while this one showed the sign-in page.
+      this.adopt(message.session);
+    } else if (message.type === "signedOut" && this.state.status === "signedIn" && this.state.user.sub === message.sub) {
+      const where = message.everywhere ? "on every device" : "in this browser";
+      this.clear(`You signed out ${where} from another tab.`, message.everywhere ? "everywhere" : "browser");
+    }
+  }
+
+  /** Takes over the session another tab handed over: the same tokens, kept as this tab's own. */
+  private adopt(session: SharedSession): void {
+    this.email = session.email;
+    this.tokens = { accessToken: session.accessToken, idToken: session.idToken, refreshToken: session.refreshToken, expiresAt: session.expiresAt };
+    this.store.setItem(STORE_KEY, JSON.stringify({ refreshToken: session.refreshToken, email: session.email }));
+    const claims = decodeJwt(session.idToken);
+    this.set({ status: "signedIn", user: { sub: String(claims.sub), email: this.email } });
+  }
 
   // -- state ----------------------------------------------------------------------------------
 
@@ -93,6 +130,8 @@ export class Auth {
 
   private set(state: AuthState): void {
     this.state = state;
+    // Signed-in tabs hold a lock that tells a new tab there is someone to ask.
+    this.peers?.holdSignedIn(state.status === "signedIn");
     for (const listener of this.listeners) listener(state);
   }
 
@@ -107,7 +146,10 @@ export class Auth {
       refreshToken = "";
     }
     if (!refreshToken) {
-      this.clear();
+      // A new tab: an open, signed-in tab of this browser hands its session over.
+      const shared = await this.peers?.ask();
+      if (shared && this.state.status !== "signedIn") this.adopt(shared);
+      else if (!shared && this.state.status !== "signedIn") this.clear();
       return this.state;
     }
     this.tokens = { accessToken: "", idToken: "", refreshToken, expiresAt: 0 };
@@ -122,7 +164,7 @@ export class Auth {
     return this.state;
   }
 
-  private accept(result: NonNullable<AuthResult["AuthenticationResult"]>): void {
+  private accept(result: NonNullable<AuthResult["AuthenticationResult"]>, announce = false): void {
     const refreshToken = result.RefreshToken ?? this.tokens?.refreshToken ?? "";
     const claims = decodeJwt(result.IdToken);
     const access = decodeJwt(result.AccessToken);
@@ -141,14 +183,15 @@ export class Auth {
     if (this.state.status !== "signedIn" || this.state.user.sub !== user.sub) {
       this.set({ status: "signedIn", user });
     }
+    if (announce) this.peers?.send({ type: "signedIn", session: this.shared()! });
   }
 
-  private clear(reason?: string): void {
+  private clear(reason?: string, ended?: SignOutScope): void {
     this.tokens = null;
     this.email = "";
     this.pending = null;
     this.store.removeItem(STORE_KEY);
-    this.set({ status: "signedOut", reason });
+    this.set({ status: "signedOut", reason, ended });
   }
 
   // -- tokens ---------------------------------------------------------------------------------
@@ -232,7 +275,7 @@ export class Auth {
 
   private async next(email: string, username: string, result: AuthResult): Promise<SignInStep> {
     if (result.AuthenticationResult) {
-      this.accept(result.AuthenticationResult);
+      this.accept(result.AuthenticationResult, true);
       return { step: "done" };
     }
     const challenge = result.ChallengeName ?? "";
@@ -363,24 +406,31 @@ export class Auth {
     });
   }
 
-  /** Global sign-out: every session of this user ends, on every device. The local session ends
-   * whatever Cognito answers; a failure is reported to the caller. */
-  async signOut(): Promise<void> {
+  /** Signs out of this browser (Cognito revokes this session's refresh token, which every tab of
+   * the browser shares) or everywhere (GlobalSignOut: every session of the user, on every
+   * device). Every tab of this browser signs out at once. The local session ends whatever Cognito
+   * answers; a failure is reported to the caller. */
+  async signOut(scope: SignOutScope = "browser"): Promise<void> {
     let failure: unknown = null;
+    const sub = this.state.status === "signedIn" ? this.state.user.sub : "";
     try {
-      if (this.tokens) {
+      if (this.tokens && scope === "everywhere") {
         const token = await this.accessToken();
         await this.cognito.call("GlobalSignOut", { AccessToken: token });
+      } else if (this.tokens) {
+        await this.cognito.call("RevokeToken", { Token: this.tokens.refreshToken, ClientId: this.cognito.clientId });
       }
     } catch (error) {
       failure = error;
     }
-    this.clear();
+    this.clear(undefined, scope);
+    if (sub) this.peers?.send({ type: "signedOut", sub, everywhere: scope === "everywhere" });
     if (failure && !(failure instanceof CognitoError && failure.code === "NotAuthorizedException")) {
       throw new CognitoError(
         "SignOutIncomplete",
-        "You are signed out in this tab, but the sign-in service could not be told to end your other sessions: " +
-          (failure instanceof Error ? failure.message : String(failure)),
+        scope === "everywhere"
+          ? "You are signed out in this browser, but the sign-in service could not be reached to end your sessions on other devices. Try again once you are online: sign in, then sign out everywhere."
+          : "You are signed out in this browser, but the sign-in service could not be reached to end the session there too. It ends by itself within 30 days, or sign in and sign out everywhere.",
       );
     }
   }

@@ -1,8 +1,8 @@
 // The shell: header, the page for the current route, focus and title on every route change,
 // shortcuts, toasts, and an alert for anything that failed outside a page's own error handling.
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { Api } from "../api/client";
-import type { Auth, AuthState } from "../cognito/auth";
+import type { Auth, AuthState, SignOutScope } from "../cognito/auth";
 import type { Drafts } from "../lib/drafts";
 import { THEMES, chooseTheme, savedTheme, type Theme } from "../lib/theme";
 import { Dialog } from "./components/dialog";
@@ -10,6 +10,7 @@ import { ErrorAlert, PageTitle, messageOf } from "./components/feedback";
 import { Icon } from "./components/icons";
 import { lazyPage } from "./components/lazy";
 import { ChoiceMenu } from "./components/menu";
+import { Person } from "./components/person";
 import { ToastHost, toasts } from "./components/toasts";
 import { Services, type AppServices } from "./context";
 import { Bell, InvitationsBadge } from "./inbox/badges";
@@ -64,6 +65,35 @@ function ShortcutsDialog({ onClose }: { onClose: () => void }) {
   );
 }
 
+const SIGNED_OUT: Record<SignOutScope, string> = {
+  browser: "You are signed out in this browser, in every tab. Other devices where you signed in stay signed in.",
+  everywhere: "You are signed out on every device.",
+};
+
+/** Sign out of this browser, or everywhere: said before it is done, with what each one ends. */
+function SignOutDialog({ onClose, onSignOut }: { onClose: () => void; onSignOut: (scope: SignOutScope) => void }) {
+  return (
+    <Dialog title="Sign out" onClose={onClose}>
+      <p>Signing out ends your session in every tab of this browser.</p>
+      <p class="muted">
+        Signed in on another device, such as a phone or a shared computer? <strong>Sign out everywhere</strong> ends those sessions too (within an hour
+        for pages already open there).
+      </p>
+      <div class="dialog-actions">
+        <button type="button" class="button" onClick={onClose}>
+          Cancel
+        </button>
+        <button type="button" class="button" onClick={() => onSignOut("everywhere")}>
+          Sign out everywhere
+        </button>
+        <button type="button" class="button button--primary" autoFocus onClick={() => onSignOut("browser")}>
+          Sign out
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
 function signedInPage(route: Route, search: string) {
   switch (route.name) {
     case "myTasks":
@@ -80,7 +110,7 @@ function signedInPage(route: Route, search: string) {
               case "members":
                 return <MembersPage data={data} onChanged={reload} />;
               case "audit":
-                return <AuditPage data={data} />;
+                return <AuditPage data={data} search={search} />;
               default:
                 return <TasksPage data={data} search={search} />;
             }
@@ -114,6 +144,7 @@ export function App({ api, auth, drafts }: { api: Api; auth: Auth; drafts: Draft
   const [problem, setProblem] = useState<string | null>(null);
   const [theme, setTheme] = useState<Theme>(savedTheme);
   const [helpOpen, setHelpOpen] = useState(false);
+  const [signingOut, setSigningOut] = useState(false);
   const location = useLocation();
   const route = parseRoute(location.path, location.search);
   const flash = useMemo(() => ({ message: null as string | null }), []);
@@ -141,13 +172,32 @@ export function App({ api, auth, drafts }: { api: Api; auth: Auth; drafts: Draft
     };
   }, []);
 
-  // Focus the new page's heading so keyboard and screen-reader users start at the top of it.
+  // Focus the new page's heading so keyboard and screen-reader users start at the top of it: on
+  // every move, and when the session starts or ends (here or in another tab), but not on load.
+  const knownStatus = useRef(state.status);
   useEffect(() => {
-    if (location.key === 0) return;
+    const statusChanged = knownStatus.current !== "unknown" && knownStatus.current !== state.status;
+    if (state.status !== "unknown") knownStatus.current = state.status;
+    if (location.key === 0 && !statusChanged) return;
     document.getElementById("page-title")?.focus();
     setProblem(null);
     toasts.clearErrors();
   }, [location.key, state.status]);
+  // Signed out (here or in another tab): nothing of the user's is left in this tab.
+  useEffect(() => {
+    if (state.status === "signedOut" && state.ended) drafts.clearAll();
+  }, [state]);
+
+  const signOut = (scope: SignOutScope) => {
+    setSigningOut(false);
+    auth.signOut(scope).then(
+      () => navigate("/signin"),
+      (error) => {
+        navigate("/signin");
+        setProblem(messageOf(error));
+      },
+    );
+  };
 
   const signedIn = state.status === "signedIn";
   const next = "next" in route ? route.next : null;
@@ -190,7 +240,8 @@ export function App({ api, auth, drafts }: { api: Api; auth: Auth; drafts: Draft
       default: {
         const after = route.name === "signin" ? (route.next ?? "/") : route.name === "notFound" ? "/" : here;
         const email = route.name === "signin" ? route.email : "";
-        page = <SignIn key={location.key} reason={state.reason} after={after} initialEmail={email} />;
+        const reason = state.reason ?? (state.ended ? SIGNED_OUT[state.ended] : undefined);
+        page = <SignIn key={location.key} reason={reason} after={after} initialEmail={email} />;
       }
     }
   } else {
@@ -250,21 +301,10 @@ export function App({ api, auth, drafts }: { api: Api; auth: Auth; drafts: Draft
               <button type="button" class="icon-button shortcuts-button" aria-label="Keyboard shortcuts" onClick={() => setHelpOpen(true)}>
                 <Icon name="keyboard" />
               </button>
-              <span class="who">{state.user.email}</span>
-              <button
-                type="button"
-                class="button button--ghost"
-                onClick={() => {
-                  drafts.clearAll();
-                  auth.signOut().then(
-                    () => navigate("/signin"),
-                    (error) => {
-                      navigate("/signin");
-                      setProblem(messageOf(error));
-                    },
-                  );
-                }}
-              >
+              <span class="who">
+                <Person who={state.user.email} />
+              </span>
+              <button type="button" class="button button--ghost" onClick={() => setSigningOut(true)}>
                 Sign out
               </button>
             </>
@@ -283,6 +323,7 @@ export function App({ api, auth, drafts }: { api: Api; auth: Auth; drafts: Draft
       </main>
       <ToastHost />
       {helpOpen && <ShortcutsDialog onClose={() => setHelpOpen(false)} />}
+      {signingOut && signedIn && <SignOutDialog onClose={() => setSigningOut(false)} onSignOut={signOut} />}
     </Services.Provider>
   );
 }

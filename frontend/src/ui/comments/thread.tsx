@@ -10,6 +10,7 @@ import { MAX_MENTIONS, bodyParts, mentionedMembers } from "../../lib/mentions";
 import { ConfirmDialog } from "../components/dialog";
 import { ErrorAlert, Loading, RetryAlert } from "../components/feedback";
 import { lengthProblem } from "../components/fields";
+import { Person } from "../components/person";
 import { toasts } from "../components/toasts";
 import { useServices } from "../context";
 import { focusSoon, useAction, type Loaded } from "../hooks";
@@ -181,7 +182,7 @@ function CommentItem({ workspaceId, comment, members, mine, canEdit, canDelete, 
     <li class="comment" id={`comment-${comment.id}`} tabIndex={-1} aria-labelledby={`comment-${comment.id}-by`}>
       <div class="comment-head">
         <span id={`comment-${comment.id}-by`}>
-          <strong>{author}</strong>
+          <strong>{mine ? author : <Person who={author} />}</strong>
           <span class="muted small">
             {" "}
             <time dateTime={comment.created_at}>{when}</time>

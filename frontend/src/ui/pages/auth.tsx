@@ -4,13 +4,25 @@ import { CognitoError } from "../../cognito/client";
 import type { SignInStep } from "../../cognito/auth";
 import { entryPath, navigate } from "../router";
 import { ErrorAlert, PageTitle, Status } from "../components/feedback";
+import { PasswordField, passwordNeeds } from "../components/password";
+import { unmetRules } from "../../lib/password";
 import { useAction } from "../hooks";
 import { takeFlash, useServices } from "../context";
 
-const PASSWORD_HINT = "At least 12 characters, with upper- and lower-case letters, a number and a symbol.";
-
 function value(event: Event): string {
   return (event.currentTarget as HTMLInputElement).value;
+}
+
+/** A new password that breaks a rule is not sent: the field says what is missing and has focus.
+ * Returns whether the password may be sent. */
+function checkNewPassword(password: string, fieldId: string, setProblem: (message: string | null) => void): boolean {
+  if (unmetRules(password).length === 0) {
+    setProblem(null);
+    return true;
+  }
+  setProblem(`The password does not follow the rules yet. ${passwordNeeds(password)}`);
+  document.getElementById(fieldId)?.focus();
+  return false;
 }
 
 /** `after`: where to go once signed in (a deep link, or an invitation's page). */
@@ -22,6 +34,7 @@ export function SignIn({ reason, after, initialEmail = "" }: { reason?: string; 
   const [password, setPassword] = useState("");
   const [code, setCode] = useState("");
   const [step, setStep] = useState<SignInStep | null>(null);
+  const [passwordProblem, setPasswordProblem] = useState<string | null>(null);
   const { busy, error, run } = useAction();
 
   const finish = (next: SignInStep | undefined) => {
@@ -94,14 +107,13 @@ export function SignIn({ reason, after, initialEmail = "" }: { reason?: string; 
       <section class="narrow">
         <PageTitle>Choose a new password</PageTitle>
         <form
+          noValidate
           onSubmit={(event) => {
             event.preventDefault();
-            void run(() => auth.setNewPassword(password)).then(finish);
+            if (checkNewPassword(password, "new-password", setPasswordProblem)) void run(() => auth.setNewPassword(password)).then(finish);
           }}
         >
-          <label for="new-password">New password</label>
-          <input id="new-password" type="password" autoComplete="new-password" aria-describedby="new-password-hint" required value={password} onInput={(e) => setPassword(value(e))} />
-          <p id="new-password-hint" class="hint">{PASSWORD_HINT}</p>
+          <PasswordField id="new-password" label="New password" value={password} onInput={setPassword} error={passwordProblem} />
           <button type="submit" class="button button--primary" disabled={busy}>Set password and sign in</button>
         </form>
         <ErrorAlert error={error} />
@@ -138,6 +150,7 @@ export function SignUp({ initialEmail = "", next = null, invited = false }: { in
   const services = useServices();
   const [email, setEmail] = useState(initialEmail);
   const [password, setPassword] = useState("");
+  const [passwordProblem, setPasswordProblem] = useState<string | null>(null);
   const { busy, error, run } = useAction();
   return (
     <section class="narrow">
@@ -150,6 +163,7 @@ export function SignUp({ initialEmail = "", next = null, invited = false }: { in
       <form
         onSubmit={(event) => {
           event.preventDefault();
+          if (!checkNewPassword(password, "signup-password", setPasswordProblem)) return;
           void run(async () => {
             const result = await services.auth.signUp(email.trim(), password);
             if (result.confirmed) {
@@ -177,9 +191,7 @@ export function SignUp({ initialEmail = "", next = null, invited = false }: { in
             The invitation is for this address: with another one, you will not see it.
           </p>
         )}
-        <label for="signup-password">Password</label>
-        <input id="signup-password" type="password" autoComplete="new-password" aria-describedby="signup-password-hint" required minLength={12} value={password} onInput={(e) => setPassword(value(e))} />
-        <p id="signup-password-hint" class="hint">{PASSWORD_HINT}</p>
+        <PasswordField id="signup-password" label="Password" value={password} onInput={setPassword} error={passwordProblem} />
         <button type="submit" class="button button--primary" disabled={busy}>Create account</button>
       </form>
       <ErrorAlert error={error}>
@@ -250,6 +262,7 @@ export function Forgot() {
   const [email, setEmail] = useState("");
   const [code, setCode] = useState("");
   const [password, setPassword] = useState("");
+  const [passwordProblem, setPasswordProblem] = useState<string | null>(null);
   const [sent, setSent] = useState(false);
   const { busy, error, run } = useAction();
   return (
@@ -273,19 +286,18 @@ export function Forgot() {
         <form
           onSubmit={(event) => {
             event.preventDefault();
+            if (!checkNewPassword(password, "reset-password", setPasswordProblem)) return;
             void run(async () => {
               await services.auth.confirmForgotPassword(email.trim(), code.trim(), password);
               services.flash.message = "Your password is changed. Sign in with the new one.";
-              navigate("/signin");
+              navigate(entryPath("signin", email.trim(), null));
             });
           }}
         >
           <p class="notice" role="status">If {email.trim()} has an account, we emailed it a code.</p>
           <label for="reset-code">Reset code</label>
           <input id="reset-code" inputMode="numeric" autoComplete="one-time-code" required value={code} onInput={(e) => setCode(value(e))} />
-          <label for="reset-password">New password</label>
-          <input id="reset-password" type="password" autoComplete="new-password" aria-describedby="reset-password-hint" required value={password} onInput={(e) => setPassword(value(e))} />
-          <p id="reset-password-hint" class="hint">{PASSWORD_HINT}</p>
+          <PasswordField id="reset-password" label="New password" value={password} onInput={setPassword} error={passwordProblem} />
           <button type="submit" class="button button--primary" disabled={busy}>Set new password</button>
         </form>
       )}

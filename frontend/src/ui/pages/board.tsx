@@ -8,6 +8,7 @@ import { STATUSES, STATUS_LABEL, atLeast } from "../../lib/labels";
 import { CommentCount, DueDate } from "../components/chips";
 import { Loading, RetryAlert, messageOf } from "../components/feedback";
 import { Icon } from "../components/icons";
+import { Person } from "../components/person";
 import { toasts } from "../components/toasts";
 import { useServices } from "../context";
 import { useLoad } from "../hooks";
@@ -163,12 +164,7 @@ export function BoardPage({ data }: { data: WorkspaceData }) {
                       <div class="card-meta">
                         <DueDate due={task.due_date} status={task.status} id={`board-${task.id}`} />
                         <CommentCount count={task.comment_count} />
-                        {task.assignee_id && (
-                          <span class="person">
-                            <Icon name="person" />
-                            {memberName(members, task.assignee_id)}
-                          </span>
-                        )}
+                        {task.assignee_id && <Person who={memberName(members, task.assignee_id)} />}
                       </div>
                       {canEdit && (
                         <div class="card-moves">

@@ -7,17 +7,19 @@ import { touches } from "../../lib/changes";
 import { formatTime } from "../../lib/dates";
 import { ROLE_LABEL, assignableRoles } from "../../lib/labels";
 import { RoleBadge } from "../components/chips";
-import { ConfirmDialog } from "../components/dialog";
+import { ConfirmDialog, Dialog } from "../components/dialog";
 import { ErrorAlert, Loading, RetryAlert, messageOf } from "../components/feedback";
 import { TextField, inputValue } from "../components/fields";
 import { Icon } from "../components/icons";
 import { ChoiceMenu } from "../components/menu";
+import { Person } from "../components/person";
 import { Options, TableHead } from "../components/table";
 import { toasts } from "../components/toasts";
 import { useServices } from "../context";
 import { focusSoon, useAction, useLoad, type Loaded } from "../hooks";
 import { navigate } from "../router";
 import { memberName, type WorkspaceData } from "../workspace/data";
+import { DeleteWorkspaceDialog } from "../workspace/delete-dialog";
 import { useChanges } from "../workspace/live";
 
 function emailProblem(error: unknown): string | null {
@@ -130,8 +132,11 @@ function PendingInvitations({ workspaceId, members, roles, invitations }: { work
             {list.map((invitation) => (
               <tr role="row" key={invitation.id}>
                 <td role="cell" class="col-email">
-                  {invitation.email}
-                  <span class="muted small invited-by"> Invited by {invitation.invited_by === user?.sub ? "you" : memberName(members, invitation.invited_by)}</span>
+                  <Person who={invitation.email} />
+                  <span class="muted small invited-by">
+                    {" "}
+                    Invited by {invitation.invited_by === user?.sub ? "you" : <Person who={memberName(members, invitation.invited_by)} />}
+                  </span>
                 </td>
                 <td role="cell" class="col-role">
                   <span class="cell-label" aria-hidden="true">
@@ -161,13 +166,44 @@ function PendingInvitations({ workspaceId, members, roles, invitations }: { work
   );
 }
 
-function MemberRow({ workspaceId, member, isSelf, roles, onChanged, onRemoved }: {
+/** Leaving as the only owner: said before anything is sent, with the ways on. */
+function SoleOwnerDialog({ workspaceName, onTransfer, onDelete, onClose }: { workspaceName: string; onTransfer: (() => void) | null; onDelete: () => void; onClose: () => void }) {
+  return (
+    <Dialog title="You are the only owner" onClose={onClose}>
+      <p>A workspace must keep an owner, so you cannot leave “{workspaceName}” yet.</p>
+      <p>
+        {onTransfer
+          ? "Make another member an owner with their role menu, then leave. Or, if nobody needs the workspace any more, delete it."
+          : "Nobody else is in it. Invite someone and make them an owner once they join, or delete the workspace."}
+      </p>
+      <div class="dialog-actions">
+        <button type="button" class="button" autoFocus onClick={onClose}>
+          Cancel
+        </button>
+        {onTransfer && (
+          <button type="button" class="button button--primary" onClick={onTransfer}>
+            Choose a new owner
+          </button>
+        )}
+        <button type="button" class="button button--danger-ghost" onClick={onDelete}>
+          Delete the workspace…
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+function MemberRow({ workspaceId, member, isSelf, soleOwner, roles, onChanged, onRemoved, onSoleOwnerLeaving }: {
   workspaceId: string;
   member: Member;
   isSelf: boolean;
+  /** This is the caller, and the workspace's only owner: leaving is not possible. */
+  soleOwner: boolean;
   roles: Role[];
-  onChanged: () => void;
+  /** A role was changed (the members are read again meanwhile). */
+  onChanged: (role: Role) => void;
   onRemoved: () => void;
+  onSoleOwnerLeaving: () => void;
 }) {
   const { api } = useServices();
   const [role, setRole] = useState(member.role);
@@ -175,14 +211,13 @@ function MemberRow({ workspaceId, member, isSelf, roles, onChanged, onRemoved }:
   const remove = useAction();
   useEffect(() => setRole(member.role), [member.role]);
   const manageable = roles.includes(member.role);
-  const label = isSelf ? `${member.email} (you)` : member.email;
 
   const changeRole = async (next: Role) => {
     setRole(next);
     try {
       await api.changeRole(workspaceId, member.user_id, next);
       toasts.show({ message: `${member.email} is now ${ROLE_LABEL[next].toLowerCase()}.` });
-      onChanged();
+      onChanged(next);
     } catch (error) {
       setRole(member.role);
       toasts.show({ tone: "error", message: `${member.email}'s role was not changed: ${messageOf(error)}` });
@@ -192,7 +227,8 @@ function MemberRow({ workspaceId, member, isSelf, roles, onChanged, onRemoved }:
   return (
     <tr role="row">
       <td role="cell" class="col-email">
-        {label}
+        <Person who={member.email} />
+        {isSelf && <span class="muted"> (you)</span>}
       </td>
       <td role="cell" class="col-role">
         <span class="cell-label" aria-hidden="true">
@@ -212,7 +248,7 @@ function MemberRow({ workspaceId, member, isSelf, roles, onChanged, onRemoved }:
       </td>
       <td role="cell" class="col-actions">
         {(manageable || isSelf) && (
-          <button type="button" class="button button--danger-ghost" aria-label={isSelf ? "Leave this workspace" : `Remove ${member.email}`} onClick={() => setConfirming(true)}>
+          <button type="button" class="button button--danger-ghost" aria-label={isSelf ? "Leave this workspace" : `Remove ${member.email}`} onClick={() => (soleOwner ? onSoleOwnerLeaving() : setConfirming(true))}>
             {isSelf ? "Leave" : "Remove"}
           </button>
         )}
@@ -251,6 +287,18 @@ export function MembersPage({ data, onChanged }: { data: WorkspaceData; onChange
   const roles = assignableRoles(workspace.role);
   const canInvite = roles.length > 0;
   const heading = useRef<HTMLHeadingElement>(null);
+  const table = useRef<HTMLTableElement>(null);
+  const [leaving, setLeaving] = useState<"soleOwner" | "delete" | null>(null);
+  // Roles changed here count at once, before the members are read again.
+  const [changedRoles, setChangedRoles] = useState<Record<string, Role>>({});
+  useEffect(() => setChangedRoles({}), [members]);
+  const soleOwner = workspace.role === "owner" && members.filter((m) => (changedRoles[m.user_id] ?? m.role) === "owner").length === 1;
+  const others = members.some((m) => m.user_id !== user?.sub);
+  // The first role menu is another member's (one's own row has none).
+  const chooseNewOwner = () => {
+    setLeaving(null);
+    focusSoon(() => table.current?.querySelector<HTMLButtonElement>('button[aria-haspopup="menu"]'));
+  };
   const invitations = useLoad(() => (canInvite ? api.invitations(workspace.id) : Promise.resolve([])), [workspace.id, canInvite]);
   // Someone accepted, declined, or another admin invited or revoked: the list follows.
   useChanges(workspace.id, (changes, resync) => {
@@ -261,11 +309,11 @@ export function MembersPage({ data, onChanged }: { data: WorkspaceData; onChange
       <h2 id="members-heading" tabIndex={-1} ref={heading}>
         Members
       </h2>
-      <table class="member-table" role="table">
+      <table class="member-table" role="table" ref={table}>
         <caption class="visually-hidden">Members</caption>
         <TableHead
           columns={[
-            ["col-email", "Email"],
+            ["col-email", "Member"],
             ["col-role", "Role"],
             ["col-added", "Added"],
             ["col-actions", null],
@@ -278,8 +326,13 @@ export function MembersPage({ data, onChanged }: { data: WorkspaceData; onChange
               workspaceId={workspace.id}
               member={member}
               isSelf={member.user_id === user?.sub}
+              soleOwner={soleOwner && member.user_id === user?.sub}
+              onSoleOwnerLeaving={() => setLeaving("soleOwner")}
               roles={roles}
-              onChanged={onChanged}
+              onChanged={(role) => {
+                setChangedRoles((roles) => ({ ...roles, [member.user_id]: role }));
+                onChanged();
+              }}
               onRemoved={() => {
                 // After the dialog has closed (and given focus back): the row is about to go.
                 setTimeout(() => heading.current?.focus(), 0);
@@ -289,6 +342,12 @@ export function MembersPage({ data, onChanged }: { data: WorkspaceData; onChange
           ))}
         </tbody>
       </table>
+      {leaving === "soleOwner" && (
+        <SoleOwnerDialog workspaceName={workspace.name} onTransfer={others ? chooseNewOwner : null} onDelete={() => setLeaving("delete")} onClose={() => setLeaving(null)} />
+      )}
+      {leaving === "delete" && (
+        <DeleteWorkspaceDialog workspace={workspace} etag={data.etag} onClose={() => setLeaving(null)} onDeleted={() => navigate("/workspaces")} />
+      )}
       {canInvite && (
         <>
           <InviteForm workspaceId={workspace.id} roles={roles} onInvited={invitations.refresh} />

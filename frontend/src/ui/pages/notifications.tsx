@@ -10,6 +10,7 @@ import { plural } from "../../lib/labels";
 import { ErrorAlert, Loading, PageTitle, RetryAlert } from "../components/feedback";
 import { inputValue } from "../components/fields";
 import { Icon, type IconName } from "../components/icons";
+import { Person } from "../components/person";
 import { Pager } from "../components/pager";
 import { toasts } from "../components/toasts";
 import { useServices } from "../context";
@@ -34,7 +35,7 @@ function linkOf(notification: InboxNotification): string {
 }
 
 /** The notification as a sentence: who did what, with the thing it concerns as the link. */
-function Sentence({ notification, actor, workspace, onOpen }: { notification: InboxNotification; actor: string; workspace: string; onOpen: () => void }) {
+function Sentence({ notification, actor, workspace, onOpen }: { notification: InboxNotification; actor: ComponentChildren; workspace: string; onOpen: () => void }) {
   const label = notification.target.label || (notification.target.type === "task" ? "a task" : workspace);
   const link = (text: string) => (
     <a href={linkOf(notification)} class="task-link" data-nav-item onClick={onOpen}>
@@ -164,7 +165,7 @@ export function NotificationsPage({ search }: { search: string }) {
               <div class="inbox-text">
                 <Sentence
                   notification={notification}
-                  actor={actorName(notification)}
+                  actor={<Person who={actorName(notification)} />}
                   workspace={workspaceName(notification.workspace_id)}
                   onOpen={() => opened(notification)}
                 />

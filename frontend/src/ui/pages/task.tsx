@@ -12,6 +12,7 @@ import { changedFields, threeWay } from "../../lib/merge";
 import { CommentThread } from "../comments/thread";
 import { ErrorAlert, Loading, PageTitle } from "../components/feedback";
 import { Icon } from "../components/icons";
+import { Person } from "../components/person";
 import { toasts } from "../components/toasts";
 import { useServices } from "../context";
 import { useAction, useLoad } from "../hooks";
@@ -294,7 +295,7 @@ export function TaskPage({ workspaceId, taskId }: { workspaceId: string; taskId:
       {task && form && ws.data && !gone && (
         <>
           <p class="meta">
-            Created {formatTime(task.created_at)} by {memberName(members, task.created_by)} · Updated {formatTime(task.updated_at)} · Version {task.version}
+            Created {formatTime(task.created_at)} by <Person who={memberName(members, task.created_by)} /> · Updated {formatTime(task.updated_at)} · Version {task.version}
           </p>
           {notice && (
             <div class="notice" role="status">

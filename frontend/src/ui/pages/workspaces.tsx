@@ -3,7 +3,6 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, etagOf, type Workspace } from "../../api/client";
 import { LIMITS, atLeast } from "../../lib/labels";
 import { RoleBadge } from "../components/chips";
-import { ConfirmDialog } from "../components/dialog";
 import { ErrorAlert, Loading, PageTitle, RetryAlert } from "../components/feedback";
 import { TextField, lengthProblem } from "../components/fields";
 import { Icon } from "../components/icons";
@@ -14,6 +13,7 @@ import { focusSoon, useAction, useLoad, usePager } from "../hooks";
 import { InvitationsNotice } from "../inbox/badges";
 import { refreshInvitations } from "../inbox/counts";
 import { navigate, paths } from "../router";
+import { DeleteWorkspaceDialog } from "../workspace/delete-dialog";
 
 function nameProblem(name: string): string | null {
   return name.trim() ? lengthProblem("A name", name, LIMITS.workspaceName) : "Give the workspace a name.";
@@ -172,23 +172,15 @@ function WorkspaceCard({ workspace, onRenamed, onDeleted, reload }: { workspace:
         </form>
       )}
       {mode === "delete" && (
-        <ConfirmDialog
-          title={`Delete ${workspace.name}?`}
-          message={`“${workspace.name}” and all its tasks will be deleted for everyone in it. This cannot be undone.`}
-          confirm="Delete workspace"
-          busy={action.busy}
+        <DeleteWorkspaceDialog
+          workspace={workspace}
+          etag={etagOf(workspace)}
           onClose={() => setMode("view")}
-          onConfirm={() =>
-            void action.run(async () => {
-              await api.deleteWorkspace(workspace.id, etagOf(workspace));
-              setMode("view");
-              toasts.show({ message: `Deleted “${workspace.name}”.` });
-              onDeleted();
-            })
-          }
-        >
-          <ErrorAlert error={action.error} />
-        </ConfirmDialog>
+          onDeleted={() => {
+            setMode("view");
+            onDeleted();
+          }}
+        />
       )}
       {mode !== "delete" && (
         <ErrorAlert error={action.error} fields={["name"]}>

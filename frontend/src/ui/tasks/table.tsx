@@ -5,6 +5,7 @@ import type { Member, Status, Task } from "../../api/client";
 import { STATUSES, STATUS_LABEL } from "../../lib/labels";
 import { CommentCount, DueDate, StatusChip } from "../components/chips";
 import { Icon } from "../components/icons";
+import { Person } from "../components/person";
 import { ChoiceMenu } from "../components/menu";
 import { TableHead } from "../components/table";
 import { paths } from "../router";
@@ -73,10 +74,7 @@ export function TaskTable({ caption, tasks, loading, canEdit, onStatus, onDelete
             </td>
             {members && (
               <td role="cell" class="col-assignee">
-                <span class="person">
-                  <Icon name="person" />
-                  {memberName(members, task.assignee_id)}
-                </span>
+                <Person who={memberName(members, task.assignee_id)} />
               </td>
             )}
             <td role="cell" class="col-due">
