@@ -1,12 +1,12 @@
 // The initial JavaScript and CSS: every script, module preload and stylesheet that
-// dist/index.html loads, gzipped. Prints the figures and fails above the budgets (40 KB of
+// dist/index.html loads, gzipped. Prints the figures and fails above the budgets (45 KB of
 // JavaScript, 15 KB of CSS, gzip).
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 
-export const BUDGET_BYTES = 40 * 1024;
+export const BUDGET_BYTES = 45 * 1024;
 export const CSS_BUDGET_BYTES = 15 * 1024;
 const dist = join(dirname(fileURLToPath(import.meta.url)), "..", "dist");
 

@@ -1,7 +1,7 @@
 // A list of tasks: a table on a wide screen, cards on a narrow one (the same markup; the explicit
 // roles keep it a table for screen readers whatever the CSS does). Long titles wrap; nothing
 // widens the page.
-import type { Member, Status, Task } from "../../api/client";
+import type { Label, Member, Priority, Status, Task } from "../../api/client";
 import { STATUSES, STATUS_LABEL } from "../../lib/labels";
 import { CommentCount, DueDate, StatusChip } from "../components/chips";
 import { Icon } from "../components/icons";
@@ -9,6 +9,7 @@ import { ChoiceMenu } from "../components/menu";
 import { TableHead } from "../components/table";
 import { paths } from "../router";
 import { memberName } from "../workspace/data";
+import { LabelChips, LabelPicker, PriorityControl } from "./labels";
 
 export const STATUS_CHOICES = STATUSES.map((s) => ({ value: s, label: STATUS_LABEL[s], icon: <Icon name={s} /> }));
 
@@ -33,9 +34,12 @@ interface Props {
   /** My tasks: the workspace column. */
   workspaceName?: (id: string) => string;
   drafts: (id: string) => boolean;
+  onPriority: (task: Task, priority: Priority) => void;
+  /** Workspace tasks: the labels, shown and changed in place. */
+  labels?: { all: Label[]; onChange: (task: Task, ids: string[]) => void; onCreated: (label: Label) => void };
 }
 
-export function TaskTable({ caption, tasks, loading, canEdit, onStatus, onDelete, members, workspaceName, drafts }: Props) {
+export function TaskTable({ caption, tasks, loading, canEdit, onStatus, onDelete, members, workspaceName, drafts, onPriority, labels }: Props) {
   const deletable = onDelete && tasks.some(canEdit);
   return (
     <table class="task-table" role="table" aria-busy={loading} data-layout={workspaceName ? "mine" : "workspace"}>
@@ -45,6 +49,7 @@ export function TaskTable({ caption, tasks, loading, canEdit, onStatus, onDelete
           ["col-title", "Title"],
           ...(workspaceName ? [["col-workspace", "Workspace"] as [string, string]] : []),
           ["col-status", "Status"],
+          ["col-priority", "Priority"],
           ...(members ? [["col-assignee", "Assignee"] as [string, string]] : []),
           ["col-due", "Due"],
           ...(deletable ? [["col-actions", null] as [string, null]] : []),
@@ -59,6 +64,24 @@ export function TaskTable({ caption, tasks, loading, canEdit, onStatus, onDelete
               </a>
               <CommentCount count={task.comment_count} />
               {drafts(task.id) && <span class="badge badge--draft">Unsaved draft</span>}
+              {labels && (
+                <div class="row-labels">
+                  <LabelChips ids={task.labels} labels={labels.all} />
+                  {canEdit(task) && (
+                    <LabelPicker
+                      id={`labels-${task.id}`}
+                      workspaceId={task.workspace_id}
+                      labels={labels.all}
+                      value={task.labels}
+                      onChange={(ids) => labels.onChange(task, ids)}
+                      onCreated={labels.onCreated}
+                      name={`Labels of ${task.title}`}
+                      canCreate
+                      compact
+                    />
+                  )}
+                </div>
+              )}
             </td>
             {workspaceName && (
               <td role="cell" class="col-workspace">
@@ -70,6 +93,9 @@ export function TaskTable({ caption, tasks, loading, canEdit, onStatus, onDelete
             )}
             <td role="cell" class="col-status">
               <StatusControl task={task} canEdit={canEdit(task)} onStatus={onStatus} />
+            </td>
+            <td role="cell" class="col-priority">
+              <PriorityControl title={task.title} priority={task.priority} canEdit={canEdit(task)} onPriority={(p) => onPriority(task, p)} />
             </td>
             {members && (
               <td role="cell" class="col-assignee">
