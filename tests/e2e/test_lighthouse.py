@@ -3,7 +3,7 @@ median of three runs per page: the sign-in page, the pages an email's link opens
 invitation's sign-up, unsubscribe), and for a signed-in user My tasks (where they land), the
 workspaces page, a workspace's task list, its board, a task with its comments, the
 notifications and the invitations must score performance >= 0.95, accessibility 1.0 and best
-practices 1.0, with at most 40 KB (gzip) of initial JavaScript and 15 KB of CSS.
+practices 1.0, with at most 45 KB (gzip) of initial JavaScript and 15 KB of CSS.
 frontend/scripts/lighthouse.mjs measures and prints; this runs it on the test stack with
 realistic data."""
 

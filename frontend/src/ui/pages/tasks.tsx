@@ -82,7 +82,7 @@ export function TasksPage({ data, search }: { data: WorkspaceData; search: strin
   useShortcut("/", () => document.getElementById("filter-q")?.focus());
 
   const clearFilters = () => replaceQuery({ status: null, priority: null, label: null, assignee: null, q: null }, { push: true });
-  const setFilter = (values: Record<string, string | null>) => replaceQuery(values, { push: true });
+  const setFilter = (values: Record<string, string | null>, push = true) => replaceQuery(values, { push });
   const added = (task: Task) => {
     if (!matches(task, filters)) {
       toasts.show({ message: `Added “${task.title}”. The filters hide it.`, action: { label: "Clear filters", run: clearFilters } });
@@ -118,7 +118,7 @@ export function TasksPage({ data, search }: { data: WorkspaceData; search: strin
           labels={STATUS_LABEL}
           chosen={filters.status}
           any="Any status"
-          onChange={(chosen: Status[]) => setFilter({ status: chosen.join(",") || null })}
+          onChange={(chosen: Status[], push) => setFilter({ status: chosen.join(",") || null }, push)}
         />
         <SetFilter
           id="filter-priority"
@@ -127,7 +127,7 @@ export function TasksPage({ data, search }: { data: WorkspaceData; search: strin
           labels={PRIORITY_LABEL}
           chosen={filters.priority}
           any="Any priority"
-          onChange={(chosen: Priority[]) => setFilter({ priority: chosen.join(",") || null })}
+          onChange={(chosen: Priority[], push) => setFilter({ priority: chosen.join(",") || null }, push)}
         />
         <div class="field">
           <label for="filter-label">Label</label>

@@ -18,10 +18,12 @@ export function SetFilter<T extends string>({ id, legend, values, labels, chosen
   values: readonly T[];
   labels: Record<T, string>;
   chosen: T[];
-  onChange: (chosen: T[]) => void;
+  /** `push`: the first change since the panel opened (one history entry for the ticks made in it). */
+  onChange: (chosen: T[], push: boolean) => void;
   any: string;
 }) {
   const [open, setOpen] = useState(false);
+  const pushed = useRef(false);
   const root = useRef<HTMLDivElement>(null);
   const button = useRef<HTMLButtonElement>(null);
   const panel = useRef<HTMLFieldSetElement>(null);
@@ -50,7 +52,10 @@ export function SetFilter<T extends string>({ id, legend, values, labels, chosen
         aria-expanded={open}
         aria-controls={`${id}-panel`}
         aria-labelledby={`${id}-label ${id}`}
-        onClick={() => setOpen(!open)}
+        onClick={() => {
+          pushed.current = false;
+          setOpen(!open);
+        }}
       >
         <span>{summary}</span>
         <Icon name="chevron" />
@@ -77,7 +82,11 @@ export function SetFilter<T extends string>({ id, legend, values, labels, chosen
                 checked={chosen.includes(value)}
                 onChange={(e) => {
                   const on = (e.currentTarget as HTMLInputElement).checked;
-                  onChange(values.filter((v) => (v === value ? on : chosen.includes(v))));
+                  onChange(
+                    values.filter((v) => (v === value ? on : chosen.includes(v))),
+                    !pushed.current,
+                  );
+                  pushed.current = true;
                 }}
               />
               {labels[value]}
