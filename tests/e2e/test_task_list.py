@@ -471,7 +471,7 @@ def test_shortcuts_c_slash_j_k_and_help_never_steal_typing(tab, team):
     expect(title).to_have_value("cjk/?z")
     page.get_by_role("heading", level=1).focus()
     page.keyboard.press("/")
-    expect(page.get_by_role("search", name="Filter tasks").get_by_label("Status")).to_be_focused()
+    expect(page.get_by_role("searchbox", name="Search")).to_be_focused()
     page.get_by_role("heading", level=1).focus()
     page.keyboard.press("j")
     expect(page.get_by_role("link", name="Send the invites")).to_be_focused()
@@ -498,7 +498,7 @@ def test_my_tasks_refreshes_on_focus_and_every_30_seconds(tab, team):
     page = tab.page
     page.clock.install()
     page = sign_in(tab, owner.email, owner.password)
-    expect(page.get_by_text("Nothing is assigned to you.")).to_be_visible()
+    expect(page.get_by_text("Nothing open is assigned to you.")).to_be_visible()
     api.create_task(workspace["id"], title="Added elsewhere", assignee_id=owner.user_id)
     page.evaluate("window.dispatchEvent(new Event('focus'))")
     expect(task_links(page, "Tasks assigned to you").first).to_have_text("Added elsewhere")

@@ -152,7 +152,7 @@ def test_a_team_works_in_a_workspace(new_tab, app_stack):
     page.get_by_label("Description").fill("With the agenda attached.")
     page.get_by_role("button", name="Save changes").click()
     conflict = page.get_by_role("region", name="Someone else changed this task")
-    expect(conflict).to_contain_text("Their changes to Title are kept.")
+    expect(conflict).to_contain_text("Their changes to Title are kept: the form below shows them.")
     conflict.get_by_role("button", name="Save my changes on their version").click()
     expect(toasts(page)).to_contain_text("Saved.")
     expect(heading).to_have_text("Send the invitations")

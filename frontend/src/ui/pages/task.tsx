@@ -342,10 +342,11 @@ export function TaskPage({ workspaceId, taskId }: { workspaceId: string; taskId:
             />
           )}
           {task.description.trim() && (
-            <section class="panel description" aria-labelledby="description-heading">
-              <h2 id="description-heading">Description</h2>
+            // Not a labelled region: "Description" names the field that edits it.
+            <div class="panel description">
+              <h2>Description</h2>
               <Markdown source={task.description} />
-            </section>
+            </div>
           )}
           <form onSubmit={submit} noValidate>
             <fieldset disabled={!canEdit || Boolean(conflict)} class="panel">
