@@ -49,7 +49,6 @@ export function TaskTable({ caption, tasks, loading, canEdit, onStatus, onDelete
           ["col-title", "Title"],
           ...(workspaceName ? [["col-workspace", "Workspace"] as [string, string]] : []),
           ["col-status", "Status"],
-          ["col-priority", "Priority"],
           ...(members ? [["col-assignee", "Assignee"] as [string, string]] : []),
           ["col-due", "Due"],
           ...(deletable ? [["col-actions", null] as [string, null]] : []),
@@ -64,24 +63,27 @@ export function TaskTable({ caption, tasks, loading, canEdit, onStatus, onDelete
               </a>
               <CommentCount count={task.comment_count} />
               {drafts(task.id) && <span class="badge badge--draft">Unsaved draft</span>}
-              {labels && (
-                <div class="row-labels">
-                  <LabelChips ids={task.labels} labels={labels.all} />
-                  {canEdit(task) && (
-                    <LabelPicker
-                      id={`labels-${task.id}`}
-                      workspaceId={task.workspace_id}
-                      labels={labels.all}
-                      value={task.labels}
-                      onChange={(ids) => labels.onChange(task, ids)}
-                      onCreated={labels.onCreated}
-                      name={`Labels of ${task.title}`}
-                      canCreate
-                      compact
-                    />
-                  )}
-                </div>
-              )}
+              {/* Priority and labels under the title, not in columns of their own: on a tablet
+                  another column squeezed titles to a few letters a line. */}
+              <div class="row-labels">
+                {(canEdit(task) || task.priority !== "none") && (
+                  <PriorityControl title={task.title} priority={task.priority} canEdit={canEdit(task)} onPriority={(p) => onPriority(task, p)} />
+                )}
+                {labels && <LabelChips ids={task.labels} labels={labels.all} />}
+                {labels && canEdit(task) && (
+                  <LabelPicker
+                    id={`labels-${task.id}`}
+                    workspaceId={task.workspace_id}
+                    labels={labels.all}
+                    value={task.labels}
+                    onChange={(ids) => labels.onChange(task, ids)}
+                    onCreated={labels.onCreated}
+                    name={`Labels of ${task.title}`}
+                    canCreate
+                    compact
+                  />
+                )}
+              </div>
             </td>
             {workspaceName && (
               <td role="cell" class="col-workspace">
@@ -94,9 +96,7 @@ export function TaskTable({ caption, tasks, loading, canEdit, onStatus, onDelete
             <td role="cell" class="col-status">
               <StatusControl task={task} canEdit={canEdit(task)} onStatus={onStatus} />
             </td>
-            <td role="cell" class="col-priority">
-              <PriorityControl title={task.title} priority={task.priority} canEdit={canEdit(task)} onPriority={(p) => onPriority(task, p)} />
-            </td>
+
             {members && (
               <td role="cell" class="col-assignee">
                 <span class="person">
