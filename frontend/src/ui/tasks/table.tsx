@@ -66,9 +66,9 @@ export function TaskTable({ caption, tasks, loading, canEdit, onStatus, onDelete
               {/* Priority and labels under the title, not in columns of their own: on a tablet
                   another column squeezed titles to a few letters a line. */}
               <div class="row-labels">
-                {(canEdit(task) || task.priority !== "none") && (
-                  <PriorityControl title={task.title} priority={task.priority} canEdit={canEdit(task)} onPriority={(p) => onPriority(task, p)} />
-                )}
+                {/* Always there (a chip where it cannot be changed): on My tasks who may change
+                    what is known only once the workspaces arrive, and the rows must not grow then. */}
+                <PriorityControl title={task.title} priority={task.priority} canEdit={canEdit(task)} onPriority={(p) => onPriority(task, p)} />
                 {labels && <LabelChips ids={task.labels} labels={labels.all} />}
                 {labels && canEdit(task) && (
                   <LabelPicker
