@@ -27,6 +27,8 @@ const task: Task = {
   updated_at: "2026-11-26T08:00:00.000Z",
   created_by: "u1",
   comment_count: 0,
+  priority: "none",
+  labels: [],
 };
 
 describe("problem+json errors", () => {

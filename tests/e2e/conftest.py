@@ -267,7 +267,11 @@ def add_task(
         if assignee:
             form.get_by_label("Assignee").select_option(label=assignee)
     form.get_by_role("button", name="Add task").click()
-    expect(toasts(page)).to_contain_text(f"Added “{title}”.")
+    # Quick adds in a row share one toast: "Added 2 tasks, the last “…”."
+    added = re.escape(f"“{title}”.")
+    expect(toasts(page)).to_contain_text(
+        re.compile(f"Added ({added}|\\d+ tasks, the last {added})")
+    )
 
 
 def task_links(page: Page, table: str = "Tasks"):
@@ -288,3 +292,22 @@ def status_button(page: Page, title: str):
 def choose_status(page: Page, title: str, status: str) -> None:
     status_button(page, title).click()
     page.get_by_role("menuitemradio", name=status).click()
+
+
+def set_filter(page: Page, legend: str, chosen: list[str]) -> None:
+    """A set filter of a task list (Status, Priority): ticks exactly `chosen` ([] for any)."""
+    filters = page.get_by_role("search", name="Filter tasks")
+    filters.get_by_role("button", name=re.compile(f"^{legend} ")).click()
+    group = filters.get_by_role("group", name=legend)
+    for box in group.get_by_role("checkbox").all():
+        name = box.evaluate("b => b.parentElement.textContent.trim()")
+        box.set_checked(name in chosen)
+    page.keyboard.press("Escape")
+    expect(group).to_have_count(0)
+
+
+def filter_summary(page: Page, legend: str):
+    """The button of a set filter, which reads what is chosen ("Any status", "To do, Done")."""
+    return page.get_by_role("search", name="Filter tasks").get_by_role(
+        "button", name=re.compile(f"^{legend} ")
+    )

@@ -35,6 +35,12 @@ def test_the_daily_loop_by_keyboard_alone(tab, app_stack):
     keys.press("j")
     expect(page.get_by_role("link", name="Send the invites")).to_be_focused()
     keys.press("Tab")
+    expect(
+        page.get_by_role("button", name="Priority of Send the invites: No priority")
+    ).to_be_focused()
+    keys.press("Tab")
+    expect(page.get_by_role("button", name="Labels of Send the invites")).to_be_focused()
+    keys.press("Tab")
     expect(status_button(page, "Send the invites")).to_be_focused()
     keys.press("Enter")
     keys.press("ArrowDown")

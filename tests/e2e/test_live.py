@@ -194,7 +194,7 @@ def test_an_edit_in_progress_is_kept_when_someone_else_saves(new_tab, pair):
     # Saving merges: my status is kept, their title is added on top.
     theirs.get_by_role("button", name="Save changes").click()
     panel = theirs.get_by_role("region", name="Someone else changed this task")
-    expect(panel).to_contain_text("Their changes to Status are kept.")
+    expect(panel).to_contain_text("Their changes to Status are kept: the form below shows them.")
     panel.get_by_role("button", name="Save my changes on their version").click()
     expect(toasts(theirs)).to_contain_text("Saved.")
     saved = api.get(f"/workspaces/{workspace['id']}/tasks/{task['id']}").json()

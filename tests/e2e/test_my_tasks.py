@@ -69,9 +69,7 @@ def test_my_tasks_across_workspaces_earliest_due_first(tab, app_stack):
     expect(page.get_by_text("1 task due soon")).to_have_count(0)
 
     # The status filter is in the URL.
-    page.get_by_role("search", name="Filter my tasks").get_by_label("Status").select_option(
-        label="Done"
-    )
+    page.get_by_role("search", name="Filter my tasks").get_by_role("radio", name="Done").check()
     expect(page).to_have_url(re.compile(r"/\?status=done$"))
     expect_titles(page, ["Book the venue"], MINE)
     page.reload()
@@ -81,6 +79,6 @@ def test_my_tasks_across_workspaces_earliest_due_first(tab, app_stack):
 def test_nothing_assigned_says_where_to_go(tab, app_stack):
     me = app_stack.new_user("idle")
     page = sign_in(tab, me.email, me.password)
-    expect(page.get_by_text("Nothing is assigned to you.")).to_be_visible()
+    expect(page.get_by_text("Nothing open is assigned to you.")).to_be_visible()
     page.get_by_role("main").get_by_role("link", name="Go to your workspaces").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Workspaces")

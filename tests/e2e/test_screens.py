@@ -19,6 +19,8 @@ LONG_TITLE = "https://example.com/" + "plans/" * 5 + "x" * 150  # 200 characters
 assert len(LONG_TITLE) == 200
 LONG_NAME = "W" * 100  # a workspace name at its limit, unbroken
 LONG_EMAIL = "a-rather-long-address-" + "x" * 50 + "@example.com"
+MARKDOWN = "- **Markdown**: *a list*, `code` and [a link](https://example.com/)\n\n> a quote"
+LONG_LABEL = "L" * 40  # a label's name at its limit, unbroken
 
 
 @dataclass
@@ -45,16 +47,40 @@ def screens(app_stack):
     def day(offset: int) -> str:
         return (today + datetime.timedelta(days=offset)).isoformat()
 
+    # Labels: one of every colour, one with a 40-character unbroken name.
+    label_ids = []
+    for n, color in enumerate(
+        ["red", "orange", "yellow", "green", "teal", "blue", "purple", "pink", "brown", "gray"]
+    ):
+        name = LONG_LABEL if n == 0 else f"{color.title()} work"
+        response = api.post(
+            f"/workspaces/{workspace['id']}/labels", json={"name": name, "color": color}
+        )
+        assert response.status_code == 201, response.text
+        label_ids.append(response.json()["id"])
     long_task = api.create_task(
         workspace["id"],
         title=LONG_TITLE,
-        description=LONG_TITLE,
+        description=f"{LONG_TITLE}\n\n{MARKDOWN}",
         due_date=day(1),
         assignee_id=owner.user_id,
+        priority="urgent",
+        labels=label_ids,
     )
     for fields in [
-        {"title": "Send the invites", "due_date": day(-3), "assignee_id": owner.user_id},
-        {"title": "Book the venue", "status": "in_progress", "assignee_id": long_member.user_id},
+        {
+            "title": "Send the invites",
+            "due_date": day(-3),
+            "assignee_id": owner.user_id,
+            "priority": "high",
+            "labels": label_ids[1:3],
+        },
+        {
+            "title": "Book the venue",
+            "status": "in_progress",
+            "assignee_id": long_member.user_id,
+            "priority": "medium",
+        },
         {"title": "Write the brief", "status": "done", "due_date": day(-1)},
         {"title": "Order the catering", "due_date": day(12), "assignee_id": leaver.user_id},
     ]:
@@ -100,6 +126,11 @@ def screens(app_stack):
         Screen("my-tasks", "/", "My tasks"),
         Screen("workspaces", "/workspaces", "Workspaces"),
         Screen("tasks", base, "Launch plan"),
+        Screen(
+            "tasks-filtered",
+            f"{base}?status=todo,in_progress&priority=urgent,high&label={label_ids[1]}&q=send&sort=-priority",
+            "Launch plan",
+        ),
         Screen("board", f"{base}/board", "Launch plan"),
         Screen("task", f"{base}/tasks/{long_task['id']}", LONG_TITLE),
         Screen("members", f"{base}/members", "Launch plan"),
@@ -170,6 +201,24 @@ def test_every_screen_is_accessible_fits_and_is_photographed(new_tab, screens, w
     expect(tab.page.get_by_role("dialog")).to_be_visible()
     check("confirm-dialog")
     tab.page.keyboard.press("Escape")
+
+    # Organising: a set filter open, a label picker open, quick add's preview.
+    visit(tab, next(s for s in visits if s.name == "tasks"), reload=False)
+    page = tab.page
+    page.get_by_role("search", name="Filter tasks").get_by_role(
+        "button", name="Status Any status"
+    ).click()
+    expect(page.get_by_role("group", name="Status")).to_be_visible()
+    check("status-filter")
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Labels of Send the invites").click()
+    expect(page.get_by_role("group", name="Labels of Send the invites")).to_be_visible()
+    check("label-picker")
+    page.keyboard.press("Escape")
+    page.get_by_label("New task").fill("Call the printer tomorrow @screens #red-work !1 #nope")
+    expect(page.locator("#quick-add-preview")).to_contain_text("Will add")
+    check("quick-add-preview")
+    page.get_by_label("New task").fill("")
 
     # The mention suggestions, open under the comment being written.
     visit(tab, next(s for s in visits if s.name == "task"), reload=False)

@@ -121,7 +121,9 @@ def test_defect_8_someone_elses_save_keep_mine_or_take_theirs_field_by_field(tab
     expect(panel.get_by_role("heading")).to_be_focused()
     # Only they changed the description: theirs. Only I changed the status: mine. Both
     # changed the title: my choice.
-    expect(panel).to_contain_text("Their changes to Description are kept.")
+    expect(panel).to_contain_text(
+        "Their changes to Description are kept: the form below shows them."
+    )
     title = panel.get_by_role("group", name="Title")
     expect(title.get_by_role("radio", name="Keep mine Brief (mine)")).to_be_checked()
     expect(panel.get_by_role("group")).to_have_count(1)
@@ -182,4 +184,4 @@ def test_the_task_follows_the_changes_feed_with_conditional_requests(tab, task):
     expect(page.get_by_label("Description")).to_have_value("Mine.")
     notice.get_by_role("button", name="Compare with theirs").click()
     panel = page.get_by_role("region", name="Someone else changed this task")
-    expect(panel).to_contain_text("Their changes to Status are kept.")
+    expect(panel).to_contain_text("Their changes to Status are kept: the form below shows them.")

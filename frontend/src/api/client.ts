@@ -3,6 +3,17 @@
 
 export type Role = "owner" | "admin" | "member" | "viewer";
 export type Status = "todo" | "in_progress" | "done";
+export type Priority = "none" | "low" | "medium" | "high" | "urgent";
+export type LabelColor = "gray" | "red" | "orange" | "yellow" | "green" | "teal" | "blue" | "purple" | "pink" | "brown";
+
+/** A workspace's label (tasks hold their ids). */
+export interface Label {
+  id: string;
+  name: string;
+  color: LabelColor;
+  version: number;
+  created_at: string;
+}
 
 export interface Page<T> {
   items: T[];
@@ -44,13 +55,20 @@ export interface Task {
   created_by: string;
   /** How many comments the task has (read-only). */
   comment_count: number;
+  priority: Priority;
+  /** Label ids of the task's workspace, in the order given. */
+  labels: string[];
 }
 
-export type TaskSort = "-created_at" | "due_date";
+export type TaskSort = "-created_at" | "due_date" | "-priority";
 
+/** Sets are comma-separated (`status=todo,in_progress`); every filter given must hold. */
 export interface TaskFilters {
-  status?: Status | "";
+  status?: string;
+  priority?: string;
+  label?: string;
   assignee_id?: string;
+  q?: string;
   sort?: TaskSort | "";
 }
 
@@ -60,6 +78,8 @@ export interface TaskInput {
   status: Status;
   due_date: string | null;
   assignee_id: string | null;
+  priority: Priority;
+  labels: string[];
 }
 
 export interface AuditEvent {
@@ -68,7 +88,7 @@ export interface AuditEvent {
   actor_id: string;
   action: string;
   /** `label`: the target's name when the event was written (a title, an email, a name). */
-  target: { type: "workspace" | "member" | "task" | "comment" | "invitation"; id: string; label?: string | null };
+  target: { type: "workspace" | "member" | "task" | "comment" | "invitation" | "label"; id: string; label?: string | null };
   changes: Record<string, unknown>;
 }
 
@@ -330,7 +350,7 @@ export class Api {
     return this.page<Task>(`/workspaces/${enc(workspaceId)}/tasks`, { ...filters, cursor, limit });
   }
   /** The tasks assigned to the caller in every workspace, earliest due first. */
-  myTasks(filters: { status?: Status | "" }, cursor: string | null, limit = 25) {
+  myTasks(filters: { status?: string }, cursor: string | null, limit = 25) {
     return this.page<Task>("/me/tasks", { ...filters, cursor, limit });
   }
   task(workspaceId: string, taskId: string) {
@@ -348,6 +368,14 @@ export class Api {
   }
   async deleteTask(workspaceId: string, taskId: string, etag: string, options: { keepalive?: boolean } = {}) {
     await this.request<void>("DELETE", `/workspaces/${enc(workspaceId)}/tasks/${enc(taskId)}`, { ifMatch: etag, ...options });
+  }
+
+  /** The workspace's labels, by name. */
+  labels(workspaceId: string) {
+    return this.all<Label>(`/workspaces/${enc(workspaceId)}/labels`);
+  }
+  createLabel(workspaceId: string, name: string, color: LabelColor) {
+    return this.versioned<Label>("POST", `/workspaces/${enc(workspaceId)}/labels`, { body: { name, color } });
   }
 
   audit(workspaceId: string, cursor: string | null, limit = 25) {

@@ -53,35 +53,127 @@ export function relativeDue(due: string, status: Status, now: Date = new Date())
   return `Due ${formatDate(due)}`;
 }
 
-// One format everywhere, in English like the rest of the app: "1 Mar 2027", "Monday 1 March
-// 2027", "1 Mar 2027, 14:05" (local time). Written out here rather than with Intl: the first
-// Intl.DateTimeFormat of a page costs about 60 ms of ICU start-up on this machine (240 ms on a
-// phone-class CPU), which Lighthouse counts as blocking time on every list.
+// One format everywhere, from the user's locale: the day before the month ("1 Mar 2027") or,
+// where the locale writes the month first (the United States and a few others), "Mar 1, 2027";
+// month names in English like the rest of the app. The order comes from a short table rather than
+// Intl: the first Intl.DateTimeFormat of a page costs about 60 ms of ICU start-up on this machine
+// (240 ms on a phone-class CPU), which Lighthouse counts as blocking time on every list.
 const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
 const WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 const two = (n: number) => String(n).padStart(2, "0");
+
+/** How a locale orders a numeric date: 24/12/2026, 12/24/2026 or 2026/12/24. */
+export type DateOrder = "dmy" | "mdy" | "ymd";
+const MONTH_FIRST = /^(en-(us|as|gu|mp|pr|um|vi|ph|fm|mh|pw)|fil|es-us)\b/i;
+const YEAR_FIRST = /^(ja|zh|ko|hu|lt|mn|eu|en-ca|fr-ca|sv|si)\b/i;
+
+export function dateOrder(locale: string): DateOrder {
+  if (MONTH_FIRST.test(locale)) return "mdy";
+  return YEAR_FIRST.test(locale) ? "ymd" : "dmy";
+}
+
+/** The user's order, read once from the browser's language. */
+export const USER_ORDER: DateOrder = dateOrder(typeof navigator === "undefined" ? "en-GB" : navigator.language);
 
 function localDate(value: string): Date | null {
   const parsed = parseDay(value);
   return parsed ? new Date(parsed.year, parsed.month, parsed.day) : null;
 }
 
-const short = (date: Date) => `${date.getDate()} ${MONTHS[date.getMonth()].slice(0, 3)} ${date.getFullYear()}`;
+const short = (date: Date, order: DateOrder) => {
+  const month = MONTHS[date.getMonth()].slice(0, 3);
+  return order === "mdy" ? `${month} ${date.getDate()}, ${date.getFullYear()}` : `${date.getDate()} ${month} ${date.getFullYear()}`;
+};
 
-/** A calendar day: "1 Mar 2027". */
-export function formatDate(value: string): string {
+/** A calendar day: "1 Mar 2027" (or "Mar 1, 2027"). */
+export function formatDate(value: string, order: DateOrder = USER_ORDER): string {
   const date = localDate(value);
-  return date ? short(date) : value;
+  return date ? short(date, order) : value;
 }
 
 /** A calendar day in full, for the hover and focus hint: "Monday 1 March 2027". */
-export function formatDateLong(value: string): string {
+export function formatDateLong(value: string, order: DateOrder = USER_ORDER): string {
   const date = localDate(value);
-  return date ? `${WEEKDAYS[date.getDay()]} ${date.getDate()} ${MONTHS[date.getMonth()]} ${date.getFullYear()}` : value;
+  if (!date) return value;
+  const month = MONTHS[date.getMonth()];
+  return order === "mdy"
+    ? `${WEEKDAYS[date.getDay()]}, ${month} ${date.getDate()}, ${date.getFullYear()}`
+    : `${WEEKDAYS[date.getDay()]} ${date.getDate()} ${month} ${date.getFullYear()}`;
 }
 
 /** A moment, in local time: "1 Mar 2027, 14:05". */
-export function formatTime(value: string): string {
+export function formatTime(value: string, order: DateOrder = USER_ORDER): string {
   const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? value : `${short(date)}, ${two(date.getHours())}:${two(date.getMinutes())}`;
+  return Number.isNaN(date.getTime()) ? value : `${short(date, order)}, ${two(date.getHours())}:${two(date.getMinutes())}`;
+}
+
+// -- dates as people type them ---------------------------------------------------------------
+
+const iso = (date: Date) => `${date.getFullYear()}-${two(date.getMonth() + 1)}-${two(date.getDate())}`;
+const addDays = (today: Date, days: number) => new Date(today.getFullYear(), today.getMonth(), today.getDate() + days);
+
+/** A real calendar day (no 31 February), as YYYY-MM-DD, or null. */
+function validDay(year: number, month: number, day: number): string | null {
+  const date = new Date(year, month, day);
+  return date.getFullYear() === year && date.getMonth() === month && date.getDate() === day && year >= 1000 && year <= 9999 ? iso(date) : null;
+}
+
+/** "dec", "december", "Dec." -> 11; anything else -> -1. */
+export function monthIndex(word: string): number {
+  const w = word.toLowerCase().replace(/\.$/, "");
+  if (w.length < 3) return -1;
+  return MONTHS.findIndex((m) => m.toLowerCase().startsWith(w) && (w.length === 3 || m.toLowerCase() === w || (w === "sept" && m === "September")));
+}
+
+/** "fri", "friday" -> 5; anything else -> -1. */
+export function weekdayIndex(word: string): number {
+  const w = word.toLowerCase().replace(/\.$/, "");
+  if (w.length < 3) return -1;
+  return WEEKDAYS.findIndex((d) => d.toLowerCase() === w || (d.toLowerCase().startsWith(w) && (w.length === 3 || w === "tues" || w === "thur" || w === "thurs")));
+}
+
+/** A day and month without a year: the next time it comes, today included. */
+function nextOccurrence(today: Date, month: number, day: number): string | null {
+  const thisYear = validDay(today.getFullYear(), month, day);
+  if (thisYear && thisYear >= iso(today)) return thisYear;
+  return validDay(today.getFullYear() + 1, month, day) ?? thisYear;
+}
+
+const WORDS: Record<string, number> = { today: 0, tod: 0, tomorrow: 1, tmr: 1, tmrw: 1, yesterday: -1 };
+
+/** A due date as someone types it, relative to `today` (local): "tomorrow", "fri" (the next
+ * Friday, never today), "dec 24", "24 dec", "24 December 2027", "2026-12-24", and numeric
+ * dates in the locale's order ("24/12/2026" where the day comes first, "12/24" in the United
+ * States). Returns YYYY-MM-DD, or null for anything else (and for days that do not exist). */
+export function parseDate(text: string, today: Date, order: DateOrder = USER_ORDER): string | null {
+  const t = text.trim().toLowerCase().replace(/,/g, " ").replace(/\s+/g, " ");
+  if (!t) return null;
+  if (t in WORDS) return iso(addDays(today, WORDS[t]));
+  const weekday = weekdayIndex(t.replace(/^next /, ""));
+  if (weekday >= 0) return iso(addDays(today, ((weekday - today.getDay() + 6) % 7) + 1));
+  const isoMatch = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(t);
+  if (isoMatch) return validDay(Number(isoMatch[1]), Number(isoMatch[2]) - 1, Number(isoMatch[3]));
+  const words = t.split(" ");
+  if (words.length === 2 || words.length === 3) {
+    const year = words.length === 3 && /^\d{4}$/.test(words[2]) ? Number(words[2]) : null;
+    if (words.length === 3 && year === null) return null;
+    const [a, b] = words;
+    let month = -1;
+    let day = NaN;
+    if (/^\d{1,2}(st|nd|rd|th)?$/.test(a) && monthIndex(b) >= 0) [month, day] = [monthIndex(b), parseInt(a, 10)];
+    else if (monthIndex(a) >= 0 && /^\d{1,2}(st|nd|rd|th)?$/.test(b)) [month, day] = [monthIndex(a), parseInt(b, 10)];
+    if (month < 0) return null;
+    return year === null ? nextOccurrence(today, month, day) : validDay(year, month, day);
+  }
+  const numeric = /^(\d{1,4})[/.-](\d{1,2})(?:[/.-](\d{1,4}))?$/.exec(t);
+  if (!numeric) return null;
+  const [first, second, third] = [numeric[1], numeric[2], numeric[3]];
+  if (order === "ymd" || first.length === 4) {
+    if (!third) return null;
+    return validDay(Number(first), Number(second) - 1, Number(third));
+  }
+  const [day, month] = order === "mdy" ? [Number(second), Number(first)] : [Number(first), Number(second)];
+  if (third === undefined) return nextOccurrence(today, month - 1, day);
+  const year = third.length === 2 ? 2000 + Number(third) : Number(third);
+  return third.length === 2 || third.length === 4 ? validDay(year, month - 1, day) : null;
 }

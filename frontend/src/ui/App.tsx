@@ -24,7 +24,6 @@ import { BoardPage } from "./pages/board";
 import { InvitationsPage } from "./pages/invitations";
 import { MembersPage } from "./pages/members";
 import { MyTasksPage } from "./pages/my-tasks";
-import { TaskPage } from "./pages/task";
 import { TasksPage } from "./pages/tasks";
 import { UnsubscribePage } from "./pages/unsubscribe";
 import { Workspaces } from "./pages/workspaces";
@@ -33,6 +32,8 @@ import { Workspaces } from "./pages/workspaces";
 const Account = lazyPage(() => import("./pages/account").then((m) => m.Account));
 const AuditPage = lazyPage(() => import("./pages/audit").then((m) => m.AuditPage));
 const NotificationsPage = lazyPage(() => import("./pages/notifications").then((m) => m.NotificationsPage));
+// The task page (with its comments and the Markdown renderer) is reached from a list first.
+const TaskPage = lazyPage(() => import("./pages/task").then((m) => m.TaskPage));
 
 const unexpected = new Set<(message: string) => void>();
 

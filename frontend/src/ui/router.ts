@@ -93,15 +93,18 @@ export function navigate(path: string, options: { replace?: boolean } = {}): voi
   window.dispatchEvent(new Event(NAVIGATE));
 }
 
-/** Changes the query string in place (filters): no new history entry, no new page. */
-export function replaceQuery(values: Record<string, string | null | undefined>): void {
+/** Changes the query string (filters) without a new page: in place, or (`push`) as a new
+ * history entry, so that Back returns to the filters before. */
+export function replaceQuery(values: Record<string, string | null | undefined>, options: { push?: boolean } = {}): void {
   const params = new URLSearchParams(location.search);
   for (const [key, value] of Object.entries(values)) {
     if (value) params.set(key, value);
     else params.delete(key);
   }
   const search = params.toString();
-  history.replaceState(null, "", `${location.pathname}${search ? `?${search}` : ""}`);
+  const url = `${location.pathname}${search ? `?${search}` : ""}`;
+  if (options.push && url !== location.pathname + location.search) history.pushState(null, "", url);
+  else history.replaceState(null, "", url);
   window.dispatchEvent(new Event(QUERY));
 }
 
@@ -118,8 +121,10 @@ export function useLocation(): Location {
   const [state, setState] = useState<Location>({ ...read(), key: 0 });
   useEffect(() => {
     const moved = () => setState((previous) => ({ ...read(), key: previous.key + 1 }));
+    // Back or Forward between two states of one page's filters is not a new page.
+    const popped = () => setState((previous) => ({ ...read(), key: previous.key + (location.pathname === previous.path ? 0 : 1) }));
     const queried = () => setState((previous) => ({ ...read(), key: previous.key }));
-    window.addEventListener("popstate", moved);
+    window.addEventListener("popstate", popped);
     window.addEventListener(NAVIGATE, moved);
     window.addEventListener(QUERY, queried);
     // Same-origin links navigate in the app; modified clicks and new tabs behave as usual.
@@ -133,7 +138,7 @@ export function useLocation(): Location {
     };
     document.addEventListener("click", onClick);
     return () => {
-      window.removeEventListener("popstate", moved);
+      window.removeEventListener("popstate", popped);
       window.removeEventListener(NAVIGATE, moved);
       window.removeEventListener(QUERY, queried);
       document.removeEventListener("click", onClick);

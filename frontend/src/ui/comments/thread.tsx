@@ -15,6 +15,7 @@ import { toasts } from "../components/toasts";
 import { useServices } from "../context";
 import { focusSoon, useAction, type Loaded } from "../hooks";
 import { memberName } from "../workspace/data";
+import { Markdown } from "../components/markdown";
 import { MentionField } from "./mention-field";
 
 /** The API's limit on a comment's text. */
@@ -43,17 +44,21 @@ function mentionsOf(body: string, members: Member[]): { ids: string[]; problem: 
 function Body({ comment, members }: { comment: TaskComment; members: Member[] }) {
   const emails = comment.mentions.map((id) => members.find((m) => m.user_id === id)?.email).filter((e): e is string => Boolean(e));
   return (
-    <p class="comment-body">
-      {bodyParts(comment.body, emails).map((part, index) =>
-        part.mention ? (
-          <span key={index} class="mention">
-            {part.text}
-          </span>
-        ) : (
-          part.text
-        ),
-      )}
-    </p>
+    <Markdown
+      class="comment-body"
+      source={comment.body}
+      decorate={(text) =>
+        bodyParts(text, emails).map((part, index) =>
+          part.mention ? (
+            <span key={index} class="mention">
+              {part.text}
+            </span>
+          ) : (
+            part.text
+          ),
+        )
+      }
+    />
   );
 }
 

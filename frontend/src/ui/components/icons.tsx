@@ -32,6 +32,8 @@ const PATHS = {
   person: ["M8 8a4 4 0 1 0 8 0a4 4 0 1 0-8 0M4 21a8 8 0 0 1 16 0"],
   mail: ["M3 6h18v12H3zM3 7l9 6 9-6"],
   bell: ["M6 16V11a6 6 0 0 1 12 0v5l1.5 2h-15zM10 20.5a2 2 0 0 0 4 0"],
+  tag: ["M3 12V4h8l10 10-8 8zM7.5 8h.01"],
+  search: ["M5 11a6 6 0 1 0 12 0a6 6 0 1 0-12 0M15.5 15.5L20 20"],
   comment: ["M4 5h16v11H9l-4 3.5V16H4z"],
 } satisfies Record<string, string[]>;
 

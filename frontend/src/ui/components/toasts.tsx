@@ -13,23 +13,50 @@ export interface ToastOptions {
   duration?: number | null;
   /** Called when the toast times out (not when it is dismissed, or its action is used). */
   onExpire?: () => void;
+  /** Toasts of one group merge into one that counts them ("Added 19 tasks"). */
+  group?: string;
 }
 
 interface Toast extends ToastOptions {
   id: number;
+  /** How many toasts of its group this one stands for. */
+  count: number;
 }
 
 export const TOAST_MS = 5000;
+/** At most this many on screen: more would climb over the page's header and controls. */
+export const MAX_TOASTS = 3;
+
+/** What a group of merged toasts says. */
+const GROUPS: Record<string, (count: number, last: string) => string> = {
+  added: (n, last) => `Added ${n} tasks, the last ${last}.`,
+  "board-move": (n) => `Moved ${n} tasks.`,
+};
+const quoted = (message: string) => /“.*”/.exec(message)?.[0] ?? "";
 const store = createStore<Toast[]>([]);
 let nextId = 1;
 
 export const toasts = {
   show(options: ToastOptions): number {
-    const toast = { duration: options.tone === "error" ? null : TOAST_MS, ...options, id: nextId++ };
+    const toast: Toast = { duration: options.tone === "error" ? null : TOAST_MS, ...options, id: nextId++, count: 1 };
     if (toast.tone === "error") toasts.clearSuccesses();
+    const earlier = toast.group ? store.get().find((t) => t.group === toast.group) : undefined;
+    if (earlier && toast.group) {
+      // One toast for the group, counting, with its timer started again.
+      toast.count = earlier.count + 1;
+      toast.message = GROUPS[toast.group]?.(toast.count, quoted(options.message)) ?? options.message;
+    }
     // A newer plain toast with the same text replaces the older one (never one with an action).
-    const same = (t: Toast) => t.message === toast.message && !t.action && !t.onExpire;
-    store.set([...store.get().filter((t) => !same(t)), toast]);
+    const same = (t: Toast) => t === earlier || (t.message === toast.message && !t.action && !t.onExpire);
+    const list = [...store.get().filter((t) => !same(t)), toast];
+    // Beyond the most that may show, the oldest go: plain news first, then the rest as if
+    // they had timed out (an Undo's delete then goes ahead, as it would have).
+    while (list.length > MAX_TOASTS) {
+      const plain = list.findIndex((t) => t.tone !== "error" && !t.action && !t.onExpire);
+      const [gone] = list.splice(plain >= 0 && plain < list.length - 1 ? plain : 0, 1);
+      gone.onExpire?.();
+    }
+    store.set(list);
     return toast.id;
   },
   dismiss(id: number): void {

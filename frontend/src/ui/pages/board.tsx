@@ -2,9 +2,9 @@
 // dragging it, by its arrow buttons, or with Shift + Left / Right on a focused card; the move
 // shows at once and is undone if the server refuses it.
 import { useState } from "preact/hooks";
-import { ApiError, etagOf, type Page, type Status, type Task } from "../../api/client";
+import { ApiError, etagOf, type Page, type Status, type Task, type TaskInput } from "../../api/client";
 import { touches } from "../../lib/changes";
-import { STATUSES, STATUS_LABEL, atLeast } from "../../lib/labels";
+import { PRIORITY_LABEL, STATUSES, STATUS_LABEL, atLeast } from "../../lib/labels";
 import { CommentCount, DueDate } from "../components/chips";
 import { Loading, RetryAlert, messageOf } from "../components/feedback";
 import { Icon } from "../components/icons";
@@ -15,6 +15,7 @@ import { useLoad } from "../hooks";
 import { paths } from "../router";
 import { useHiddenTasks } from "../tasks/deletes";
 import { useSerialChanges } from "../tasks/operations";
+import { LabelChips, LabelPicker, PriorityControl } from "../tasks/labels";
 import { QuickAdd } from "../tasks/quick-add";
 import { memberName, type WorkspaceData } from "../workspace/data";
 import { useChanges } from "../workspace/live";
@@ -41,7 +42,7 @@ function placed(columns: Columns, task: Task): Columns {
 
 export function BoardPage({ data }: { data: WorkspaceData }) {
   const { api } = useServices();
-  const { workspace, members } = data;
+  const { workspace, members, labels } = data;
   const canEdit = atLeast(workspace.role, "member");
   const serial = useSerialChanges();
   const [dropTarget, setDropTarget] = useState<Status | null>(null);
@@ -61,10 +62,19 @@ export function BoardPage({ data }: { data: WorkspaceData }) {
 
   const move = (task: Task, status: Status, focus: "link" | "left" | "right" = "link") => {
     if (task.status === status || !canEdit) return;
+    // Where focus goes if the card lands out of sight (on a phone the columns are stacked, and
+    // following the card would scroll the page into another column): the next card where it
+    // was, else the one before, else its column's heading.
+    const here = document.querySelector(`[data-card="${CSS.escape(task.id)}"]`);
+    const stay = ((here?.nextElementSibling ?? here?.previousElementSibling)?.querySelector(".task-link") ?? document.getElementById(`column-${task.status}`)) as HTMLElement | null;
     update((columns) => placed(columns, { ...task, status }));
     setTimeout(() => {
       const card = document.querySelector(`[data-card="${CSS.escape(task.id)}"]`);
-      ((card?.querySelector(`.move-${focus}`) ?? card?.querySelector(".task-link")) as HTMLElement | null)?.focus();
+      const target = (card?.querySelector(`.move-${focus}`) ?? card?.querySelector(".task-link")) as HTMLElement | null;
+      const box = card?.getBoundingClientRect();
+      const inSight = box && box.top >= 0 && box.bottom <= window.innerHeight;
+      if (inSight || !stay?.isConnected) target?.focus();
+      else stay.focus({ preventScroll: true });
     }, 0);
     serial.enqueue(
       task,
@@ -72,7 +82,7 @@ export function BoardPage({ data }: { data: WorkspaceData }) {
       ({ saved, error, current, last }) => {
         if (saved) {
           if (last) update((columns) => placed(columns, saved));
-          toasts.show({ message: `Moved “${task.title}” to ${STATUS_LABEL[status]}.` });
+          toasts.show({ message: `Moved “${task.title}” to ${STATUS_LABEL[status]}.`, group: "board-move" });
           return;
         }
         const gone = error instanceof ApiError && error.isGone;
@@ -81,6 +91,25 @@ export function BoardPage({ data }: { data: WorkspaceData }) {
         const why = gone ? "it was deleted by someone else" : error instanceof ApiError && error.isConflict ? "someone else changed it meanwhile; the board now shows their version" : messageOf(error);
         toasts.show({ tone: "error", message: `“${task.title}” was not moved: ${why}.` });
         if (!gone && error instanceof ApiError && error.isConflict) board.refresh();
+      },
+    );
+  };
+
+  /** A change made on a card (priority, labels): shown at once, put back if refused. */
+  const change = (task: Task, fields: Partial<TaskInput>, done: string | null) => {
+    update((columns) => placed(columns, { ...task, ...fields }));
+    serial.enqueue(
+      task,
+      async (current) => (await api.updateTask(task.workspace_id, task.id, fields, etagOf(current))).data,
+      ({ saved, error, current, last }) => {
+        if (saved) {
+          if (last) update((columns) => placed(columns, saved));
+          if (done) toasts.show({ message: done });
+          return;
+        }
+        if (last) update((columns) => placed(columns, current));
+        toasts.show({ tone: "error", message: `“${task.title}” was not changed: ${messageOf(error)}` });
+        board.refresh();
       },
     );
   };
@@ -100,7 +129,16 @@ export function BoardPage({ data }: { data: WorkspaceData }) {
   return (
     <div>
       {canEdit ? (
-        <QuickAdd workspaceId={workspace.id} members={members} onAdded={(task) => update((c) => placed(c, task))} />
+        <QuickAdd
+          workspaceId={workspace.id}
+          members={members}
+          labels={labels}
+          onLabelCreated={data.addLabel}
+          onAdded={(task) => {
+            update((c) => placed(c, task));
+            toasts.show({ message: `Added “${task.title}”.`, group: "added" });
+          }}
+        />
       ) : (
         <p class="notice">You can read this board, but as a viewer you cannot move tasks.</p>
       )}
@@ -131,7 +169,7 @@ export function BoardPage({ data }: { data: WorkspaceData }) {
                   if (task) move(task, status);
                 }}
               >
-                <h3 id={`column-${status}`}>
+                <h3 id={`column-${status}`} tabIndex={-1}>
                   <Icon name={status} />
                   {STATUS_LABEL[status]}
                   <span class="count">
@@ -161,13 +199,28 @@ export function BoardPage({ data }: { data: WorkspaceData }) {
                       <a href={paths.task(task.workspace_id, task.id)} class="task-link" data-nav-item>
                         {task.title}
                       </a>
+                      <LabelChips ids={task.labels} labels={labels} />
                       <div class="card-meta">
+                        {(canEdit || task.priority !== "none") && (
+                          <PriorityControl title={task.title} priority={task.priority} canEdit={canEdit} onPriority={(priority) => change(task, { priority }, `“${task.title}” is now ${PRIORITY_LABEL[priority]}.`)} />
+                        )}
                         <DueDate due={task.due_date} status={task.status} id={`board-${task.id}`} />
                         <CommentCount count={task.comment_count} />
                         {task.assignee_id && <Person who={memberName(members, task.assignee_id)} />}
                       </div>
                       {canEdit && (
                         <div class="card-moves">
+                          <LabelPicker
+                            id={`labels-${task.id}`}
+                            workspaceId={workspace.id}
+                            labels={labels}
+                            value={task.labels}
+                            onChange={(ids) => change(task, { labels: ids }, null)}
+                            onCreated={(label) => data.addLabel?.(label)}
+                            name={`Labels of ${task.title}`}
+                            canCreate
+                            compact
+                          />
                           {left && (
                             <button type="button" class="icon-button move-left" aria-label={`Move ${task.title} to ${STATUS_LABEL[left]}`} onClick={() => move(task, left, "left")}>
                               <Icon name="left" />

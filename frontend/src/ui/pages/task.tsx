@@ -3,23 +3,25 @@
 // theirs or mine, field by field. The task refreshes itself (a conditional GET) when the changes
 // feed reports a change to it; its comments, when the feed reports a comment.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { ApiError, type Member, type Task, type TaskInput, type Versioned } from "../../api/client";
+import { ApiError, type Label, type Member, type Task, type TaskInput, type Versioned } from "../../api/client";
 import { touches } from "../../lib/changes";
 import type { Draft } from "../../lib/drafts";
 import { formatDate, formatTime } from "../../lib/dates";
-import { STATUS_LABEL, atLeast, fieldLabel } from "../../lib/labels";
+import { PRIORITY_LABEL, STATUS_LABEL, atLeast, fieldLabel } from "../../lib/labels";
 import { changedFields, threeWay } from "../../lib/merge";
 import { CommentThread } from "../comments/thread";
 import { ErrorAlert, Loading, PageTitle } from "../components/feedback";
 import { Icon } from "../components/icons";
+import { Markdown } from "../components/markdown";
 import { Person } from "../components/person";
 import { toasts } from "../components/toasts";
 import { useServices } from "../context";
 import { useAction, useLoad } from "../hooks";
 import { navigate, paths } from "../router";
 import { deleteWithUndo } from "../tasks/deletes";
+import { LabelChips } from "../tasks/labels";
 import { TASK_FIELDS, TaskFields, firstInvalid, serverErrors, toInput, validateTask, type TaskErrors } from "../tasks/fields";
-import { memberName, useWorkspace } from "../workspace/data";
+import { memberName, useWorkspace, withLabel } from "../workspace/data";
 import { GoneNotice, WorkspaceGone } from "../workspace/frame";
 import { useChanges } from "../workspace/live";
 
@@ -34,16 +36,28 @@ interface Conflict {
   choice: Partial<Record<keyof TaskInput, "mine" | "theirs">>;
 }
 
-function shown(field: keyof TaskInput, value: TaskInput[keyof TaskInput], members: Member[]): string {
+function shown(field: keyof TaskInput, value: TaskInput[keyof TaskInput], members: Member[], labels: Label[]): string {
   if (field === "status") return STATUS_LABEL[value as Task["status"]];
   if (field === "assignee_id") return memberName(members, value as string | null);
   if (field === "due_date") return value ? formatDate(value as string) : "No due date";
+  if (field === "priority") return PRIORITY_LABEL[value as Task["priority"]];
+  if (field === "labels") return (value as string[]).map((id) => labels.find((l) => l.id === id)?.name ?? "A deleted label").join(", ") || "No labels";
   return value === "" ? "(empty)" : String(value);
 }
 
-function ConflictPanel({ conflict, members, busy, onChoose, onSave, onTakeTheirs }: {
+/** The task as it will be saved: their version, with my changes, and mine or theirs where we
+ * both changed a field, as chosen. The form shows this while the panel is open. */
+function chosenValues(conflict: Conflict): TaskInput {
+  const theirs = toInput(conflict.theirs.data);
+  const chosen = { ...conflict.mine };
+  for (const field of conflict.fields) if (conflict.choice[field] === "theirs") (chosen as Record<string, unknown>)[field] = theirs[field];
+  return chosen;
+}
+
+function ConflictPanel({ conflict, members, labels, busy, onChoose, onSave, onTakeTheirs }: {
   conflict: Conflict;
   members: Member[];
+  labels: Label[];
   busy: boolean;
   onChoose: (field: keyof TaskInput, choice: "mine" | "theirs") => void;
   onSave: () => void;
@@ -60,7 +74,7 @@ function ConflictPanel({ conflict, members, busy, onChoose, onSave, onTakeTheirs
         They saved version {conflict.theirs.data.version} while you were editing, so your changes were not saved yet. Nothing is lost:
         {conflict.fields.length ? " choose, for each field you both changed, which version to keep." : " none of your changes clash with theirs."}
       </p>
-      {conflict.taken.length > 0 && <p class="muted">Their changes to {conflict.taken.map(fieldLabel).join(", ")} are kept.</p>}
+      {conflict.taken.length > 0 && <p class="muted">Their changes to {conflict.taken.map(fieldLabel).join(", ")} are kept: the form below shows them.</p>}
       {conflict.fields.map((field) => (
         <fieldset key={field} class="choice">
           <legend>{fieldLabel(field)}</legend>
@@ -69,7 +83,7 @@ function ConflictPanel({ conflict, members, busy, onChoose, onSave, onTakeTheirs
               <input type="radio" name={`choice-${field}`} checked={conflict.choice[field] === side} onChange={() => onChoose(field, side)} />
               <span>
                 <strong>{side === "mine" ? "Keep mine" : "Take theirs"}</strong>
-                <span class="choice-value">{shown(field, (side === "mine" ? conflict.mine : theirs)[field], members)}</span>
+                <span class="choice-value">{shown(field, (side === "mine" ? conflict.mine : theirs)[field], members, labels)}</span>
               </span>
             </label>
           ))}
@@ -120,6 +134,9 @@ export function TaskPage({ workspaceId, taskId }: { workspaceId: string; taskId:
   const openConflict = (theirs: Versioned<Task>, base: TaskInput, mine: TaskInput) => {
     const { merged, conflicts, theirs: taken } = threeWay(base, mine, toInput(theirs.data));
     const choice = Object.fromEntries(conflicts.map((f) => [f, "mine"]));
+    // The page shows their version from now on (its version number, its values where only they
+    // changed something): what the panel says is what the form shows.
+    loaded.setData(() => theirs);
     setConflict({ theirs, base, mine: merged, fields: conflicts, taken, choice });
     setTimeout(() => document.getElementById("conflict-heading")?.focus(), 0);
   };
@@ -175,7 +192,7 @@ export function TaskPage({ workspaceId, taskId }: { workspaceId: string; taskId:
     );
   }
   const gone = loaded.error instanceof ApiError && loaded.error.isGone;
-  const form = edit?.mine ?? (task ? toInput(task) : null);
+  const form = conflict ? chosenValues(conflict) : (edit?.mine ?? (task ? toInput(task) : null));
 
   const change = (next: TaskInput) => {
     if (!task) return;
@@ -232,8 +249,7 @@ export function TaskPage({ workspaceId, taskId }: { workspaceId: string; taskId:
   const resolve = () => {
     if (!conflict) return;
     const theirs = toInput(conflict.theirs.data);
-    const chosen = { ...conflict.mine };
-    for (const field of conflict.fields) if (conflict.choice[field] === "theirs") (chosen as Record<string, unknown>)[field] = theirs[field];
+    const chosen = chosenValues(conflict);
     const changes = changedFields(theirs, chosen);
     loaded.setData(() => conflict.theirs);
     if (!Object.keys(changes).length) {
@@ -319,16 +335,32 @@ export function TaskPage({ workspaceId, taskId }: { workspaceId: string; taskId:
             <ConflictPanel
               conflict={conflict}
               members={members}
+              labels={ws.data.labels}
               busy={save.busy}
               onChoose={(field, choice) => setConflict({ ...conflict, choice: { ...conflict.choice, [field]: choice } })}
               onSave={resolve}
               onTakeTheirs={takeTheirs}
             />
           )}
+          {task.description.trim() && (
+            // Not a labelled region: "Description" names the field that edits it.
+            <div class="panel description">
+              <h2>Description</h2>
+              <Markdown source={task.description} />
+            </div>
+          )}
           <form onSubmit={submit} noValidate>
             <fieldset disabled={!canEdit || Boolean(conflict)} class="panel">
               <legend>{canEdit ? "Edit the task" : "The task (read only: viewers cannot change tasks)"}</legend>
-              <TaskFields idPrefix="task" value={form} onChange={change} members={members} errors={errors} />
+              <TaskFields
+                idPrefix="task"
+                value={form}
+                onChange={change}
+                members={members}
+                errors={errors}
+                labels={canEdit ? { workspaceId, all: ws.data.labels, onCreated: (label) => ws.setData((current) => current && withLabel(current, label)) } : undefined}
+              />
+              {!canEdit && <LabelChips ids={task.labels} labels={ws.data.labels} />}
             </fieldset>
             {canEdit && !conflict && (
               <div class="actions">

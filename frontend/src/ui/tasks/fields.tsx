@@ -1,17 +1,27 @@
 // A task's fields as a form: checked before sending (required, limits), with the API's own
 // messages on the field they belong to.
-import { ApiError, type Member, type Status, type Task, type TaskInput } from "../../api/client";
-import { LIMITS, STATUSES, STATUS_LABEL } from "../../lib/labels";
+import { ApiError, type Label, type Member, type Priority, type Status, type Task, type TaskInput } from "../../api/client";
+import { LIMITS, PRIORITIES, PRIORITY_LABEL, STATUSES, STATUS_LABEL } from "../../lib/labels";
+import { DATE_EXAMPLE, DateField, ISO_DAY } from "../components/date-field";
 import { FieldError, TextField, inputValue, lengthProblem } from "../components/fields";
+import { LabelPicker } from "./labels";
 import { Options } from "../components/table";
 import { FORMER_MEMBER } from "../workspace/data";
 
 export type TaskErrors = Partial<Record<keyof TaskInput, string>>;
-export const TASK_FIELDS: (keyof TaskInput)[] = ["title", "description", "status", "due_date", "assignee_id"];
-export const EMPTY_TASK: TaskInput = { title: "", description: "", status: "todo", due_date: null, assignee_id: null };
+export const TASK_FIELDS: (keyof TaskInput)[] = ["title", "description", "status", "priority", "due_date", "assignee_id", "labels"];
+export const EMPTY_TASK: TaskInput = { title: "", description: "", status: "todo", due_date: null, assignee_id: null, priority: "none", labels: [] };
 
 export function toInput(task: Task): TaskInput {
-  return { title: task.title, description: task.description, status: task.status, due_date: task.due_date, assignee_id: task.assignee_id };
+  return {
+    title: task.title,
+    description: task.description,
+    status: task.status,
+    due_date: task.due_date,
+    assignee_id: task.assignee_id,
+    priority: task.priority ?? "none",
+    labels: task.labels ?? [],
+  };
 }
 
 export function validateTask(input: TaskInput): TaskErrors {
@@ -19,6 +29,7 @@ export function validateTask(input: TaskInput): TaskErrors {
   if (!input.title.trim()) errors.title = "Give the task a title.";
   else errors.title = lengthProblem("A title", input.title, LIMITS.title) ?? undefined;
   errors.description = lengthProblem("A description", input.description, LIMITS.description) ?? undefined;
+  if (input.due_date && !ISO_DAY.test(input.due_date)) errors.due_date = `“${input.due_date}” is not a date: write it as ${DATE_EXAMPLE}, or tomorrow, fri, dec 24.`;
   for (const key of TASK_FIELDS) if (!errors[key]) delete errors[key];
   return errors;
 }
@@ -45,6 +56,7 @@ export function TaskFields({
   members,
   errors = {},
   without = [],
+  labels,
 }: {
   idPrefix: string;
   value: TaskInput;
@@ -52,6 +64,8 @@ export function TaskFields({
   members: Member[];
   errors?: TaskErrors;
   without?: (keyof TaskInput)[];
+  /** The workspace's labels, and what creating one needs; no label picker without them. */
+  labels?: { workspaceId: string; all: Label[]; onCreated: (label: Label) => void };
 }) {
   const set = <K extends keyof TaskInput>(key: K, v: TaskInput[K]) => onChange({ ...value, [key]: v });
   const id = (name: string) => `${idPrefix}-${name}`;
@@ -74,6 +88,7 @@ export function TaskFields({
           onInput={(v) => set("description", v)}
           max={LIMITS.description}
           countFrom={LIMITS.description - 1000}
+          hint="Markdown works: **bold**, *italic*, `code`, - lists, > quotes, [links](https://…)."
           error={errors.description}
         />
       )}
@@ -85,10 +100,12 @@ export function TaskFields({
           </select>
         </div>
         <div class="field">
-          <label for={id("due")}>Due date</label>
-          <input id={id("due")} type="date" value={value.due_date ?? ""} onInput={(e) => set("due_date", inputValue(e) || null)} {...described("due", errors.due_date)} />
-          <FieldError id={`${id("due")}-error`} message={errors.due_date} />
+          <label for={id("priority")}>Priority</label>
+          <select id={id("priority")} value={value.priority} onChange={(e) => set("priority", inputValue(e) as Priority)}>
+            <Options values={PRIORITIES} labels={PRIORITY_LABEL} />
+          </select>
         </div>
+        <DateField id={id("due")} label="Due date" value={value.due_date} onChange={(v) => set("due_date", v)} error={errors.due_date} />
         <div class="field">
           <label for={id("assignee")}>Assignee</label>
           <select id={id("assignee")} value={value.assignee_id ?? ""} onChange={(e) => set("assignee_id", inputValue(e) || null)} {...described("assignee", errors.assignee_id, !!formerAssignee)}>
@@ -108,6 +125,24 @@ export function TaskFields({
           <FieldError id={`${id("assignee")}-error`} message={errors.assignee_id} />
         </div>
       </div>
+      {labels && !without.includes("labels") && (
+        <div class="field">
+          <span class="field-label" id={`${id("labels")}-label`}>
+            Labels
+          </span>
+          <LabelPicker
+            id={id("labels")}
+            workspaceId={labels.workspaceId}
+            labels={labels.all}
+            value={value.labels}
+            onChange={(ids) => set("labels", ids)}
+            name="Choose labels"
+            onCreated={labels.onCreated}
+            canCreate
+          />
+          <FieldError id={`${id("labels")}-error`} message={errors.labels} />
+        </div>
+      )}
     </div>
   );
 }

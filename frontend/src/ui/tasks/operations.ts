@@ -1,8 +1,8 @@
 // Changes made from a list, optimistically: the list shows the change at once, the server is
 // asked, and a refusal puts it back and says why (with a way forward: reload, or it is gone).
 import { useRef } from "preact/hooks";
-import { ApiError, etagOf, type Api, type Status, type Task } from "../../api/client";
-import { STATUS_LABEL } from "../../lib/labels";
+import { ApiError, etagOf, type Api, type Priority, type Status, type Task, type TaskInput } from "../../api/client";
+import { PRIORITY_LABEL, STATUS_LABEL } from "../../lib/labels";
 import { messageOf } from "../components/feedback";
 import { toasts } from "../components/toasts";
 import { deleteWithUndo } from "./deletes";
@@ -89,27 +89,32 @@ export function useTaskOperations(api: Api, update: Update) {
     });
   };
 
-  const changeStatus = (task: Task, status: Status) => {
-    update(replace({ ...task, status }));
+  /** One change from a list: shown at once, sent, put back if refused. */
+  const change = (task: Task, fields: Partial<TaskInput>, what: string, done: string | null) => {
+    update(replace({ ...task, ...fields }));
     serial.enqueue(
       task,
-      async (current) => (await api.updateTask(task.workspace_id, task.id, { status }, etagOf(current))).data,
+      async (current) => (await api.updateTask(task.workspace_id, task.id, fields, etagOf(current))).data,
       ({ saved, error, current, last }) => {
         if (saved) {
           if (last) update(replace(saved));
-          toasts.show({ message: `“${task.title}” is now ${STATUS_LABEL[status]}.` });
+          if (done) toasts.show({ message: done });
         } else {
           if (last) update(replace(current));
-          failed(current, error, "the status change");
+          failed(current, error, what);
         }
       },
     );
   };
+  const changeStatus = (task: Task, status: Status) => change(task, { status }, "the status change", `“${task.title}” is now ${STATUS_LABEL[status]}.`);
+  const changePriority = (task: Task, priority: Priority) => change(task, { priority }, "the priority change", `“${task.title}” is now ${PRIORITY_LABEL[priority]}.`);
+  // Labels are ticked one by one in the open picker: the list shows each at once, without a toast each.
+  const changeLabels = (task: Task, labels: string[]) => change(task, { labels }, "the label change", null);
 
   const remove = (task: Task, fallbackFocus: () => HTMLElement | null) => {
     neighbourOf(task.id, fallbackFocus)?.focus();
     deleteWithUndo(api, task);
   };
 
-  return { changeStatus, remove, paused: serial.busy };
+  return { changeStatus, changePriority, changeLabels, remove, paused: serial.busy };
 }

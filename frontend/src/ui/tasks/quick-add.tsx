@@ -1,8 +1,12 @@
-// Quick add, at the top of a workspace's tasks: type a title, press Enter. "More fields" opens
-// the rest of the form. `c` anywhere on the page comes here.
+// Quick add, at the top of a workspace's tasks: type a title, press Enter. The title may carry a
+// short syntax (lib/quick-add.ts: "tomorrow", "@ann", "#bug", "!1"), and what it understood shows
+// under the box before anything is saved. "More fields" opens the rest of the form. `c` anywhere
+// on the page comes here.
 import { useEffect, useState } from "preact/hooks";
-import type { Member, Status, Task, TaskInput } from "../../api/client";
-import { LIMITS } from "../../lib/labels";
+import type { Label, Member, Status, Task, TaskInput } from "../../api/client";
+import { formatDateLong } from "../../lib/dates";
+import { LIMITS, PRIORITY_LABEL } from "../../lib/labels";
+import { type QuickParse, parseQuickAdd } from "../../lib/quick-add";
 import { ErrorAlert } from "../components/feedback";
 import { TextField } from "../components/fields";
 import { Icon } from "../components/icons";
@@ -10,11 +14,63 @@ import { useServices } from "../context";
 import { useAction } from "../hooks";
 import { useShortcut } from "../shortcuts";
 import { EMPTY_TASK, TASK_FIELDS, TaskFields, firstInvalid, serverErrors, validateTask, type TaskErrors } from "./fields";
+import { LabelChip } from "./labels";
 
 export const QUICK_ADD_ID = "quick-add-title";
 
+/** The fields the short syntax gave, over those of the form. */
+function applied(draft: TaskInput, parsed: QuickParse): TaskInput {
+  return {
+    ...draft,
+    title: parsed.title,
+    due_date: parsed.due_date ?? draft.due_date,
+    assignee_id: parsed.assignee?.user_id ?? draft.assignee_id,
+    priority: parsed.priority ?? draft.priority,
+    labels: [...new Set([...draft.labels, ...parsed.labels.map((l) => l.id)])],
+  };
+}
+
+function Preview({ parsed, labels }: { parsed: QuickParse; labels: Label[] }) {
+  const parts = [
+    parsed.due_date && <span key="due">Due {formatDateLong(parsed.due_date)}</span>,
+    parsed.assignee && <span key="who">Assigned to {parsed.assignee.email}</span>,
+    parsed.priority && <span key="priority">Priority {PRIORITY_LABEL[parsed.priority]}</span>,
+    parsed.labels.length > 0 && (
+      <span key="labels">
+        Labels{" "}
+        {parsed.labels.map((l) => {
+          const label = labels.find((x) => x.id === l.id);
+          return label && <LabelChip key={l.id} label={label} />;
+        })}
+      </span>
+    ),
+  ].filter(Boolean);
+  return (
+    <div class="quick-preview" id="quick-add-preview">
+      {parts.length > 0 && (
+        <p>
+          <strong>Will add</strong> “{parsed.title || "…"}”: {parts}
+        </p>
+      )}
+      {parsed.notes.map((note) => (
+        <p key={note} class="muted">
+          {note}
+        </p>
+      ))}
+    </div>
+  );
+}
+
 /** `status` and `assignee`: the list's filters, so that a new task shows in the list it is added to. */
-export function QuickAdd({ workspaceId, members, status, assignee, onAdded }: { workspaceId: string; members: Member[]; status?: Status; assignee?: string; onAdded: (task: Task) => void }) {
+export function QuickAdd({ workspaceId, members, labels = [], onLabelCreated, status, assignee, onAdded }: {
+  workspaceId: string;
+  members: Member[];
+  labels?: Label[];
+  onLabelCreated?: (label: Label) => void;
+  status?: Status;
+  assignee?: string;
+  onAdded: (task: Task) => void;
+}) {
   const { api } = useServices();
   const blank = { ...EMPTY_TASK, status: status ?? "todo", assignee_id: assignee || null };
   const [draft, setDraft] = useState<TaskInput>(blank);
@@ -24,6 +80,8 @@ export function QuickAdd({ workspaceId, members, status, assignee, onAdded }: { 
   const create = useAction();
   const errors = { ...serverErrors(create.error), ...checked };
   useShortcut("c", () => document.getElementById(QUICK_ADD_ID)?.focus());
+  const parsed = parseQuickAdd(draft.title, { today: new Date(), members, labels });
+  const hasSyntax = Boolean(parsed.due_date || parsed.assignee || parsed.priority || parsed.labels.length || parsed.notes.length);
 
   const change = (next: TaskInput) => {
     setDraft(next);
@@ -35,7 +93,8 @@ export function QuickAdd({ workspaceId, members, status, assignee, onAdded }: { 
 
   const submit = (event: Event) => {
     event.preventDefault();
-    const problems = validateTask(draft);
+    const input = applied(draft, parsed);
+    const problems = validateTask(input);
     setChecked(problems);
     if (Object.keys(problems).length) {
       if (!more && TASK_FIELDS.some((k) => k !== "title" && problems[k])) setMore(true);
@@ -43,7 +102,7 @@ export function QuickAdd({ workspaceId, members, status, assignee, onAdded }: { 
       return;
     }
     void create.run(async () => {
-      const { data } = await api.createTask(workspaceId, { ...draft, title: draft.title.trim() });
+      const { data } = await api.createTask(workspaceId, { ...input, title: input.title.trim() });
       setDraft(blank);
       onAdded(data);
       document.getElementById(QUICK_ADD_ID)?.focus();
@@ -56,12 +115,13 @@ export function QuickAdd({ workspaceId, members, status, assignee, onAdded }: { 
         <TextField
           id={QUICK_ADD_ID}
           label="New task"
-          placeholder="What needs doing?"
+          placeholder="What needs doing? e.g. Call the printer fri @ann #print !2"
           value={draft.title}
           onInput={(title) => change({ ...draft, title })}
           max={LIMITS.title}
           error={errors.title}
           class="grow"
+          extra={hasSyntax ? { "aria-describedby": [`${QUICK_ADD_ID}-count`, errors.title && `${QUICK_ADD_ID}-error`, "quick-add-preview"].filter(Boolean).join(" ") } : undefined}
         />
         <div class="quick-add-actions">
           <button type="submit" class="button button--primary" disabled={create.busy}>
@@ -73,8 +133,17 @@ export function QuickAdd({ workspaceId, members, status, assignee, onAdded }: { 
           </button>
         </div>
       </div>
+      {hasSyntax && <Preview parsed={parsed} labels={labels} />}
       <div id="quick-add-more" hidden={!more}>
-        <TaskFields idPrefix="quick-add" value={draft} onChange={change} members={members} errors={errors} without={["title"]} />
+        <TaskFields
+          idPrefix="quick-add"
+          value={draft}
+          onChange={change}
+          members={members}
+          errors={errors}
+          without={["title"]}
+          labels={onLabelCreated ? { workspaceId, all: labels, onCreated: onLabelCreated } : undefined}
+        />
       </div>
       <ErrorAlert error={create.error} fields={TASK_FIELDS} />
     </form>

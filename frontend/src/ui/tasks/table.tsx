@@ -1,7 +1,7 @@
 // A list of tasks: a table on a wide screen, cards on a narrow one (the same markup; the explicit
 // roles keep it a table for screen readers whatever the CSS does). Long titles wrap; nothing
 // widens the page.
-import type { Member, Status, Task } from "../../api/client";
+import type { Label, Member, Priority, Status, Task } from "../../api/client";
 import { STATUSES, STATUS_LABEL } from "../../lib/labels";
 import { CommentCount, DueDate, StatusChip } from "../components/chips";
 import { Icon } from "../components/icons";
@@ -10,6 +10,7 @@ import { ChoiceMenu } from "../components/menu";
 import { TableHead } from "../components/table";
 import { paths } from "../router";
 import { memberName } from "../workspace/data";
+import { LabelChips, LabelPicker, PriorityControl } from "./labels";
 
 export const STATUS_CHOICES = STATUSES.map((s) => ({ value: s, label: STATUS_LABEL[s], icon: <Icon name={s} /> }));
 
@@ -34,9 +35,12 @@ interface Props {
   /** My tasks: the workspace column. */
   workspaceName?: (id: string) => string;
   drafts: (id: string) => boolean;
+  onPriority: (task: Task, priority: Priority) => void;
+  /** Workspace tasks: the labels, shown and changed in place. */
+  labels?: { all: Label[]; onChange: (task: Task, ids: string[]) => void; onCreated: (label: Label) => void };
 }
 
-export function TaskTable({ caption, tasks, loading, canEdit, onStatus, onDelete, members, workspaceName, drafts }: Props) {
+export function TaskTable({ caption, tasks, loading, canEdit, onStatus, onDelete, members, workspaceName, drafts, onPriority, labels }: Props) {
   const deletable = onDelete && tasks.some(canEdit);
   return (
     <table class="task-table" role="table" aria-busy={loading} data-layout={workspaceName ? "mine" : "workspace"}>
@@ -60,6 +64,27 @@ export function TaskTable({ caption, tasks, loading, canEdit, onStatus, onDelete
               </a>
               <CommentCount count={task.comment_count} />
               {drafts(task.id) && <span class="badge badge--draft">Unsaved draft</span>}
+              {/* Priority and labels under the title, not in columns of their own: on a tablet
+                  another column squeezed titles to a few letters a line. */}
+              <div class="row-labels">
+                {/* Always there (a chip where it cannot be changed): on My tasks who may change
+                    what is known only once the workspaces arrive, and the rows must not grow then. */}
+                <PriorityControl title={task.title} priority={task.priority} canEdit={canEdit(task)} onPriority={(p) => onPriority(task, p)} />
+                {labels && <LabelChips ids={task.labels} labels={labels.all} />}
+                {labels && canEdit(task) && (
+                  <LabelPicker
+                    id={`labels-${task.id}`}
+                    workspaceId={task.workspace_id}
+                    labels={labels.all}
+                    value={task.labels}
+                    onChange={(ids) => labels.onChange(task, ids)}
+                    onCreated={labels.onCreated}
+                    name={`Labels of ${task.title}`}
+                    canCreate
+                    compact
+                  />
+                )}
+              </div>
             </td>
             {workspaceName && (
               <td role="cell" class="col-workspace">
@@ -72,6 +97,7 @@ export function TaskTable({ caption, tasks, loading, canEdit, onStatus, onDelete
             <td role="cell" class="col-status">
               <StatusControl task={task} canEdit={canEdit(task)} onStatus={onStatus} />
             </td>
+
             {members && (
               <td role="cell" class="col-assignee">
                 <Person who={memberName(members, task.assignee_id)} />

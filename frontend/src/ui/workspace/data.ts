@@ -2,7 +2,7 @@
 // the caller's role). Refreshed when the changes feed reports a change to the workspace or its
 // members, with a conditional GET for the workspace (a 304 costs no body).
 import { useRef } from "preact/hooks";
-import type { Member, Workspace } from "../../api/client";
+import type { Label, Member, Workspace } from "../../api/client";
 import { touches } from "../../lib/changes";
 import { useLoad } from "../hooks";
 import { useServices } from "../context";
@@ -14,7 +14,17 @@ export interface WorkspaceData {
   members: Member[];
   /** The members could not be read: the rest of the page still works, and says so. */
   membersError: unknown;
+  /** The workspace's labels, by name (none if they could not be read). */
+  labels: Label[];
+  /** Takes in a label created on this page (WorkspaceFrame provides it). */
+  addLabel?: (label: Label) => void;
 }
+
+/** A label just created here joins the list at once, in name order. */
+export const withLabel = (data: WorkspaceData, label: Label): WorkspaceData => ({
+  ...data,
+  labels: [...data.labels.filter((l) => l.id !== label.id), label].sort((a, b) => a.name.localeCompare(b.name)),
+});
 
 export function useWorkspace(id: string) {
   const { api, user } = useServices();
@@ -25,21 +35,22 @@ export function useWorkspace(id: string) {
     async (previous: WorkspaceData | null): Promise<WorkspaceData> => {
       const conditional = previous && !roleChanged.current;
       roleChanged.current = false;
-      const [workspace, members] = await Promise.all([
+      const [workspace, members, labels] = await Promise.all([
         conditional ? api.workspaceIfChanged(id, previous.etag) : api.workspace(id),
         api.members(id).then(
           (list) => ({ list, error: null as unknown }),
           (error: unknown) => ({ list: previous?.members ?? [], error }),
         ),
+        api.labels(id).catch(() => previous?.labels ?? []),
       ]);
       const { data, etag } = workspace ?? { data: previous!.workspace, etag: previous!.etag };
-      return { workspace: data, etag, members: members.list, membersError: members.error };
+      return { workspace: data, etag, members: members.list, membersError: members.error, labels };
     },
     [id],
   );
   useChanges(id, (changes, resync) => {
     if (user && touches(changes, "member", user.sub)) roleChanged.current = true;
-    if (resync || touches(changes, "workspace") || touches(changes, "member")) loaded.refresh();
+    if (resync || touches(changes, "workspace") || touches(changes, "member") || touches(changes, "label")) loaded.refresh();
   });
   return loaded;
 }

@@ -7,7 +7,7 @@ import { RoleBadge } from "../components/chips";
 import { ErrorAlert, Loading, PageTitle, RetryAlert } from "../components/feedback";
 import { Icon, type IconName } from "../components/icons";
 import { paths, type Tab } from "../router";
-import { useWorkspace, type WorkspaceData } from "./data";
+import { useWorkspace, withLabel, type WorkspaceData } from "./data";
 
 export function GoneNotice({ what, children }: { what: string; children: ComponentChildren }) {
   return (
@@ -87,7 +87,7 @@ export function WorkspaceFrame({ id, tab, children }: { id: string; tab: Tab; ch
               Only admins and owners can read the audit log.
             </p>
           ) : (
-            children(data, loaded.reload)
+            children({ ...data, addLabel: (label) => loaded.setData((current) => current && withLabel(current, label)) }, loaded.reload)
           )}
         </>
       )}
