@@ -42,6 +42,7 @@ from botocore.exceptions import (
     HTTPClientError,
     NoCredentialsError,
 )
+from botocore.exceptions import ConnectionError as BotoConnectionError
 from botocore.handlers import generate_idempotent_uuid
 from botocore.httpsession import URLLib3Session
 from botocore.model import ServiceModel
@@ -241,7 +242,10 @@ class DynamoDB:
             attempt += 1
             try:
                 response = self._send(operation, body, traced=span is not None)
-            except HTTPClientError as error:
+            except (BotoConnectionError, HTTPClientError) as error:
+                # Every way of getting no answer, as botocore's standard mode counts them: a
+                # refused or timed-out connection, a proxy or TLS failure (ConnectionError),
+                # a connection dropped or a read timed out (HTTPClientError).
                 if self._retry(attempt, operation_model, request_context, caught_exception=error):
                     continue
                 self._breaker.call_failed(exception=error)

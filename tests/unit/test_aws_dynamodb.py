@@ -7,7 +7,9 @@ from __future__ import annotations
 import base64
 import datetime
 import json
+import socket
 import threading
+import time
 import zlib
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,8 +20,10 @@ import botocore.session
 import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
+from botocore.config import Config
 from botocore.credentials import Credentials
-from botocore.exceptions import ChecksumError, ClientError
+from botocore.exceptions import BotoCoreError, ChecksumError, ClientError
+from urllib3.connection import HTTPConnection
 
 from app.aws import dynamodb as dynamodb_module
 from app.aws.circuit import CircuitBreaker
@@ -341,3 +345,114 @@ def test_a_retried_transaction_sends_the_same_idempotency_token(scripted):
     assert {body["TransactItems"][0]["ConditionCheck"]["TableName"] for body in server.bodies} == {
         "t"
     }
+
+
+# -- a DynamoDB that does not answer: retried and counted by the circuit breaker as botocore's
+# client is (issue 20, item 1: a refused or timed-out connection was neither) ----------------
+
+
+def closed_port() -> tuple[int, list[socket.socket]]:
+    """A port nothing listens on: every connection is refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1], []
+
+
+def full_accept_queue() -> tuple[int, list[socket.socket]]:
+    """A listener that never accepts, its accept queue filled: a new connection's SYN is
+    dropped and the connect times out (a server too busy to take connections)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    held = [listener]
+    for _ in range(4):
+        filler = socket.socket()
+        filler.setblocking(False)
+        filler.connect_ex(listener.getsockname())
+        held.append(filler)
+    time.sleep(0.05)
+    port = listener.getsockname()[1]
+    with pytest.raises(TimeoutError):  # the precondition: a connect really hangs
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+    return port, held
+
+
+@pytest.fixture
+def connection_attempts(monkeypatch) -> list[int]:
+    """Every TCP connection any client opens, counted where urllib3 opens it."""
+    attempts: list[int] = []
+    opened = HTTPConnection._new_conn
+
+    def counted(connection):
+        attempts.append(1)
+        return opened(connection)
+
+    monkeypatch.setattr(HTTPConnection, "_new_conn", counted)
+    return attempts
+
+
+def _six_calls(call, breaker: CircuitBreaker) -> tuple[list[str], float | None]:
+    """The errors of six calls in a row, and how long the circuit took to open."""
+    kinds, opened_after = [], None
+    started = time.monotonic()
+    for _ in range(6):
+        with pytest.raises(BotoCoreError) as raised:
+            call()
+        kinds.append(type(raised.value).__name__)
+        if breaker.is_open and opened_after is None:
+            opened_after = round(time.monotonic() - started, 2)
+    return kinds, opened_after
+
+
+@pytest.mark.parametrize("fault", [closed_port, full_accept_queue])
+def test_a_dynamodb_that_takes_no_connection_is_retried_and_opens_the_circuit(
+    fault, connection_attempts
+):
+    port, held = fault()
+    try:
+        url = f"http://127.0.0.1:{port}"
+        ours_breaker = CircuitBreaker("DynamoDB", cooldown_s=30, probe_timeout_s=30)
+        ours = DynamoDB(
+            endpoint_url=url,
+            region="us-east-1",
+            credentials=lambda: Credentials("AKID", "secret"),
+            timeouts=Timeouts(0.5, 0.6),
+            max_attempts=2,
+            breaker=ours_breaker,
+            service_model=MODEL,
+        )
+        ours_kinds, ours_opened = _six_calls(
+            lambda: ours.call("GetItem", {"TableName": "t", "Key": {}}), ours_breaker
+        )
+        ours_attempts, connection_attempts[:] = len(connection_attempts), []
+
+        theirs_breaker = CircuitBreaker("DynamoDB", cooldown_s=30, probe_timeout_s=30)
+        theirs = botocore.session.get_session().create_client(
+            "dynamodb",
+            region_name="us-east-1",
+            endpoint_url=url,
+            aws_access_key_id="AKID",
+            aws_secret_access_key="secret",
+            config=Config(
+                connect_timeout=0.5,
+                read_timeout=0.6,
+                retries={"mode": "standard", "total_max_attempts": 2},
+            ),
+        )
+        theirs_breaker.attach(theirs)
+        theirs_kinds, theirs_opened = _six_calls(
+            lambda: theirs.get_item(TableName="t", Key={}), theirs_breaker
+        )
+        theirs_attempts = len(connection_attempts)
+    finally:
+        for held_socket in held:
+            held_socket.close()
+    print(
+        f"\n{fault.__name__}: ours {ours_attempts} connection attempts, open after "
+        f"{ours_opened} s; botocore's {theirs_attempts}, open after {theirs_opened} s"
+    )
+    # The first call is tried twice and opens the circuit; the five after it are refused
+    # without touching the network, as with botocore's client and the same breaker.
+    assert ours_kinds == theirs_kinds
+    assert ours_kinds[1:] == ["CircuitOpen"] * 5
+    assert ours_attempts == theirs_attempts == 2
