@@ -13,13 +13,14 @@ import threading
 from typing import Any
 
 import botocore.loaders
-import botocore.regions
 import botocore.session
 from botocore.config import Config
+from botocore.endpoint_provider import EndpointProvider
 from botocore.exceptions import (
     ChecksumError,
     ClientError,
     CredentialRetrievalError,
+    EndpointResolutionError,
     HTTPClientError,
     NoCredentialsError,
 )
@@ -108,6 +109,7 @@ def load_models() -> None:
     for name in ("endpoints", "partitions", "sdk-default-configuration"):
         _MODELS.load_data(name)
     _MODELS.load_service_model("dynamodb", "service-2")
+    _MODELS.load_service_model("dynamodb", "endpoint-rule-set-1")
     for service in BOTOCORE_SERVICES:
         _MODELS.load_service_model(service, "service-2")
         _MODELS.load_service_model(service, "endpoint-rule-set-1")
@@ -125,14 +127,20 @@ def _ca_bundle(session: botocore.session.Session) -> bool | str:
     return session.get_config_variable("ca_bundle") or os.environ.get("REQUESTS_CA_BUNDLE") or True
 
 
-def regional_endpoint(service: str, region: str) -> str:
-    """The service's public regional endpoint, from botocore's partition data (so that
-    aws-cn and GovCloud regions get theirs)."""
-    resolver = botocore.regions.EndpointResolver(_MODELS.load_data("endpoints"))
-    found = resolver.construct_endpoint(service, region)
-    if not found:
-        raise ValueError(f"no {service} endpoint is known for the region {region}")
-    return f"https://{found['hostname']}"
+def regional_endpoint(
+    service: str, region: str, *, fips: bool = False, dualstack: bool = False
+) -> str:
+    """The service's public endpoint in the region, as botocore's client resolves it: by the
+    service's endpoint rule set (so that aws-cn, GovCloud and the FIPS and dual-stack
+    variants get exactly botocore's answer)."""
+    provider = EndpointProvider(
+        _MODELS.load_service_model(service, "endpoint-rule-set-1"),
+        _MODELS.load_data("partitions"),
+    )
+    try:
+        return provider.resolve_endpoint(Region=region, UseFIPS=fips, UseDualStack=dualstack).url
+    except EndpointResolutionError as error:
+        raise ValueError(f"no {service} endpoint is known for the region {region}") from error
 
 
 class AwsClients:
@@ -181,7 +189,14 @@ class AwsClients:
         if service == "dynamodb":
             return DynamoDB(
                 endpoint_url=settings.endpoint_for("dynamodb")
-                or regional_endpoint("dynamodb", settings.region),
+                or regional_endpoint(
+                    "dynamodb",
+                    settings.region,
+                    # As botocore's clients read them: AWS_USE_FIPS_ENDPOINT,
+                    # AWS_USE_DUALSTACK_ENDPOINT, or the profile's settings.
+                    fips=bool(session.get_config_variable("use_fips_endpoint")),
+                    dualstack=bool(session.get_config_variable("use_dualstack_endpoint")),
+                ),
                 region=settings.region,
                 credentials=session.get_credentials,
                 timeouts=Timeouts(settings.aws_connect_timeout, settings.aws_read_timeout),

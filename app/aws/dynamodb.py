@@ -31,7 +31,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import botocore
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
@@ -48,7 +48,7 @@ from botocore.httpsession import URLLib3Session
 from botocore.model import ServiceModel
 from botocore.parsers import ResponseParserError
 from botocore.retries import quota, standard
-from botocore.utils import get_environ_proxies
+from botocore.utils import get_environ_proxies, normalize_url_path
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
 from urllib3.connection import HTTPConnection
@@ -72,12 +72,15 @@ class Timeouts:
 
 
 class RequestSigner:
-    """Signature Version 4 for a POST of a JSON body to the endpoint's root, as botocore's
-    SigV4Auth signs it (the same headers signed, the same canonical form)."""
+    """Signature Version 4 for a POST of a JSON body to the endpoint, as botocore's SigV4Auth
+    signs it (the same headers signed, the same canonical form, the endpoint's path)."""
 
-    def __init__(self, *, host: str, region: str):
+    def __init__(self, *, host: str, region: str, path: str = "/"):
         self._host = host
         self._region = region
+        # As SigV4Auth writes a path in the canonical request: dot segments resolved, then
+        # percent-encoded once more.
+        self._path = quote(normalize_url_path(path), safe="/~")
         # The signing key depends only on the secret and the day: derived once per day, not
         # with four HMACs per request.
         self._key_lock = threading.Lock()
@@ -101,7 +104,7 @@ class RequestSigner:
         canonical = "\n".join(
             (
                 "POST",
-                "/",
+                self._path,
                 "",
                 "".join(f"{name}:{signed[name]}\n" for name in names),
                 signed_headers,
@@ -146,6 +149,12 @@ def host_of(url: str) -> str:
     return host
 
 
+def request_url(endpoint_url: str) -> str:
+    """Where botocore's client sends a DynamoDB request: the endpoint URL as given, with `/`
+    for a URL without a path."""
+    return endpoint_url if urlsplit(endpoint_url).path else endpoint_url + "/"
+
+
 def http_session(endpoint_url: str, timeouts: Timeouts, verify: bool | str) -> URLLib3Session:
     """botocore's own HTTP session, set up as a botocore client with tcp_keepalive sets it up."""
     return URLLib3Session(
@@ -184,10 +193,12 @@ class DynamoDB:
         verify: bool | str = True,
         sleep: Callable[[float], None] = time.sleep,
     ):
-        self._url = endpoint_url.rstrip("/") + "/"
+        self._url = request_url(endpoint_url)
         self._region = region
         self._credentials = credentials
-        self._signer = RequestSigner(host=host_of(endpoint_url), region=region)
+        self._signer = RequestSigner(
+            host=host_of(endpoint_url), region=region, path=urlsplit(self._url).path
+        )
         self._http = http_session(endpoint_url, timeouts, verify)
         self._breaker = breaker
         self._model = service_model

@@ -5,6 +5,7 @@ and botocore's standard retry mode (what is retried, how often, how long it wait
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime
 import json
 import socket
@@ -14,12 +15,13 @@ import zlib
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 import botocore.session
 import pytest
 from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
+from botocore.awsrequest import AWSRequest, AWSResponse
 from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import BotoCoreError, ChecksumError, ClientError
@@ -27,8 +29,16 @@ from urllib3.connection import HTTPConnection
 
 from app.aws import dynamodb as dynamodb_module
 from app.aws.circuit import CircuitBreaker
-from app.aws.clients import is_unavailable
-from app.aws.dynamodb import CONTENT_TYPE, DynamoDB, RequestSigner, Timeouts, host_of
+from app.aws.clients import AwsClients, is_unavailable
+from app.aws.dynamodb import (
+    CONTENT_TYPE,
+    DynamoDB,
+    RequestSigner,
+    Timeouts,
+    host_of,
+    request_url,
+)
+from app.config import Settings
 
 MODEL = botocore.session.get_session().get_service_model("dynamodb")
 
@@ -83,7 +93,7 @@ SIGNED_AT = datetime.datetime(2026, 12, 2, 23, 59, 58, tzinfo=datetime.UTC)
 
 
 def botocore_signature(url: str, credentials: Credentials, headers: dict[str, str], body: bytes):
-    request = AWSRequest("POST", url.rstrip("/") + "/", data=body, headers=dict(headers))
+    request = AWSRequest("POST", request_url(url), data=body, headers=dict(headers))
     SigV4Auth(credentials, "dynamodb", "eu-central-1").add_auth(request)
     return {name: request.headers[name] for name in ("Authorization", "X-Amz-Date")}
 
@@ -95,6 +105,10 @@ def botocore_signature(url: str, credentials: Credentials, headers: dict[str, st
         "https://dynamodb.eu-central-1.amazonaws.com:443",
         "http://127.0.0.1:4566",
         "http://LocalHost:80/",
+        # Behind a proxy that routes by path (issue 20, item 8: the path was signed as `/`).
+        "https://gateway.example.com/aws/dynamodb",
+        "http://127.0.0.1:4566/prefix/",
+        "http://127.0.0.1:4566/a%20b/./c/../d",
     ],
 )
 @pytest.mark.parametrize("token", [None, "FwoGZXIvYXdzE  with  spaces=="])
@@ -103,7 +117,9 @@ def test_the_signature_is_botocores(monkeypatch, url, token):
     credentials = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", token)
     body = json.dumps({"TableName": "t", "Key": {"PK": {"S": "WS#水 two  spaces"}}}).encode()
     headers = {"X-Amz-Target": "DynamoDB_20120810.GetItem", "Content-Type": CONTENT_TYPE}
-    signer = RequestSigner(host=host_of(url), region="eu-central-1")
+    signer = RequestSigner(
+        host=host_of(url), region="eu-central-1", path=urlsplit(request_url(url)).path
+    )
     for secret in ("first-secret", "rotated-secret"):
         credentials = Credentials("AKIDEXAMPLE", secret, token)
         for moment in (SIGNED_AT, SIGNED_AT + datetime.timedelta(seconds=3)):
@@ -122,6 +138,81 @@ def test_host_has_no_default_port():
     )
     assert host_of("http://127.0.0.1:4566/") == "127.0.0.1:4566"
     assert host_of("http://[::1]:8000") == "[::1]:8000"
+
+
+def _botocore_request_url(endpoint_url: str | None, region: str) -> str:
+    """Where botocore's own DynamoDB client sends a request (stopped before it is sent)."""
+    client = botocore.session.get_session().create_client(
+        "dynamodb",
+        region_name=region,
+        endpoint_url=endpoint_url,
+        aws_access_key_id="AKID",
+        aws_secret_access_key="secret",
+    )
+    sent: list[str] = []
+
+    def stop(request, **_kwargs):
+        sent.append(request.url)
+        return AWSResponse(request.url, 200, {}, None)
+
+    client.meta.events.register("before-send", stop)
+    with contextlib.suppress(Exception):
+        client.get_item(TableName="t", Key={})
+    return sent[0]
+
+
+def _settings(region: str, **variables: str) -> Settings:
+    return Settings.from_env(
+        {
+            "AWS_REGION": region,
+            "TASKS_TABLE_NAME": "t",
+            "USER_POOL_ID": f"{region}_pool",
+            "USER_POOL_CLIENT_ID": "client",
+            "CURSOR_SECRET_ARN": f"arn:aws:secretsmanager:{region}:123456789012:secret:c",
+            **variables,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "endpoint", ["http://127.0.0.1:4566", "https://gateway.example.com/aws/dynamodb"]
+)
+def test_a_request_goes_where_botocores_goes_signed_for_that_path(endpoint):
+    theirs = _botocore_request_url(endpoint, "us-east-1")
+    client = AwsClients(_settings("us-east-1", AWS_ENDPOINT_URL_DYNAMODB=endpoint)).dynamodb
+    assert client.endpoint_url == theirs
+    # What the receiving end checks: the signature over the path it received.
+    headers = {"X-Amz-Target": "DynamoDB_20120810.GetItem", "Content-Type": CONTENT_TYPE}
+    ours = dict(headers)
+    signer = RequestSigner(host=host_of(endpoint), region="us-east-1", path=urlsplit(theirs).path)
+    signer.sign(Credentials("AKID", "secret").get_frozen_credentials(), ours, b"{}", time.time())
+    received = AWSRequest("POST", theirs, data=b"{}", headers=headers)
+    received.context["timestamp"] = ours["X-Amz-Date"]
+    SigV4Auth(Credentials("AKID", "secret"), "dynamodb", "us-east-1").add_auth(received)
+    assert ours["Authorization"] == received.headers["Authorization"]
+
+
+@pytest.mark.parametrize(
+    "region", ["us-east-1", "eu-central-1", "us-gov-west-1", "cn-north-1", "us-iso-east-1"]
+)
+@pytest.mark.parametrize(
+    "variables",
+    [
+        {},
+        {"AWS_USE_FIPS_ENDPOINT": "true"},
+        {"AWS_USE_DUALSTACK_ENDPOINT": "true"},
+        {"AWS_USE_FIPS_ENDPOINT": "true", "AWS_USE_DUALSTACK_ENDPOINT": "true"},
+    ],
+)
+def test_the_endpoint_is_botocores_fips_and_dual_stack_included(monkeypatch, region, variables):
+    """Issue 20, item 8: AWS_USE_FIPS_ENDPOINT was ignored. botocore's client resolves the
+    endpoint by the rule set at each request; GovCloud's FIPS endpoint is its plain one."""
+    for name in ("AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    theirs = _botocore_request_url(None, region)
+    assert AwsClients(_settings(region)).dynamodb.endpoint_url == theirs
 
 
 # -- results and errors, as botocore's client returns them ----------------------------------------
