@@ -1,12 +1,16 @@
 """The one JWT verifier: Cognito access tokens, checked as docs/api.md says.
 
-PyJWT's JWKS client fetches and caches the user pool's keys and refetches once on an unknown
-`kid` (at most once per cooldown, so a flood of made-up kids cannot hammer Cognito).
+PyJWT's JWKS client fetches and caches the user pool's key set for five minutes, and refetches
+once on an unknown `kid` (at most once per cooldown, so a flood of made-up kids cannot hammer
+Cognito). Only the key set is cached: PyJWT's per-key cache (`cache_keys`) never expires, so a
+key withdrawn from the pool's JWKS kept verifying new tokens until the worker restarted.
 
 A browser sends the same access token with every request for up to an hour, so a token that
 passed every check is remembered (by its SHA-256 digest, never the token itself) until its own
-`exp`, in a bounded LRU. Nothing about a refused token is remembered: it is checked in full each
-time it comes back, and can never be found in the cache (a different token, a different digest).
+`exp`, but no longer than the key set's five minutes: then it is verified again against the
+key set as it is now, so a withdrawn key stops being accepted for every token within ten
+minutes. Nothing about a refused token is remembered: it is checked in full each time it comes
+back, and can never be found in the cache (a different token, a different digest).
 """
 
 from __future__ import annotations
@@ -30,7 +34,9 @@ ALGORITHM = "RS256"
 LEEWAY_SECONDS = 60
 REQUIRED_CLAIMS = ("sub", "iss", "client_id", "token_use", "exp", "iat")
 _JWKS_TIMEOUT_SECONDS = 3
-_JWKS_LIFESPAN_SECONDS = 3600
+# How long the key set is trusted before it is fetched again, and a verified token before it is
+# verified again.
+JWKS_LIFESPAN_SECONDS = 300
 _JWKS_COOLDOWN_SECONDS = 30
 # Distinct tokens in use at once per worker; one entry is a few hundred bytes.
 CACHE_ENTRIES = 10_000
@@ -54,9 +60,15 @@ class Principal:
 class VerifiedTokens:
     """Principals of fully verified tokens, by token digest, each until its token's `exp`."""
 
-    def __init__(self, max_entries: int = CACHE_ENTRIES, clock=time.time):
+    def __init__(
+        self,
+        max_entries: int = CACHE_ENTRIES,
+        clock=time.time,
+        max_age_s: float = JWKS_LIFESPAN_SECONDS,
+    ):
         self._max_entries = max_entries
         self._clock = clock
+        self._max_age = max_age_s
         self._lock = threading.Lock()
         self._entries: OrderedDict[bytes, tuple[Principal, float]] = OrderedDict()
 
@@ -77,6 +89,8 @@ class VerifiedTokens:
             return principal
 
     def put(self, digest: bytes, principal: Principal, expires_at: float) -> None:
+        """Remembered until `expires_at`, and no longer than the cache's maximum age."""
+        expires_at = min(expires_at, self._clock() + self._max_age)
         with self._lock:
             self._entries[digest] = (principal, expires_at)
             self._entries.move_to_end(digest)
@@ -99,8 +113,8 @@ class TokenVerifier:
         self._client_ids = frozenset(settings.user_pool_client_ids)
         self._jwks = jwks_client or PyJWKClient(
             settings.jwks_url,
-            cache_keys=True,
-            lifespan=_JWKS_LIFESPAN_SECONDS,
+            cache_keys=False,
+            lifespan=JWKS_LIFESPAN_SECONDS,
             timeout=_JWKS_TIMEOUT_SECONDS,
             cooldown_duration=_JWKS_COOLDOWN_SECONDS,
         )
