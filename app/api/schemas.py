@@ -19,6 +19,7 @@ from app.api.text import (
     line_of_text,
     not_blank,
 )
+from app.auth.verifier import USER_ID_PATTERN
 
 # Names and titles: one line of text, not blank (app/api/text.py, docs/api.md "Input rules").
 _NAME = [validate.Length(min=1, max=100), line_of_text, not_blank]
@@ -64,7 +65,7 @@ WorkspacePageOut = page_schema(WorkspaceOut, "WorkspacePage")
 
 ROLES = ["owner", "admin", "member", "viewer"]
 STATUSES = ["todo", "in_progress", "done"]
-_USER_ID = validate.Regexp(r"^[A-Za-z0-9_-]{1,128}$", error="Not a user id.")
+_USER_ID = validate.Regexp(f"^{USER_ID_PATTERN}$", error="Not a user id.")
 
 
 class MemberCreate(ma.Schema):

@@ -16,10 +16,10 @@ from werkzeug.routing import BaseConverter
 from app.api import json_body
 from app.api.http import API_PREFIX, require_json_body
 from app.api.security import authenticate
+from app.auth.verifier import USER_ID_PATTERN
 
 # A ULID is 128 bits in 26 Crockford base-32 digits, so its first digit is at most 7.
 ULID_PATTERN = r"[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}"
-USER_ID_PATTERN = r"[A-Za-z0-9_-]{1,128}"
 
 
 class UlidConverter(BaseConverter):

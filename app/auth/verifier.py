@@ -16,6 +16,7 @@ back, and can never be found in the cache (a different token, a different digest
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -31,6 +32,10 @@ from app.aws.clients import DependencyUnavailable
 from app.config import Settings
 
 ALGORITHM = "RS256"
+# What a user id (a token's `sub`: Cognito makes UUIDs) may be, everywhere: in paths, in bodies,
+# and in the table's keys, where a `#` would read as a separator.
+USER_ID_PATTERN = r"[A-Za-z0-9_-]{1,128}"
+_USER_ID = re.compile(USER_ID_PATTERN)
 LEEWAY_SECONDS = 60
 REQUIRED_CLAIMS = ("sub", "iss", "client_id", "token_use", "exp", "iat")
 _JWKS_TIMEOUT_SECONDS = 3
@@ -170,8 +175,10 @@ class TokenVerifier:
         if client_id not in self._client_ids:
             raise InvalidToken(f"client_id {client_id!r} is not a configured app client")
         sub = claims["sub"]
-        if not sub:
-            raise InvalidToken("sub is empty")
+        if not _USER_ID.fullmatch(sub):
+            # Only a token signed by a trusted key gets here; still, its sub becomes part of
+            # the table's keys, so one that no user id could be is refused, not stored.
+            raise InvalidToken(f"sub is not a user id ({len(sub)} characters)")
         return Principal(user_id=sub, username=claims.get("username") or sub, client_id=client_id)
 
 

@@ -205,6 +205,11 @@ def test_an_unreachable_jwks_is_a_dependency_failure_not_a_bad_token(jwks):
         {"exp": -120},
         {"nbf": +120},
         {"sub": ""},
+        # Issue 20, item 12: a sub no user id could be (it becomes part of the table's keys);
+        # a 5,000-character one was a 500 on the first write.
+        {"sub": "u" * 5000},
+        {"sub": "WS#01ARZ3NDEKTSV4RRFFQ69G5FAV"},
+        {"sub": "user-1\n"},
     ],
 )
 def test_claims_are_checked(jwks, overrides):
