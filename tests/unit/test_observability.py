@@ -360,6 +360,26 @@ def test_the_request_line_reaches_any_other_handler_through_the_logger(caplog):
     assert json.loads(stream.getvalue())["status"] == 200
 
 
+def test_fields_a_record_factory_adds_reach_the_request_line():
+    """Issue 20, item 7: OpenTelemetry's logging instrumentation adds its fields (otelTraceID,
+    otelSpanID...) in a record factory, which the direct line never called."""
+    default = logging.getLogRecordFactory()
+
+    def with_trace_fields(*args, **kwargs):
+        record = default(*args, **kwargs)
+        record.otelTraceID = "4bf92f3577b34da6a3ce929d0e0e4736"
+        return record
+
+    logging.setLogRecordFactory(with_trace_fields)
+    try:
+        with service_handler() as stream:
+            RequestLine("app.request").info("GET / 200", {"status": 200})
+    finally:
+        logging.setLogRecordFactory(default)
+    line = json.loads(stream.getvalue())
+    assert (line["otelTraceID"], line["status"]) == ("4bf92f3577b34da6a3ce929d0e0e4736", 200)
+
+
 def test_a_line_that_cannot_be_written_is_reported_and_the_request_goes_on(capsys):
     circular: dict = {}
     circular["self"] = circular
