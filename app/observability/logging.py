@@ -139,14 +139,39 @@ class RequestLine:
     def __init__(self, name: str):
         self._logger = logging.getLogger(name)
 
-    def info(self, message: str, fields: dict[str, Any]) -> None:
+    def info(
+        self, message: str, fields: dict[str, Any], *, metrics: dict[str, Any] | None = None
+    ) -> None:
+        """One INFO line with `fields` and `metrics`. The `metrics` (EMF fields) are written
+        whatever the logger's level: the deployment's alarms read them, and treat missing data
+        as not breaching, so at WARNING they would fall silent instead of firing. Below INFO
+        the line carries the metrics alone."""
         logger = self._logger
-        if not logger.isEnabledFor(logging.INFO):
-            return
+        if logger.isEnabledFor(logging.INFO):
+            self._write(logger, message, {**fields, **metrics} if metrics else fields)
+        elif metrics:
+            self._write(logger, "metrics", metrics, past_the_level=True)
+
+    def _write(
+        self,
+        logger: logging.Logger,
+        message: str,
+        fields: dict[str, Any],
+        *,
+        past_the_level: bool = False,
+    ) -> None:
         handler = _handler
         formatter = _sole_formatter(logger, handler) if handler is not None else None
         if formatter is None:
-            logger.info("%s", message, extra=fields)
+            if past_the_level:
+                # Logger.handle skips the logger's own level; the handlers' levels still count.
+                logger.handle(
+                    logger.makeRecord(
+                        logger.name, logging.INFO, "", 0, message, (), None, extra=fields
+                    )
+                )
+            else:
+                logger.info("%s", message, extra=fields)
             return
         handler.acquire()
         try:

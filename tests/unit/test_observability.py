@@ -28,6 +28,7 @@ from app.observability import context, tracing
 from app.observability import logging as service_logging
 from app.observability.logging import RequestContextFilter, RequestLine, json_formatter
 from app.observability.metrics import MetricLine, emf
+from app.observability.requests import register_request_logging
 
 
 def format_record(**extra) -> dict:
@@ -348,6 +349,46 @@ def test_the_request_line_obeys_the_loggers_level():
     with service_handler(level=logging.WARNING) as stream:
         RequestLine("app.request").info("GET / 200", {"status": 200})
     assert stream.getvalue() == ""
+
+
+def _service_requests() -> Flask:
+    app = Flask(__name__)
+
+    @app.get("/ok")
+    def ok():
+        return {}
+
+    @app.get("/broken")
+    def broken():
+        return {}, 500
+
+    register_request_logging(app, service="api", environment="test")
+    return app
+
+
+@pytest.mark.parametrize("level", [logging.WARNING, logging.ERROR])
+def test_every_request_writes_its_metrics_whatever_the_log_level(level, caplog):
+    """Issue 20, item 3: the metrics rode on the INFO request line only, so at LOG_LEVEL
+    WARNING or ERROR the fault and latency alarms (missing data: not breaching) fell silent."""
+    client = _service_requests().test_client()
+    with service_handler(level=level) as stream:
+        client.get("/ok")
+        client.get("/broken")
+        # Through the logger too, as when logging is set up otherwise (here: caplog's handler).
+        logging.getLogger().addHandler(caplog.handler)
+        client.get("/broken")
+    lines = [json.loads(text) for text in stream.getvalue().splitlines()]
+    assert [(line["Requests"], line["Fault"], line["ClientError"]) for line in lines] == [
+        (1, 0, 0),
+        (1, 1, 0),
+        (1, 1, 0),
+    ]
+    for line in lines:
+        assert line["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "TeamTasks"
+        assert (line["Service"], line["Environment"], line["message"]) == ("api", "test", "metrics")
+        assert "path" not in line  # the access log's fields stay below the level asked for
+    (record,) = [r for r in caplog.records if r.name == "app.request"]
+    assert record.Fault == 1
 
 
 def test_the_request_line_reaches_any_other_handler_through_the_logger(caplog):
