@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.aws.clients import DependencyUnavailable
 from app.domain import errors as domain
+from app.observability.tracing import record_failure
 
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_SECONDS = 2
@@ -139,8 +140,10 @@ def http_exception_problem(error: HTTPException) -> Response:
 
 
 def _server_error(error: Exception) -> Response:
-    # Never the exception's text or a trace: those go to the log, keyed by the request id.
+    # Never the exception's text or a trace: those go to the log, keyed by the request id, and
+    # to the request's trace.
     log.error("unhandled error", exc_info=error)
+    record_failure(error)
     return problem(500, "Something went wrong on our side; the request id identifies it")
 
 
