@@ -29,6 +29,7 @@ _DOMAIN_STATUS: dict[type[domain.DomainError], int] = {
     domain.Conflict: 409,
     domain.LimitReached: 409,
     domain.PreconditionFailed: 412,
+    domain.LostRace: 412,
     domain.InvalidInput: 422,
 }
 

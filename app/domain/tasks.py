@@ -15,13 +15,13 @@ from app.domain.access import authorize, check_version, explain_rejected_access,
 from app.domain.audit import AuditRecorder, changes_between
 from app.domain.clock import new_id, rfc3339, utc_now
 from app.domain.commits import against_any_version, commit_in_order
-from app.domain.errors import InvalidInput, NotFound, PreconditionFailed
+from app.domain.errors import InvalidInput, LostRace, NotFound
 from app.domain.limits import Limits
 from app.domain.roles import Action, Role, allowed_roles
 from app.storage import keys, writes
 from app.storage.records import TASK_ATTRIBUTES, Membership, Task
 from app.storage.table import Page, Store, WriteRejected
-from app.storage.writes import Write
+from app.storage.writes import Caller, Write
 
 TASK_NOT_FOUND = "Task not found"
 EDITABLE_FIELDS = ("title", "description", "status", "due_date", "assignee_id")
@@ -30,8 +30,6 @@ _ANY_ROLE = frozenset(Role)
 # A list's sort: the SK prefix that gives it, and whether the read runs backwards.
 SORTS = {"-created_at": (keys.TASK_PREFIX, True), "due_date": (keys.DUE_PREFIX, False)}
 DEFAULT_SORT = "-created_at"
-# A delete pins the version it read; if the task changes meanwhile it is read again.
-_DELETE_ATTEMPTS = 3
 
 
 class Tasks:
@@ -193,31 +191,30 @@ class Tasks:
     ) -> None:
         """Reads the task first: its due entry's key and the event's label come from it. The
         transaction pins the version read, so a task changed meanwhile is never half deleted;
-        it is read again and, if it still matches If-Match, deleted."""
-        for attempt in range(_DELETE_ATTEMPTS):
+        it is read again and, if it still matches If-Match (`*` always does), deleted, as an
+        update is applied again (commits.against_any_version)."""
+
+        def attempt() -> None:
             current = self._editable(actor_id, workspace_id, task_id)
             check_version(current.version, if_match, "task")
-            try:
-                self._commit(
-                    actor_id,
-                    workspace_id,
-                    task_id,
-                    action="task.deleted",
-                    changes={},
-                    now=utc_now(),
-                    label=current.title,
-                    tasks=-1,
-                    task_writes=[
-                        writes.delete_task(
-                            workspace_id, task_id, expected_versions=frozenset({current.version})
-                        ),
-                        writes.delete_task_due_entry(current),
-                    ],
-                )
-                return
-            except PreconditionFailed:
-                if attempt == _DELETE_ATTEMPTS - 1:
-                    raise
+            self._commit(
+                actor_id,
+                workspace_id,
+                task_id,
+                action="task.deleted",
+                changes={},
+                now=utc_now(),
+                label=current.title,
+                tasks=-1,
+                task_writes=[
+                    writes.delete_task(
+                        workspace_id, task_id, expected_versions=frozenset({current.version})
+                    ),
+                    writes.delete_task_due_entry(current),
+                ],
+            )
+
+        against_any_version(if_match, attempt, "task")
 
     def _editable(self, actor_id: str, workspace_id: str, task_id: str) -> Task:
         """The task, read with the caller's membership; the caller may edit tasks."""
@@ -248,9 +245,6 @@ class Tasks:
 
         def change(event_id: str) -> list[Write | None]:
             return [
-                writes.require_member(
-                    workspace_id, actor_id, allowed_roles(Action.EDIT_TASKS), "caller"
-                ),
                 writes.advance_workspace(
                     workspace_id,
                     event_id=event_id,
@@ -270,8 +264,9 @@ class Tasks:
                 ),
             ]
 
+        caller = Caller(workspace_id, actor_id, allowed_roles(Action.EDIT_TASKS))
         try:
-            commit_in_order(self._store, change)
+            commit_in_order(self._store, change, caller=caller)
         except WriteRejected as rejected:
             explain_rejected_access(rejected.failures)
             self._limits.refuse_if_reached(rejected.failures, tasks=tasks)
@@ -279,7 +274,7 @@ class Tasks:
                 raise InvalidInput(_NOT_A_MEMBER) from rejected
             if rejected.failures.get("task") is None:
                 raise NotFound(TASK_NOT_FOUND) from rejected
-            raise PreconditionFailed("The task was changed by someone else") from rejected
+            raise LostRace("The task was changed by someone else") from rejected
 
     def assignee_errors(
         self, actor_id: str, workspace_id: str, assignee_id: str

@@ -16,8 +16,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from app.aws.clients import AwsClients, DependencyUnavailable, error_code, is_unavailable
 from app.aws.dynamodb import DynamoDB
 from app.storage import keys
-from app.storage.records import Record, deserialize, record_from_item, serialize
-from app.storage.writes import Write
+from app.storage.records import Membership, Record, deserialize, record_from_item, serialize
+from app.storage.writes import CALLER_TAG, Write
 
 # A transaction cancelled only because another one held the same item is retried this often.
 _CONFLICT_RETRIES = 2
@@ -200,5 +200,17 @@ def _condition_failures(
     for write, reason in zip(writes, reasons, strict=False):
         if reason.get("Code") == "ConditionalCheckFailed":
             item = reason.get("Item")
-            failures[write.tag] = record_from_item(item) if item else None
+            record = record_from_item(item) if item else None
+            failures[_failed_condition(write, record)] = record
     return failures
+
+
+def _failed_condition(write: Write, record: Record | None) -> str:
+    """The tag of the condition that failed. A part that also carries the caller's condition
+    (writes.on_behalf_of) failed on the caller's account when the caller, as the item was,
+    is no longer a member with one of the roles it requires."""
+    if write.caller_roles is None:
+        return write.tag
+    if isinstance(record, Membership) and record.role in write.caller_roles:
+        return write.tag
+    return CALLER_TAG

@@ -30,7 +30,7 @@ class RacingStore:
 
 def test_a_lost_race_is_sent_again_after_the_winner():
     store = RacingStore(losses=3)
-    committed = commit_in_order(store, lambda event_id: [event_id])
+    committed = commit_in_order(store, lambda event_id: [event_id], caller=None)
     assert len(store.sent) == 4
     assert store.sent == sorted(store.sent)
     assert committed == store.sent[-1]
@@ -39,7 +39,7 @@ def test_a_lost_race_is_sent_again_after_the_winner():
 def test_a_change_that_keeps_losing_is_a_conflict():
     store = RacingStore(losses=100)
     with pytest.raises(Conflict):
-        commit_in_order(store, lambda event_id: [event_id])
+        commit_in_order(store, lambda event_id: [event_id], caller=None)
 
 
 def test_other_refusals_pass_through_at_once():
@@ -51,5 +51,5 @@ def test_other_refusals_pass_through_at_once():
             raise WriteRejected({"caller": None})
 
     with pytest.raises(WriteRejected):
-        commit_in_order(Refusing(), lambda event_id: [event_id])
+        commit_in_order(Refusing(), lambda event_id: [event_id], caller=None)
     assert Refusing.calls == 1
