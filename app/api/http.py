@@ -14,6 +14,7 @@ from typing import Any
 from flask import Flask, Response, g, request
 
 from app.api.problems import PROBLEM_JSON, ApiProblem
+from app.aws import deadline
 from app.domain.clock import new_id
 from app.observability import context
 
@@ -71,9 +72,15 @@ def register_http_hooks(app: Flask, *, csp: str, strict_transport: bool) -> None
         supplied = request.headers.get("X-Request-Id", "")
         g.request_id = supplied if _CLIENT_REQUEST_ID.match(supplied) else new_id()
         g.started = time.perf_counter()
+        # Every AWS call and retry of the request ends by then (docs/api.md, "Dependencies").
+        deadline.start()
         context.request_id.set(g.request_id)
         context.user_id.set(None)
         refuse_oversized_request()
+
+    @app.teardown_request
+    def end_deadline(_error: BaseException | None) -> None:
+        deadline.clear()
 
     @app.after_request
     def finish_response(response: Response) -> Response:

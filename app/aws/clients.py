@@ -29,7 +29,7 @@ from botocore.exceptions import (
 )
 
 from app.aws.circuit import CircuitBreaker, CircuitOpen
-from app.aws.dynamodb import DynamoDB, Timeouts
+from app.aws.dynamodb import MAX_POOL_CONNECTIONS, DeadlineExceeded, DynamoDB, Timeouts
 from app.config import Settings
 
 # How long a service that did not answer is left alone before one call probes it again.
@@ -67,7 +67,10 @@ class DependencyUnavailable(Exception):
 def is_unavailable(error: Exception) -> bool:
     """Whether the error says "the dependency is down, slow or throttling" (a 503), rather
     than "our request was wrong" (a bug: a 500, never a false outage that invites retries)."""
-    if isinstance(error, BotoConnectionError | HTTPClientError | CircuitOpen | ChecksumError):
+    if isinstance(
+        error,
+        BotoConnectionError | HTTPClientError | CircuitOpen | ChecksumError | DeadlineExceeded,
+    ):
         # A checksum that does not match is an answer damaged on its way, twice.
         return True
     if isinstance(error, CredentialRetrievalError | NoCredentialsError):
@@ -156,6 +159,9 @@ class AwsClients:
         self._clients: dict[str, Any] = {}
         self._breakers: dict[str, CircuitBreaker] = {}
         self._pid = os.getpid()
+        # botocore's default pool (10 connections) until a worker says how many requests it
+        # serves at once (warm).
+        self._max_connections = MAX_POOL_CONNECTIONS
         load_models()
         self._config = Config(
             connect_timeout=settings.aws_connect_timeout,
@@ -188,6 +194,7 @@ class AwsClients:
         settings = self._settings
         if service == "dynamodb":
             return DynamoDB(
+                max_pool_connections=self._max_connections,
                 endpoint_url=settings.endpoint_for("dynamodb")
                 or regional_endpoint(
                     "dynamodb",
@@ -211,14 +218,18 @@ class AwsClients:
             service,
             region_name=settings.region,
             endpoint_url=settings.endpoint_for(service),
-            config=self._config,
+            config=self._config.merge(Config(max_pool_connections=self._max_connections)),
         )
         self.breaker(service).attach(client)
         return client
 
-    def warm(self) -> None:
+    def warm(self, max_connections: int = MAX_POOL_CONNECTIONS) -> None:
         """Make every client now (a few hundred ms of CPU for the three), so that a worker's
-        first requests do not wait for them; gunicorn calls it as each worker starts."""
+        first requests do not wait for them; gunicorn calls it as each worker starts, with the
+        number of requests the worker serves at once: each client's connection pool holds as
+        many, so that none is opened only to be thrown away ("Connection pool is full": a
+        gevent worker serves up to 1,000 at once, botocore's pool keeps 10)."""
+        self._max_connections = max(max_connections, MAX_POOL_CONNECTIONS)
         for service in SERVICES:
             self.get(service)
 

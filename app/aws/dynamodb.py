@@ -37,10 +37,12 @@ import botocore
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.credentials import ReadOnlyCredentials
 from botocore.exceptions import (
+    BotoCoreError,
     ChecksumError,
     ClientError,
     HTTPClientError,
     NoCredentialsError,
+    ReadTimeoutError,
 )
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from botocore.handlers import generate_idempotent_uuid
@@ -53,6 +55,7 @@ from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
 from urllib3.connection import HTTPConnection
 
+from app.aws import deadline
 from app.aws.circuit import CircuitBreaker
 
 TARGET_PREFIX = "DynamoDB_20120810."
@@ -60,9 +63,20 @@ CONTENT_TYPE = "application/x-amz-json-1.0"
 _ALGORITHM = "AWS4-HMAC-SHA256"
 _SERVICE = "dynamodb"
 _CHECKSUM_HEADER = "x-amz-crc32"
-# botocore's default for a client's connection pool.
+# botocore's default for a client's connection pool; a gunicorn worker sizes its own to the
+# requests it serves at once (AwsClients.warm).
 MAX_POOL_CONNECTIONS = 10
+# The shortest wait for an answer worth starting an attempt with, before the deadline.
+_MIN_READ_S = 0.05
 _tracer = trace.get_tracer(__name__)
+
+
+class DeadlineExceeded(BotoCoreError):
+    """The request's deadline left no time for the call (app/aws/deadline.py): the request
+    answers 503, as for a dependency that did not answer; the circuit breaker does not count
+    it, since nothing was sent."""
+
+    fmt = "The request's {seconds} s for AWS calls ran out"
 
 
 @dataclass(frozen=True)
@@ -155,13 +169,18 @@ def request_url(endpoint_url: str) -> str:
     return endpoint_url if urlsplit(endpoint_url).path else endpoint_url + "/"
 
 
-def http_session(endpoint_url: str, timeouts: Timeouts, verify: bool | str) -> URLLib3Session:
+def http_session(
+    endpoint_url: str,
+    timeouts: Timeouts,
+    verify: bool | str,
+    max_pool_connections: int = MAX_POOL_CONNECTIONS,
+) -> URLLib3Session:
     """botocore's own HTTP session, set up as a botocore client with tcp_keepalive sets it up."""
     return URLLib3Session(
         verify=verify,
         proxies=get_environ_proxies(endpoint_url),
         timeout=(timeouts.connect_s, timeouts.read_s),
-        max_pool_connections=MAX_POOL_CONNECTIONS,
+        max_pool_connections=max_pool_connections,
         socket_options=[
             *HTTPConnection.default_socket_options,
             (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),
@@ -192,6 +211,7 @@ class DynamoDB:
         service_model: ServiceModel,
         verify: bool | str = True,
         sleep: Callable[[float], None] = time.sleep,
+        max_pool_connections: int = MAX_POOL_CONNECTIONS,
     ):
         self._url = request_url(endpoint_url)
         self._region = region
@@ -199,7 +219,8 @@ class DynamoDB:
         self._signer = RequestSigner(
             host=host_of(endpoint_url), region=region, path=urlsplit(self._url).path
         )
-        self._http = http_session(endpoint_url, timeouts, verify)
+        self._timeouts = timeouts
+        self._http = http_session(endpoint_url, timeouts, verify, max_pool_connections)
         self._breaker = breaker
         self._model = service_model
         self._sleep = sleep
@@ -247,19 +268,28 @@ class DynamoDB:
             generate_idempotent_uuid(params, operation_model)
         body = json.dumps(params, separators=(",", ":"), default=_wire_value).encode()
         request_context: dict[str, Any] = {}
+        if self._read_timeout_in_time() is None:
+            raise DeadlineExceeded(seconds=deadline.REQUEST_DEADLINE_S)
         self._breaker.before_call()
         attempt = 0
         while True:
             attempt += 1
+            read_timeout = self._read_timeout_in_time() or _MIN_READ_S
             try:
-                response = self._send(operation, body, traced=span is not None)
+                response = self._send(
+                    operation, body, traced=span is not None, read_timeout=read_timeout
+                )
             except (BotoConnectionError, HTTPClientError) as error:
                 # Every way of getting no answer, as botocore's standard mode counts them: a
                 # refused or timed-out connection, a proxy or TLS failure (ConnectionError),
                 # a connection dropped or a read timed out (HTTPClientError).
                 if self._retry(attempt, operation_model, request_context, caught_exception=error):
                     continue
-                self._breaker.call_failed(exception=error)
+                cut_short = read_timeout < self._timeouts.read_s
+                if not (cut_short and isinstance(error, ReadTimeoutError)):
+                    # A read the deadline cut shorter than the read timeout says only that the
+                    # request ran out of time, not that DynamoDB stopped answering.
+                    self._breaker.call_failed(exception=error)
                 raise
             if span is not None:
                 span.set_attribute("http.status_code", response.status_code)
@@ -303,12 +333,27 @@ class DynamoDB:
         )
         if not self._retry_policy.should_retry(context):
             return False
+        delay = self._retry_policy.compute_retry_delay(context)
+        if self._read_timeout_in_time(after_s=delay) is None:
+            return False  # the request's deadline leaves no room for another attempt
         if not self._retry_quota.acquire_retry_quota(context):
             return False
-        self._sleep(self._retry_policy.compute_retry_delay(context))
+        self._sleep(delay)
         return True
 
-    def _send(self, operation: str, body: bytes, *, traced: bool) -> AWSResponse:
+    def _read_timeout_in_time(self, after_s: float = 0.0) -> float | None:
+        """How long an attempt starting `after_s` from now may wait for its answer so that it
+        ends by the request's deadline, its connection (at most the connect timeout) included;
+        the read timeout itself outside a request. None: no attempt fits any more."""
+        left = deadline.remaining()
+        if left is None:
+            return self._timeouts.read_s
+        room = left - after_s - self._timeouts.connect_s
+        return min(self._timeouts.read_s, room) if room >= _MIN_READ_S else None
+
+    def _send(
+        self, operation: str, body: bytes, *, traced: bool, read_timeout: float
+    ) -> AWSResponse:
         credentials = self._credentials()
         if credentials is None:
             raise NoCredentialsError()
@@ -319,7 +364,15 @@ class DynamoDB:
         if traced:
             # Not signed, as botocore leaves it out of the signature too.
             propagate.inject(headers)
-        request = AWSPreparedRequest("POST", self._url, headers, body, stream_output=False)
+        # botocore's session reads a per-request read timeout from the request's context.
+        request = AWSPreparedRequest(
+            "POST",
+            self._url,
+            headers,
+            body,
+            stream_output=False,
+            context={"read_timeout": read_timeout},
+        )
         return self._http.send(request)
 
     def _parse(self, operation: str, response: AWSResponse) -> dict[str, Any]:

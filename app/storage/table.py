@@ -6,6 +6,7 @@ eventually consistent by nature. Writes are always one TransactWriteItems call. 
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,15 +14,20 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from app.aws import deadline
 from app.aws.clients import AwsClients, DependencyUnavailable, error_code, is_unavailable
 from app.aws.dynamodb import DynamoDB
 from app.storage import keys
 from app.storage.records import Membership, Record, deserialize, record_from_item, serialize
 from app.storage.writes import CALLER_TAG, Write
 
-# A transaction cancelled only because another one held the same item is retried this often.
-_CONFLICT_RETRIES = 2
-_CONFLICT_BACKOFF_S = 0.02
+# A transaction cancelled only because another one held the same item (TransactionConflict) is
+# sent again after a pause drawn at random up to 10 ms x 2^(tries - 1), at most 100 ms, while
+# the request's deadline leaves time for it; outside a request, three tries in all.
+_CONFLICT_PAUSE_S = 0.01
+_CONFLICT_PAUSE_CAP_S = 0.1
+_TIME_FOR_A_TRY_S = 0.1
+_CONFLICT_TRIES_OUTSIDE_A_REQUEST = 3
 
 
 class WriteRejected(Exception):
@@ -148,7 +154,7 @@ class Store:
             if "ConditionExpression" in request:
                 request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
             items.append({write.operation: request})
-        for attempt in range(_CONFLICT_RETRIES + 1):
+        for tries in itertools.count(1):
             try:
                 self._client.call("TransactWriteItems", {"TransactItems": items})
                 return
@@ -164,10 +170,16 @@ class Store:
                 if not _only_conflicts(reasons):
                     # A part that DynamoDB refused as invalid is our bug, not an outage.
                     raise
-                if attempt == _CONFLICT_RETRIES:
-                    raise DependencyUnavailable("DynamoDB", error) from error
                 # Another transaction held one of the items; ours changed nothing. Try again.
-                time.sleep(_CONFLICT_BACKOFF_S * (attempt + 1))
+                pause = deadline.jittered_pause(tries, _CONFLICT_PAUSE_S, _CONFLICT_PAUSE_CAP_S)
+                if not deadline.allows_another_try(
+                    tries=tries,
+                    pause_s=pause,
+                    needs_s=_TIME_FOR_A_TRY_S,
+                    tries_outside=_CONFLICT_TRIES_OUTSIDE_A_REQUEST,
+                ):
+                    raise DependencyUnavailable("DynamoDB", error) from error
+                time.sleep(pause)
             except BotoCoreError as error:
                 if is_unavailable(error):
                     raise DependencyUnavailable("DynamoDB", error) from error

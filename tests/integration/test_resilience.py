@@ -1,5 +1,6 @@
 """When DynamoDB is dead or hangs, every request, /readyz included, answers 503 with
-Retry-After within 3 seconds, also when there are many more requests than worker threads
+Retry-After within 3 seconds, also when there are many more requests than worker threads,
+and when it goes from refusing connections to taking them and never answering, or back
 (docs/api.md, "Dependencies", has the arithmetic)."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pytest
 import requests
 
 from app import config
+from app.aws.clients import CIRCUIT_COOLDOWN_S
 from devstack.stack import LocalStack
 from tests.support.http import assert_problem
 from tests.support.stack import free_port
@@ -47,16 +49,24 @@ def silent_endpoint() -> Iterator[str]:
     server.close()
 
 
-def api_with_dynamodb_at(stack, endpoint: str) -> LocalStack:
+PRODUCTION_TIMEOUTS = {
+    "AWS_CONNECT_TIMEOUT": str(config.DEFAULT_AWS_CONNECT_TIMEOUT),
+    "AWS_READ_TIMEOUT": str(config.DEFAULT_AWS_READ_TIMEOUT),
+    "AWS_MAX_ATTEMPTS": str(config.DEFAULT_AWS_MAX_ATTEMPTS),
+}
+
+
+def api_with_dynamodb_at(
+    stack, endpoint: str, timeouts: dict[str, str] | None = None
+) -> LocalStack:
+    """The API with its DynamoDB at `endpoint`; by default with the production timeouts, not
+    the local stack's patient ones (`timeouts={}` keeps those)."""
     options = dataclasses.replace(
         stack.stack.options,
         api_port=free_port(),
-        # The production timeouts, not the local stack's patient ones: they are what is tested.
         extra_environment={
             "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
-            "AWS_CONNECT_TIMEOUT": str(config.DEFAULT_AWS_CONNECT_TIMEOUT),
-            "AWS_READ_TIMEOUT": str(config.DEFAULT_AWS_READ_TIMEOUT),
-            "AWS_MAX_ATTEMPTS": str(config.DEFAULT_AWS_MAX_ATTEMPTS),
+            **(PRODUCTION_TIMEOUTS if timeouts is None else timeouts),
         },
     )
     api = LocalStack(options, session=stack.session, progress=lambda _m: None)
@@ -126,3 +136,100 @@ def test_many_requests_at_once_all_get_their_503_within_3_seconds(stack, user, s
         assert requests.get(f"{base}/healthz", timeout=5).status_code == 200
     finally:
         api.stop()
+
+
+class FaultyEndpoint:
+    """One port that refuses connections, or takes them and never answers (black-holed), and
+    can change from one to the other while the API keeps calling it."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._listener: socket.socket | None = None
+        self._held: list[socket.socket] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def refuse(self) -> None:
+        self._close()
+
+    def black_hole(self) -> None:
+        self._close()
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(256)
+        listener.settimeout(0.1)
+        self._listener, self._stop = listener, threading.Event()
+        self._thread = threading.Thread(target=self._accept, args=(listener, self._stop))
+        self._thread.start()
+
+    def _accept(self, listener: socket.socket, stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                self._held.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    def _close(self) -> None:
+        if self._listener is None:
+            return
+        self._stop.set()
+        self._thread.join()
+        for connection in [*self._held, self._listener]:
+            connection.close()
+        self._listener, self._held = None, []
+
+
+def _all_at_once(base: str, auth: dict[str, str], count: int) -> list[tuple[str, int, float]]:
+    some_id = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
+    kinds = [
+        ("GET", f"{base}/readyz", {}, None),
+        ("GET", f"{base}/api/v1/workspaces", auth, None),
+        ("POST", f"{base}/api/v1/workspaces", auth, {"name": "w"}),
+        ("GET", f"{base}/api/v1/workspaces/{some_id}/tasks/{some_id}", auth, None),
+    ]
+    start = threading.Barrier(count)
+
+    def send(index: int) -> tuple[str, int, float]:
+        method, url, headers, body = kinds[index % len(kinds)]
+        start.wait()
+        began = time.monotonic()
+        response = requests.request(method, url, headers=headers, json=body, timeout=15)
+        if response.status_code == 503:
+            assert_problem(response, 503)
+            assert int(response.headers["Retry-After"]) > 0
+        return f"{method} {url.removeprefix(base)}", response.status_code, time.monotonic() - began
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(send, range(count)))
+
+
+@pytest.mark.parametrize("timeouts", ["the local stack's", "production"])
+def test_every_request_answers_within_3_seconds_in_both_orders_of_faults(stack, user, timeouts):
+    """Issue 20, item 13: a DynamoDB black-holed right after it refused connections held one
+    /readyz 10 s. The fault tests above start a fresh API per fault and set the production
+    timeouts; the local stack itself reads for up to 5 s, twice (10 s), and nothing bounded a
+    request as a whole. Here one API, with the local stack's own timeouts or production's,
+    meets both orders: refused, then black-holed, then refused again."""
+    endpoint = FaultyEndpoint()
+    api = api_with_dynamodb_at(stack, endpoint.url, {} if timeouts == "the local stack's" else None)
+    auth = {"Authorization": f"Bearer {user.access_token}"}
+    slowest: dict[str, float] = {}
+    try:
+        for phase in ("refused", "then black-holed", "then refused"):
+            endpoint.black_hole() if phase == "then black-holed" else endpoint.refuse()
+            # At once, then past the circuit's cool-down, when one request probes DynamoDB.
+            for wait in (0, CIRCUIT_COOLDOWN_S + 0.2):
+                time.sleep(wait)
+                for what, status, elapsed in _all_at_once(api.options.api_url, auth, 12):
+                    assert status == 503, (phase, what, status)
+                    assert elapsed < 3.0, f"{phase}: {what} took {elapsed:.2f} s"
+                    slowest[phase] = max(slowest.get(phase, 0.0), elapsed)
+    finally:
+        api.stop()
+        endpoint.refuse()
+    print(
+        f"\n{timeouts} timeouts, slowest 503: "
+        + ", ".join(f"{phase} {seconds:.2f} s" for phase, seconds in slowest.items())
+    )

@@ -8,9 +8,11 @@ import base64
 import contextlib
 import datetime
 import json
+import logging
 import socket
 import threading
 import time
+import types
 import zlib
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,14 +26,16 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest, AWSResponse
 from botocore.config import Config
 from botocore.credentials import Credentials
-from botocore.exceptions import BotoCoreError, ChecksumError, ClientError
+from botocore.exceptions import BotoCoreError, ChecksumError, ClientError, ReadTimeoutError
 from urllib3.connection import HTTPConnection
 
+from app.aws import deadline
 from app.aws import dynamodb as dynamodb_module
 from app.aws.circuit import CircuitBreaker
-from app.aws.clients import AwsClients, is_unavailable
+from app.aws.clients import AwsClients, DependencyUnavailable, is_unavailable
 from app.aws.dynamodb import (
     CONTENT_TYPE,
+    DeadlineExceeded,
     DynamoDB,
     RequestSigner,
     Timeouts,
@@ -39,6 +43,8 @@ from app.aws.dynamodb import (
     request_url,
 )
 from app.config import Settings
+from app.storage.table import Store
+from app.storage.writes import Write
 
 MODEL = botocore.session.get_session().get_service_model("dynamodb")
 
@@ -547,3 +553,180 @@ def test_a_dynamodb_that_takes_no_connection_is_retried_and_opens_the_circuit(
     assert ours_kinds == theirs_kinds
     assert ours_kinds[1:] == ["CircuitOpen"] * 5
     assert ours_attempts == theirs_attempts == 2
+
+
+# -- the request's deadline (issue 20, item 13) ------------------------------------------------
+
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """Accepts connections and reads requests, and never answers: a black-holed DynamoDB."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    listener.settimeout(0.1)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            with contextlib.suppress(OSError):
+                held.append(listener.accept()[0])
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    stop.set()
+    thread.join()
+    for connection in [*held, listener]:
+        connection.close()
+
+
+def hung_client(url: str, breaker: CircuitBreaker, read_timeout: float) -> DynamoDB:
+    return DynamoDB(
+        endpoint_url=url,
+        region="us-east-1",
+        credentials=lambda: Credentials("AKID", "secret"),
+        timeouts=Timeouts(0.5, read_timeout),
+        max_attempts=2,
+        breaker=breaker,
+        service_model=MODEL,
+    )
+
+
+def _call_within_a_request(client: DynamoDB) -> float:
+    deadline.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(ReadTimeoutError):
+            client.call("GetItem", {"TableName": "t", "Key": {}})
+        return time.monotonic() - started
+    finally:
+        deadline.clear()
+
+
+def test_a_call_ends_by_the_requests_deadline_whatever_its_timeouts(silent_server):
+    """The local stack's patience (5 s to read, two attempts) held a request 10 s against a
+    black-holed DynamoDB. Within a request, one attempt is cut so that a connect at its
+    timeout would still end in time, with no room for a second. Cut short, its timeout says
+    the request ran out of time, not that DynamoDB is down: the circuit stays closed."""
+    breaker = CircuitBreaker("DynamoDB", cooldown_s=30, probe_timeout_s=30)
+    took = _call_within_a_request(hung_client(silent_server, breaker, read_timeout=5.0))
+    assert took < deadline.REQUEST_DEADLINE_S
+    assert not breaker.is_open
+
+
+def test_with_the_default_timeouts_the_deadline_cuts_nothing(silent_server, connection_attempts):
+    breaker = CircuitBreaker("DynamoDB", cooldown_s=30, probe_timeout_s=30)
+    took = _call_within_a_request(hung_client(silent_server, breaker, read_timeout=0.6))
+    # Both attempts, each to its own timeout (2 x 0.6 s and a backoff): DynamoDB did not answer.
+    assert len(connection_attempts) == 2 and took >= 1.2
+    assert breaker.is_open
+
+
+def test_a_call_with_no_time_left_is_not_sent(connection_attempts):
+    breaker = CircuitBreaker("DynamoDB", cooldown_s=30, probe_timeout_s=30)
+    client = hung_client("http://127.0.0.1:9", breaker, read_timeout=5.0)
+    deadline.start(0.3)  # less than the connect timeout: no attempt could end in time
+    try:
+        with pytest.raises(DeadlineExceeded) as raised:
+            client.call("GetItem", {"TableName": "t", "Key": {}})
+    finally:
+        deadline.clear()
+    assert is_unavailable(raised.value)
+    assert connection_attempts == [] and not breaker.is_open
+
+
+def test_a_transaction_conflict_is_tried_again_while_the_deadline_allows(scripted):
+    server, client, _delays = scripted
+    conflict = json.dumps(
+        {
+            "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+            "message": "Transaction cancelled",
+            "CancellationReasons": [{"Code": "TransactionConflict"}],
+        }
+    ).encode()
+    server.replies += [(400, conflict, crc32)] * 6 + [(200, b"{}", crc32)]
+    store = Store(types.SimpleNamespace(dynamodb=client), "t")
+    check = Write("caller", "ConditionCheck", {"Key": {}, "ConditionExpression": "x"})
+    deadline.start()
+    try:
+        store.transact([check])
+    finally:
+        deadline.clear()
+    # Outside a request, three tries in all (as before: two retries, then 503).
+    assert len(server.targets) == 7
+    server.replies += [(400, conflict, crc32)] * 3
+    with pytest.raises(DependencyUnavailable):
+        store.transact([check])
+    assert len(server.targets) == 10
+
+
+# -- the connection pool, sized to the worker (issue 20, item 10) -----------------------------
+
+
+class ManyAtOnce(ThreadingHTTPServer):
+    request_queue_size = 128  # the standard library's 5 would refuse a burst of connections
+
+
+class SlowKeepAlive(BaseHTTPRequestHandler):
+    """Answers every request with `{}` after a moment, keeping the connection; counts the
+    connections it was given."""
+
+    protocol_version = "HTTP/1.1"
+
+    def setup(self):
+        super().setup()
+        with self.server.lock:
+            self.server.connections += 1
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        time.sleep(0.02)
+        self.send_response(200)
+        self.send_header("Content-Type", CONTENT_TYPE)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *_args):
+        return
+
+
+def test_a_workers_pool_keeps_a_connection_for_each_request_it_serves_at_once(caplog, monkeypatch):
+    concurrency = 40
+    for name, value in {"AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "secret"}.items():
+        monkeypatch.setenv(name, value)
+    server = ManyAtOnce(("127.0.0.1", 0), SlowKeepAlive)
+    server.connections, server.lock = 0, threading.Lock()
+    failed: list[BaseException] = []
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        clients = AwsClients(_settings("us-east-1", AWS_ENDPOINT_URL_DYNAMODB=url))
+        clients.warm(max_connections=concurrency)  # as gunicorn's post_worker_init does
+        start = threading.Barrier(concurrency)
+
+        def calls() -> None:
+            start.wait()
+            try:
+                for _ in range(5):
+                    clients.dynamodb.call("GetItem", {"TableName": "t", "Key": {}})
+            except BaseException as error:
+                failed.append(error)
+                raise
+
+        caplog.set_level(logging.WARNING, logger="urllib3.connectionpool")
+        workers = [threading.Thread(target=calls) for _ in range(concurrency)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    finally:
+        server.shutdown()
+        server.server_close()
+    discarded = [r for r in caplog.records if "Connection pool is full" in r.getMessage()]
+    # Each connection opened is kept for the next call: none thrown away, none opened twice.
+    assert failed == []
+    assert discarded == []
+    assert server.connections <= concurrency
