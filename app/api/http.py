@@ -63,7 +63,7 @@ def refuse_oversized_request() -> None:
         raise ApiProblem(431, "A request header is longer than 8 KiB")
 
 
-def register_http_hooks(app: Flask, *, csp: str, strict_transport: bool) -> None:
+def register_http_hooks(app: Flask, *, csp: str, strict_transport: bool, deadline_s: float) -> None:
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.wsgi_app = BodyLimit(app.wsgi_app)
 
@@ -73,7 +73,7 @@ def register_http_hooks(app: Flask, *, csp: str, strict_transport: bool) -> None
         g.request_id = supplied if _CLIENT_REQUEST_ID.match(supplied) else new_id()
         g.started = time.perf_counter()
         # Every AWS call and retry of the request ends by then (docs/api.md, "Dependencies").
-        deadline.start()
+        deadline.start(deadline_s)
         context.request_id.set(g.request_id)
         context.user_id.set(None)
         refuse_oversized_request()

@@ -29,6 +29,7 @@ from botocore.exceptions import (
 )
 
 from app.aws.circuit import CircuitBreaker, CircuitOpen
+from app.aws.deadline import REQUEST_DEADLINE_S
 from app.aws.dynamodb import MAX_POOL_CONNECTIONS, DeadlineExceeded, DynamoDB, Timeouts
 from app.config import Settings
 
@@ -91,6 +92,13 @@ def worst_call_seconds(settings: Settings) -> float:
     per_attempt = settings.aws_connect_timeout + settings.aws_read_timeout
     backoff = sum(MAX_RETRY_BACKOFF_S * 2**retry for retry in range(attempts - 1))
     return attempts * per_attempt + backoff
+
+
+def request_deadline_seconds(settings: Settings) -> float:
+    """A request's deadline for its AWS calls and retries (app/aws/deadline.py): 2.5 s, or one
+    attempt's connect and read timeouts where the settings are more patient than that, so that
+    no first attempt is cut short of its own timeouts (the local stack's 5 s reads: 5.5 s)."""
+    return max(REQUEST_DEADLINE_S, settings.aws_connect_timeout + settings.aws_read_timeout)
 
 
 def error_code(error: ClientError) -> str:

@@ -3,8 +3,10 @@ retries of a write that lost a race all end by it, so that a request gets its an
 worst) within the bound docs/api.md promises, whatever the AWS timeouts are set to.
 
 The per-call timeouts bound one call (2.25 s with the defaults); the deadline bounds them all
-together, also where a setting is more patient (the local stack reads for up to 5 s, so a
-black-holed emulator held `/readyz` 2 x 5 s = 10 s: issue 20, item 13).
+together, and every retry after the first attempt (the local stack reads for up to 5 s, and a
+black-holed emulator held `/readyz` for two such attempts, 10 s: issue 20, item 13). Its
+length is app/aws/clients.py's `request_deadline_seconds`: 2.5 s, or one attempt's timeouts
+where a setting is more patient than that.
 
 It is set when a request starts and cleared when it ends (app/api/http.py). Outside a request
 (a worker's warm-up, a test calling the domain directly) there is none: calls are bounded by

@@ -76,7 +76,7 @@ class DeadlineExceeded(BotoCoreError):
     answers 503, as for a dependency that did not answer; the circuit breaker does not count
     it, since nothing was sent."""
 
-    fmt = "The request's {seconds} s for AWS calls ran out"
+    fmt = "The request's time for AWS calls ran out"
 
 
 @dataclass(frozen=True)
@@ -269,7 +269,7 @@ class DynamoDB:
         body = json.dumps(params, separators=(",", ":"), default=_wire_value).encode()
         request_context: dict[str, Any] = {}
         if self._read_timeout_in_time() is None:
-            raise DeadlineExceeded(seconds=deadline.REQUEST_DEADLINE_S)
+            raise DeadlineExceeded()
         self._breaker.before_call()
         attempt = 0
         while True:

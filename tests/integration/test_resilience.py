@@ -205,16 +205,23 @@ def _all_at_once(base: str, auth: dict[str, str], count: int) -> list[tuple[str,
         return list(pool.map(send, range(count)))
 
 
-@pytest.mark.parametrize("timeouts", ["the local stack's", "production"])
-def test_every_request_answers_within_3_seconds_in_both_orders_of_faults(stack, user, timeouts):
+# The bound within which every request answers, with each set of timeouts: the request's
+# deadline for its AWS calls (app/aws/deadline.py), and half a second for the rest.
+BOUNDS_S = {"production": 3.0, "the local stack's": 5.5 + 0.5}
+
+
+@pytest.mark.parametrize("timeouts", ["production", "the local stack's"])
+def test_every_request_answers_within_its_bound_in_both_orders_of_faults(stack, user, timeouts):
     """Issue 20, item 13: a DynamoDB black-holed right after it refused connections held one
-    /readyz 10 s. The fault tests above start a fresh API per fault and set the production
-    timeouts; the local stack itself reads for up to 5 s, twice (10 s), and nothing bounded a
-    request as a whole. Here one API, with the local stack's own timeouts or production's,
-    meets both orders: refused, then black-holed, then refused again."""
+    /readyz 10 s on the local stack. The fault tests above start a fresh API per fault, with
+    the production timeouts; the local stack reads for up to 5 s, twice, and nothing bounded a
+    request as a whole. Here one API, with production's timeouts or the local stack's, meets
+    both orders: refused, then black-holed, then refused again. Every request answers 503
+    within 3 s with production's; with the local stack's, one attempt of 5 s at most."""
     endpoint = FaultyEndpoint()
-    api = api_with_dynamodb_at(stack, endpoint.url, {} if timeouts == "the local stack's" else None)
+    api = api_with_dynamodb_at(stack, endpoint.url, None if timeouts == "production" else {})
     auth = {"Authorization": f"Bearer {user.access_token}"}
+    bound = BOUNDS_S[timeouts]
     slowest: dict[str, float] = {}
     try:
         for phase in ("refused", "then black-holed", "then refused"):
@@ -224,7 +231,7 @@ def test_every_request_answers_within_3_seconds_in_both_orders_of_faults(stack, 
                 time.sleep(wait)
                 for what, status, elapsed in _all_at_once(api.options.api_url, auth, 12):
                     assert status == 503, (phase, what, status)
-                    assert elapsed < 3.0, f"{phase}: {what} took {elapsed:.2f} s"
+                    assert elapsed < bound, f"{phase}: {what} took {elapsed:.2f} s"
                     slowest[phase] = max(slowest.get(phase, 0.0), elapsed)
     finally:
         api.stop()
