@@ -13,6 +13,7 @@ from app.aws.directory import CognitoDirectory
 from app.aws.signing_keys import SigningKeys
 from app.config import Settings
 from app.domain.audit import AuditLog, AuditRecorder
+from app.domain.emails import MemberEmails
 from app.domain.limits import Limits
 from app.domain.members import Members
 from app.domain.tasks import Tasks
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         members=Members(store, directory, recorder, limits),
         tasks=Tasks(store, recorder, limits),
         audit=AuditLog(store),
+        emails=MemberEmails(store, directory),
     )
     init_api(app, services)
     register_request_logging(app, service=settings.service_name, environment=settings.environment)

@@ -11,6 +11,7 @@ from app.auth.verifier import Principal, TokenVerifier
 from app.aws.clients import AwsClients
 from app.config import Settings
 from app.domain.audit import AuditLog
+from app.domain.emails import MemberEmails
 from app.domain.members import Members
 from app.domain.tasks import Tasks
 from app.domain.workspaces import Workspaces
@@ -30,6 +31,7 @@ class Services:
     members: Members
     tasks: Tasks
     audit: AuditLog
+    emails: MemberEmails
 
 
 def services() -> Services:

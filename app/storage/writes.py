@@ -285,6 +285,23 @@ def change_member_role(
     )
 
 
+def change_member_email(
+    workspace_id: str, user_id: str, *, old: str, new: str, tag: str = "membership"
+) -> Write:
+    """The email a membership shows, from `old` to `new`, if it is still there and still shows
+    `old`."""
+    return Write(
+        tag,
+        "Update",
+        {
+            "Key": serialize(keys.membership_key(workspace_id, user_id)),
+            "UpdateExpression": "SET email = :new",
+            "ConditionExpression": "attribute_exists(PK) AND email = :old",
+            "ExpressionAttributeValues": _values({":new": new, ":old": old}),
+        },
+    )
+
+
 def delete_membership(
     workspace_id: str, user_id: str, *, expected_role: str, tag: str = "membership"
 ) -> Write:

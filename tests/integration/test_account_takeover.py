@@ -11,11 +11,12 @@ members only by a verified email (app/aws/directory.py).
 from __future__ import annotations
 
 import secrets
+import time
 
 import pytest
 
 from devstack import users
-from tests.support.http import assert_problem
+from tests.support.http import ApiClient, assert_problem
 from tests.support.stack import PASSWORD
 
 
@@ -73,6 +74,35 @@ def test_a_verified_change_of_address_is_found_by_the_new_address(stack, client,
     assert_problem(client.post(members, json={"email": old_email, "role": "viewer"}), 404)
     added = client.add_member(workspace["id"], new_email, "viewer")
     assert added["email"] == new_email
+
+
+def test_a_members_changed_email_shows_in_every_list_after_their_next_request(
+    stack, client, self_signed_up
+):
+    """Issue 20, item 11: a membership kept the address its member had when added, so after a
+    verified change two members could show the same one. The member's next request brings
+    every membership of theirs up to date, once its response is sent."""
+    old_email, token = self_signed_up
+    lists = []
+    for _ in range(2):
+        workspace = client.create_workspace()
+        client.add_member(workspace["id"], old_email, "viewer")
+        lists.append(f"/workspaces/{workspace['id']}/members")
+    new_email = _address("moved")
+    stack.cognito.update_user_attributes(
+        AccessToken=token, UserAttributes=[{"Name": "email", "Value": new_email}]
+    )
+    stack.cognito.verify_user_attribute(AccessToken=token, AttributeName="email", Code="123456")
+
+    def shown() -> list[set[str]]:
+        return [{m["email"] for m in client.all_items(members)} for members in lists]
+
+    assert all(old_email in emails for emails in shown())
+    assert ApiClient(stack.api, token).get("/me").status_code == 200
+    deadline = time.monotonic() + 10
+    while any(old_email in emails for emails in shown()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert all(new_email in emails and old_email not in emails for emails in shown())
 
 
 def test_a_user_whose_email_is_not_verified_is_not_found(stack, client):

@@ -235,3 +235,42 @@ def test_no_code_path_scans():
         if ".scan(" in path.read_text() or '"scan"' in path.read_text().lower()
     ]
     assert offenders == []
+
+
+def test_an_email_refresh_keeps_its_budget(stack, app_and_counter):
+    """After a member's first request to a process (then at most every five minutes), once the
+    response is closed: one Query of their memberships, one write per membership whose email
+    the user pool changed (app/domain/emails.py). The request itself keeps its budget."""
+    app, counter = app_and_counter
+    owner, member = stack.new_user("owner"), stack.new_user("moved")
+    http = app.test_client()
+    wid = http.post(
+        "/api/v1/workspaces",
+        headers={"Authorization": f"Bearer {owner.access_token}"},
+        json={"name": "n"},
+    ).get_json()["id"]
+    added = http.post(
+        f"/api/v1/workspaces/{wid}/members",
+        headers={"Authorization": f"Bearer {owner.access_token}"},
+        json={"email": member.email, "role": "viewer"},
+    )
+    assert added.status_code == 201
+    moved = f"moved-{member.user_id[:8]}@example.com"
+    stack.cognito.admin_update_user_attributes(
+        UserPoolId=stack.stack.user_pool_id,
+        Username=member.email,
+        UserAttributes=[
+            {"Name": "email", "Value": moved},
+            {"Name": "email_verified", "Value": "true"},
+        ],
+    )
+    counter.calls.clear()
+    response = http.get("/api/v1/me", headers={"Authorization": f"Bearer {member.access_token}"})
+    assert response.status_code == 200 and counter.calls == []
+    response.close()  # as gunicorn closes it once sent: the refresh runs now
+    assert Counter(counter.calls) == {"Query": 1, "TransactWriteItems": 1}
+    listed = http.get(
+        f"/api/v1/workspaces/{wid}/members",
+        headers={"Authorization": f"Bearer {owner.access_token}"},
+    ).get_json()["items"]
+    assert {m["email"] for m in listed} == {owner.email, moved}
