@@ -50,6 +50,22 @@ def allows_another_try(*, tries: int, pause_s: float, needs_s: float, tries_outs
     return left - pause_s >= needs_s
 
 
+def wait_for_another_try(
+    *, tries: int, base_s: float, cap_s: float, needs_s: float, tries_outside: int
+) -> bool:
+    """For a retry loop after `tries` failed tries: pauses for a jittered while (up to
+    `base_s` x 2^(tries - 1), at most `cap_s`) and says True, or says False at once when
+    the pause would leave less than `needs_s` of the request's deadline (outside a request:
+    when `tries_outside` tries were made)."""
+    pause = jittered_pause(tries, base_s, cap_s)
+    if not allows_another_try(
+        tries=tries, pause_s=pause, needs_s=needs_s, tries_outside=tries_outside
+    ):
+        return False
+    time.sleep(pause)
+    return True
+
+
 def jittered_pause(tries: int, base_s: float, cap_s: float) -> float:
     """A pause before the next try, drawn at random up to `base_s` x 2^(tries - 1), at most
     `cap_s` ("full jitter"), so that tries that failed together do not collide again."""

@@ -66,15 +66,14 @@ def commit_in_order(
             overtaken_by = _later_event(rejected, event_id)
             if overtaken_by is None:
                 raise
-            pause = deadline.jittered_pause(tries, _RETRY_PAUSE_S, _RETRY_PAUSE_CAP_S)
-            if not deadline.allows_another_try(
+            if not deadline.wait_for_another_try(
                 tries=tries,
-                pause_s=pause,
+                base_s=_RETRY_PAUSE_S,
+                cap_s=_RETRY_PAUSE_CAP_S,
                 needs_s=_TIME_FOR_A_TRY_S,
                 tries_outside=_ATTEMPTS_OUTSIDE_A_REQUEST,
             ):
                 raise Conflict(TOO_BUSY) from rejected
-            time.sleep(pause)
             event_id = new_id_after(overtaken_by)
     raise AssertionError("the loop returns or raises")
 

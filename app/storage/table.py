@@ -7,7 +7,6 @@ eventually consistent by nature. Writes are always one TransactWriteItems call. 
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -171,15 +170,14 @@ class Store:
                     # A part that DynamoDB refused as invalid is our bug, not an outage.
                     raise
                 # Another transaction held one of the items; ours changed nothing. Try again.
-                pause = deadline.jittered_pause(tries, _CONFLICT_PAUSE_S, _CONFLICT_PAUSE_CAP_S)
-                if not deadline.allows_another_try(
+                if not deadline.wait_for_another_try(
                     tries=tries,
-                    pause_s=pause,
+                    base_s=_CONFLICT_PAUSE_S,
+                    cap_s=_CONFLICT_PAUSE_CAP_S,
                     needs_s=_TIME_FOR_A_TRY_S,
                     tries_outside=_CONFLICT_TRIES_OUTSIDE_A_REQUEST,
                 ):
                     raise DependencyUnavailable("DynamoDB", error) from error
-                time.sleep(pause)
             except BotoCoreError as error:
                 if is_unavailable(error):
                     raise DependencyUnavailable("DynamoDB", error) from error

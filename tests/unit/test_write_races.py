@@ -20,15 +20,18 @@ races` (RACES_ALL=1) runs every combination, both revocations at both moments (1
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
 import pytest
+from moto import mock_aws
 from moto.dynamodb.models import DynamoDBBackend
 
+from app.aws.clients import AwsClients
 from app.aws.directory import DirectoryUser
+from app.config import Settings
 from app.domain import errors
 from app.domain.audit import AuditRecorder
 from app.domain.limits import Limits
@@ -40,6 +43,9 @@ from app.storage import keys
 from app.storage.records import AuditEvent, Membership
 from app.storage.table import Store
 from devstack import moto_server
+from devstack.provision import LocalProvisioner
+
+REGION = "us-east-1"
 
 WRITERS = (Role.OWNER, Role.ADMIN, Role.MEMBER)
 ADMINS = (Role.OWNER, Role.ADMIN)
@@ -279,12 +285,36 @@ def _races() -> list[tuple[WriteKind, str, str, str]]:
     return chosen
 
 
+@pytest.fixture(scope="module")
+def table() -> Iterator[tuple[Store, Any]]:
+    """moto in-process with the addons provisioned, for the whole module (the races clean up
+    after themselves): the service's store, and the table for the test's own reads."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": REGION,
+        }.items():
+            patch.setenv(name, value)
+        for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+            patch.delenv(name, raising=False)
+        # Transactions as the local emulator runs them (conditions first, as DynamoDB checks
+        # them; no copy of the table per part): moto's own took a second each here.
+        patch.setattr(DynamoDBBackend, "transact_write_items", moto_server._conditions_first)
+        with mock_aws():
+            session = boto3.session.Session(region_name=REGION)
+            provisioner = LocalProvisioner(session, app="unit", env="t", progress=lambda _m: None)
+            environment = {**provisioner.run().service_environment, "AWS_REGION": REGION}
+            settings = Settings.from_env(environment)
+            yield (
+                Store(AwsClients(settings), settings.tasks_table_name),
+                session.resource("dynamodb").Table(settings.tasks_table_name),
+            )
+
+
 @pytest.fixture
-def store(clients, settings, monkeypatch) -> Store:
-    # Transactions as the local emulator runs them (conditions first, as DynamoDB checks them;
-    # no copy of the table per part): moto's own took a second each here.
-    monkeypatch.setattr(DynamoDBBackend, "transact_write_items", moto_server._conditions_first)
-    return Store(clients, settings.tasks_table_name)
+def store(table) -> Store:
+    return table[0]
 
 
 def _race(store: Store, kind: WriteKind, role: str, revocation: str, moment: str, number: int):
@@ -335,18 +365,18 @@ def _empty(table: Any) -> None:
             batch.delete_item(Key=item)
 
 
-def test_no_write_commits_after_its_caller_lost_access(store, settings):
+def test_no_write_commits_after_its_caller_lost_access(table):
     """Every kind of write, by every role that may make it, raced by the caller's removal or
     demotion to viewer, landing before the caller's read or between the read and the commit:
     the write is refused and nothing of it commits."""
-    table = boto3.resource("dynamodb", region_name=settings.region).Table(settings.tasks_table_name)
+    store, items = table
     failures = []
     races = _races()
     for number, (kind, role, revocation, moment) in enumerate(races):
         wrong = _race(store, kind, role, revocation, moment, number)
         if wrong:
             failures.append(f"{kind.name} by a {role} {revocation} {moment}: {wrong}")
-        _empty(table)
+        _empty(items)
     print(f"\n{len(races)} races, {len(failures)} failed")
     assert failures == []
 
