@@ -27,6 +27,10 @@ COPY --from=build /opt/venv /opt/venv
 WORKDIR /srv
 COPY gunicorn.conf.py ./
 COPY app ./app
+# What operators run as one-off tasks of this image inside the VPC (ops/operator_task.py): the
+# migrations and the audit archive's check.
+COPY migrations ./migrations
+COPY lambdas/audit_archive/audit_chain.py ./lambdas/audit_archive/
 # The virtualenv was compiled when it was built (UV_COMPILE_BYTECODE); the app's own modules
 # would be compiled again at every start, since the root file system is read-only and
 # PYTHONDONTWRITEBYTECODE is set. Compiled once here instead (docs/performance.md, "Start-up").

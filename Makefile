@@ -13,7 +13,7 @@ UV := $(TOOLS)/uv/bin/uv
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help setup dev test lint test-unit test-integration test-infra bench profile soak frontend-build test-frontend test-e2e lighthouse sbom audit restore-drill feature-env feature-env-down feature-env-reap audit-verify stateful races
+.PHONY: help setup dev test lint test-unit test-integration test-infra bench profile soak frontend-build test-frontend test-e2e lighthouse sbom audit restore-drill feature-env feature-env-down feature-env-reap audit-verify stateful races digest
 
 help:
 	@echo "make dev    set up and start the whole stack locally (emulator, resources, API, app)"
@@ -140,6 +140,9 @@ bench: setup $(WRK)
 	$(PY) -m bench.serving
 	$(PY) -m bench.emulator_transactions
 	$(PY) -m bench.api_latency
+	$(PY) -m bench.notify_latency
+	$(PY) -m bench.search_latency
+	$(PY) -m bench.list_costs
 
 # Flame graphs of the service under load, into bench/profiles/ (py-spy, dev group).
 profile: setup $(WRK)
@@ -173,7 +176,9 @@ feature-env-reap: setup
 
 # The audit archive's hash chain (docs/stream-processing.md): the running local stack's by default
 # (AUDIT_ENV picks another local environment); with AUDIT_BUCKET, a bucket in AWS, e.g.
-#   make audit-verify AUDIT_BUCKET=teamtasks-prod-audit-archive-<account>-<region> AUDIT_TABLE=teamtasks-prod-tasks
+#   make audit-verify AUDIT_BUCKET=teamtasks-prod-audit-<account>-<region>
+# (with the table too, AUDIT_TABLE, only from inside the VPC: python -m ops.operator_task,
+# docs/stream-processing.md).
 AUDIT_ENV ?= local
 audit-verify: setup
 ifdef AUDIT_BUCKET
@@ -181,3 +186,8 @@ ifdef AUDIT_BUCKET
 else
 	$(PY) -m devstack.stream_poller verify --env $(AUDIT_ENV)
 endif
+
+# The notifier's daily digest of the running `make dev` (AWS: 08:00 UTC by EventBridge Scheduler),
+# now: every user whose preference is daily gets their unread notifications (docs/local-stack.md).
+digest: setup
+	$(PY) -m devstack.stream_poller digest

@@ -37,6 +37,10 @@ DEFAULT_AWS_MAX_ATTEMPTS = 2
 DEFAULT_OWNED_WORKSPACES = 100
 DEFAULT_MEMBERS_PER_WORKSPACE = 500
 DEFAULT_TASKS_PER_WORKSPACE = 10_000
+DEFAULT_PENDING_INVITATIONS = 100
+DEFAULT_INVITATIONS_PER_DAY = 50
+DEFAULT_COMMENTS_PER_TASK = 1000
+DEFAULT_LABELS_PER_WORKSPACE = 100
 
 
 class ConfigError(Exception):
@@ -63,6 +67,7 @@ class Settings:
     user_pool_id: str
     user_pool_client_ids: tuple[str, ...]
     cursor_secret_arn: str
+    unsubscribe_secret_arn: str
     audit_retention_days: int
     log_level: str
     otlp_endpoint: str | None
@@ -74,6 +79,10 @@ class Settings:
     max_owned_workspaces: int = DEFAULT_OWNED_WORKSPACES
     max_members_per_workspace: int = DEFAULT_MEMBERS_PER_WORKSPACE
     max_tasks_per_workspace: int = DEFAULT_TASKS_PER_WORKSPACE
+    max_pending_invitations: int = DEFAULT_PENDING_INVITATIONS
+    max_invitations_per_day: int = DEFAULT_INVITATIONS_PER_DAY
+    max_comments_per_task: int = DEFAULT_COMMENTS_PER_TASK
+    max_labels_per_workspace: int = DEFAULT_LABELS_PER_WORKSPACE
 
     @property
     def token_issuer(self) -> str:
@@ -125,7 +134,8 @@ class _Reader:
             tasks_table_name=self._required("TASKS_TABLE_NAME"),
             user_pool_id=pool_id,
             user_pool_client_ids=self._client_ids(),
-            cursor_secret_arn=self._secret_arn(),
+            cursor_secret_arn=self._secret_arn("CURSOR_SECRET_ARN"),
+            unsubscribe_secret_arn=self._secret_arn("UNSUBSCRIBE_SECRET_ARN"),
             audit_retention_days=self._int("AUDIT_RETENTION_DAYS", default=365, low=1, high=3650),
             log_level=self._log_level(),
             otlp_endpoint=self._url("OTEL_EXPORTER_OTLP_ENDPOINT"),
@@ -153,6 +163,19 @@ class _Reader:
                 default=DEFAULT_TASKS_PER_WORKSPACE,
                 low=1,
                 high=1_000_000,
+            ),
+            max_pending_invitations=self._int(
+                "MAX_PENDING_INVITATIONS", default=DEFAULT_PENDING_INVITATIONS, low=1, high=1000
+            ),
+            max_invitations_per_day=self._int(
+                "MAX_INVITATIONS_PER_DAY", default=DEFAULT_INVITATIONS_PER_DAY, low=1, high=10_000
+            ),
+            max_comments_per_task=self._int(
+                "MAX_COMMENTS_PER_TASK", default=DEFAULT_COMMENTS_PER_TASK, low=1, high=100_000
+            ),
+            # A workspace's labels are listed from one read of them all: a thousand fit.
+            max_labels_per_workspace=self._int(
+                "MAX_LABELS_PER_WORKSPACE", default=DEFAULT_LABELS_PER_WORKSPACE, low=1, high=1000
             ),
         )
         if running_in_aws and pool_id and not self.problems:
@@ -221,10 +244,10 @@ class _Reader:
                 self._problem("USER_POOL_CLIENT_ID", f"{client_id!r} is not an app client id")
         return ids
 
-    def _secret_arn(self) -> str:
-        arn = self._required("CURSOR_SECRET_ARN")
+    def _secret_arn(self, name: str) -> str:
+        arn = self._required(name)
         if arn and not (arn.startswith("arn:") and ":secretsmanager:" in arn):
-            self._problem("CURSOR_SECRET_ARN", f"{arn!r} is not a Secrets Manager ARN")
+            self._problem(name, f"{arn!r} is not a Secrets Manager ARN")
         return arn
 
     def _int(self, name: str, *, default: int, low: int, high: int) -> int:

@@ -68,8 +68,11 @@ Ready in {time.monotonic() - started:.1f}s.
   App:        {options.api_url}/   ({frontend})
   API:        {options.api_url}/api/v1   docs: {options.api_url}/api/docs
   Emulator:   {options.endpoint}   (user pool {stack.user_pool_id})
-  Stream:     purge and audit archive running locally; archive s3://{archive}
+  Stream:     purge, audit archive and notifier running locally; archive s3://{archive}
               (make audit-verify checks its hash chain)
+  Outbox:     {options.outbox}/
+              every email sent (through the emulator's SES) is also written there as a .eml
+              file; make digest sends the daily digest now
   Demo user:  {DEMO_EMAIL} / {DEMO_PASSWORD}
 
 Press Ctrl-C to stop.

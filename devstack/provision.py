@@ -38,6 +38,8 @@ THROUGH_APIS = frozenset(
         "AWS::Cognito::UserPoolClient",
         "AWS::SecretsManager::Secret",
         "AWS::DynamoDB::GlobalTable",
+        "AWS::SES::EmailIdentity",
+        "AWS::SES::ConfigurationSet",
     }
 )
 NOT_NEEDED_LOCALLY: dict[str, str] = {
@@ -80,6 +82,14 @@ NOT_NEEDED_LOCALLY: dict[str, str] = {
     "AWS::SQS::QueuePolicy": "belongs to the dead-letter queue",
     "AWS::EC2::SecurityGroup": "the stream functions' network; locally their handlers run in "
     "the devstack process",
+    "AWS::Lambda::EventInvokeConfig": "the notifier's asynchronous retries; locally `make "
+    "digest` calls the handler directly",
+    "AWS::Scheduler::Schedule": "the daily digest's schedule; locally `make digest` runs the "
+    "digest at once",
+    "AWS::Events::Rule": "SES's bounce and complaint events; the emulator's SES sends none",
+    "AWS::SES::ConfigurationSetEventDestination": "the emulator's SES sends no bounce or "
+    "complaint events; the notifier's handling of them is tested with SES's event shape in "
+    "tests/unit/test_notifier.py",
 }
 
 
@@ -396,6 +406,30 @@ class LocalProvisioner:
             arn = secrets.create_secret(**_api_arguments(secrets, "CreateSecret", arguments))["ARN"]
         return {"Ref": arn, "Id": arn}
 
+    def create_email_identity(self, properties: dict[str, Any]) -> dict[str, str]:
+        """The emulator's SES: the domain identity (verified at once there), so that mail from
+        the domain is accepted as in AWS once DNS is set."""
+        ses = self.client("sesv2")
+        domain = properties["EmailIdentity"]
+        try:
+            ses.get_email_identity(EmailIdentity=domain)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "NotFoundException":
+                raise
+            ses.create_email_identity(EmailIdentity=domain)
+        return {"Ref": domain}
+
+    def create_configuration_set(self, properties: dict[str, Any]) -> dict[str, str]:
+        ses = self.client("sesv2")
+        name = properties["Name"]
+        if name not in ses.list_configuration_sets().get("ConfigurationSets", []):
+            arguments = {k: v for k, v in properties.items() if k != "Name"}
+            ses.create_configuration_set(
+                ConfigurationSetName=name,
+                **_api_arguments(ses, "CreateConfigurationSet", arguments),
+            )
+        return {"Ref": name}
+
     # -- outputs ------------------------------------------------------------------------------
 
     def _resolver(
@@ -455,6 +489,8 @@ _API_CREATORS: dict[str, Callable[[LocalProvisioner, dict[str, Any]], dict[str, 
     "AWS::Cognito::UserPoolClient": LocalProvisioner.create_user_pool_client,
     "AWS::SecretsManager::Secret": LocalProvisioner.create_secret,
     "AWS::DynamoDB::GlobalTable": LocalProvisioner.create_global_table,
+    "AWS::SES::EmailIdentity": LocalProvisioner.create_email_identity,
+    "AWS::SES::ConfigurationSet": LocalProvisioner.create_configuration_set,
 }
 
 

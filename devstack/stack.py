@@ -59,6 +59,11 @@ class StackOptions:
     def api_url(self) -> str:
         return f"http://{self.host}:{self.api_port}"
 
+    @property
+    def outbox(self) -> Path:
+        """Where the local stack also writes every email it sends (one .eml file each)."""
+        return self.state_dir / "outbox" / self.env
+
 
 class LocalStack:
     def __init__(self, options: StackOptions, *, session: Any = None, progress=print):
@@ -136,6 +141,12 @@ class LocalStack:
             environment["FRONTEND_DIR"] = str(self.options.frontend_dir)
         return environment
 
+    def function_settings(self) -> dict[str, str]:
+        """What the functions get locally instead of their AWS values: the links in emails
+        point at this API (it serves the browser app), and every email sent is also written to
+        the outbox folder."""
+        return {"APP_BASE_URL": self.options.api_url, "OUTBOX_DIR": str(self.options.outbox)}
+
     # -- the API ------------------------------------------------------------------------------
 
     def start_api(self, timeout_s: float = 60) -> None:
@@ -159,7 +170,15 @@ class LocalStack:
             # Before the API: the pollers read the stream from its end as they start. The
             # stream functions' logs go where the API's go.
             stream_output = options.api_log.open("a") if options.api_log is not None else None
-            self.streams = stream_poller.start(self.session, self.stream_setup, stream_output)
+            local_settings = self.function_settings()
+            self.streams = stream_poller.start(
+                self.session, self.stream_setup, stream_output, local_settings
+            )
+            stream_poller.save_functions(
+                self.stream_setup,
+                stream_poller.functions_file(options.state_dir, options.env),
+                local_settings,
+            )
         self._api = subprocess.Popen(
             gunicorn_command("app.wsgi:app", f"{options.host}:{options.api_port}"),
             cwd=ROOT,

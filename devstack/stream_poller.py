@@ -36,8 +36,8 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, redirect_stdout
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from logging import StreamHandler
 from pathlib import Path
@@ -59,6 +59,11 @@ MIN_POLL_S = 0.1
 MAX_POLL_S = 1.0
 GET_RECORDS_LIMIT = 1000
 _REDIRECTED = threading.Lock()
+# Each mapping's worker imports its handler in its own thread. Two threads importing modules
+# that share a package (Powertools) at once can meet a module the other is still initialising
+# ("partially initialized module", a KeyError from importlib), and that worker never ran:
+# handlers load one at a time.
+_LOADING = threading.RLock()
 
 
 @dataclass(frozen=True)
@@ -206,7 +211,8 @@ def load_handler(mapping: StreamMapping) -> tuple[Any, Callable[..., Any]]:
     if folder not in sys.path:
         sys.path.insert(0, folder)
     module_name, function_name = mapping.handler.rsplit(".", 1)
-    module = importlib.import_module(module_name)
+    with _LOADING:
+        module = importlib.import_module(module_name)
     return module, getattr(module, function_name)
 
 
@@ -321,11 +327,12 @@ class MappingWorker(threading.Thread):
         """The handler, imported on first use (in the worker's thread: the stack's start does
         not wait for Powertools to import)."""
         if self._handler is None:
-            module, self._handler = load_handler(self.mapping)
-            self._module = module
-            if self._runtime is None:
-                environment = {**self.mapping.environment, "AWS_REGION": self._region}
-                self._runtime = module.from_environment(environment, self._session)
+            with _LOADING:
+                module, self._handler = load_handler(self.mapping)
+                self._module = module
+                if self._runtime is None:
+                    environment = {**self.mapping.environment, "AWS_REGION": self._region}
+                    self._runtime = module.from_environment(environment, self._session)
         return self._handler
 
     @contextmanager
@@ -387,6 +394,18 @@ class MappingWorker(threading.Thread):
                 self._deliver(batch)
             if once:
                 return
+
+    def invoke_directly(self, event: dict[str, Any]) -> Any:
+        """Calls the function with another event than the stream's (the digest's schedule),
+        as Lambda invokes it asynchronously; between stream batches, never during one."""
+        mapping = self.mapping
+        context = LocalContext(
+            mapping.function_name, mapping.memory_mb, mapping.timeout_s, region=self._region
+        )
+        with self._delivering:
+            handler = self._load()
+            with self._printing():
+                return handler(event, context, runtime=self._runtime)
 
     def pause(self) -> None:
         """Holds the records back (they queue) once the batch being handed in is done."""
@@ -543,6 +562,14 @@ class LocalStreams:
     def stats(self) -> dict[str, MappingStats]:
         return {worker.mapping.name: worker.stats for worker in self.workers}
 
+    def digest(self, through: str | None = None) -> Any:
+        """Runs the daily digest now, as its schedule does at 08:00 UTC (`through`: the day
+        whose digest is due, YYYY-MM-DD; today by default)."""
+        (worker,) = [w for w in self.workers if "MAIL_FROM" in w.mapping.environment]
+        return worker.invoke_directly(
+            {"digest": "daily", **({"through": through} if through else {})}
+        )
+
     @contextmanager
     def paused(self) -> Iterator[None]:
         """The stream functions hold back while the block runs (for a test that looks at what
@@ -602,12 +629,37 @@ def provision(
     return StreamSetup(mappings=stream_mappings(template, resolver()), buckets=buckets)
 
 
-def start(session: Any, setup: StreamSetup, output: TextIO | None = None) -> LocalStreams:
+def with_local_settings(mapping: StreamMapping, local: Mapping[str, str]) -> StreamMapping:
+    """The function's settings as the local stack runs it: a variable of its template that
+    names something only AWS has (APP_BASE_URL: the CloudFront URL) takes the local value, and
+    a function that sends email (MAIL_FROM) also writes what it sends to OUTBOX_DIR."""
+    environment = dict(mapping.environment)
+    for name, value in local.items():
+        if name in environment or (name in LOCAL_ONLY and "MAIL_FROM" in environment):
+            environment[name] = value
+    return replace(mapping, environment=environment)
+
+
+# Settings no template has: the local stack gives them to the functions that send email.
+LOCAL_ONLY = frozenset({"OUTBOX_DIR"})
+
+
+def start(
+    session: Any,
+    setup: StreamSetup,
+    output: TextIO | None = None,
+    local_settings: Mapping[str, str] | None = None,
+) -> LocalStreams:
     """Starts reading each stream from its end, and the workers that hand its records in. The
     functions print to `output` if given (the tests' log file, closed on stop), else to stdout
-    (`make dev`)."""
+    (`make dev`). `local_settings` replace the templates' values that only AWS has."""
     workers = [
-        MappingWorker(mapping, session, session.region_name, output=output)
+        MappingWorker(
+            with_local_settings(mapping, local_settings or {}),
+            session,
+            session.region_name,
+            output=output,
+        )
         for mapping in setup.mappings
     ]
     feeders = [
@@ -716,22 +768,85 @@ def local_archive(session: Any, *, app: str, env: str) -> tuple[str, str]:
     return name, table
 
 
+# What `make dev` writes so that `make digest`, another process, can run a function as it does.
+def functions_file(folder: Path, env: str) -> Path:
+    return folder / f"functions-{env}.json"
+
+
+def save_functions(setup: StreamSetup, path: Path, local_settings: Mapping[str, str]) -> Path:
+    """The running stack's functions (code, handler, settings), for `make digest`."""
+    described = {
+        m.function_name: {
+            "code": str(m.code),
+            "handler": m.handler,
+            "timeout_s": m.timeout_s,
+            "memory_mb": m.memory_mb,
+            "environment": with_local_settings(m, local_settings).environment,
+        }
+        for m in setup.mappings
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(described, indent=2))
+    return path
+
+
+def run_digest(session: Any, functions_file: Path, through: str | None) -> Any:
+    """`make digest`: the daily digest of the stack `make dev` runs, now."""
+    described = json.loads(functions_file.read_text())
+    (name,) = [n for n, f in described.items() if "MAIL_FROM" in f["environment"]]
+    function = described[name]
+    mapping = StreamMapping(
+        name="digest",
+        stream_arn="",
+        function_name=name,
+        code=Path(function["code"]),
+        handler=function["handler"],
+        environment=function["environment"],
+        timeout_s=function["timeout_s"],
+        memory_mb=function["memory_mb"],
+        patterns=(),
+        batch_size=1,
+        batching_window_s=0,
+        maximum_retry_attempts=0,
+        maximum_record_age_s=-1,
+        bisect_on_error=False,
+        reports_item_failures=False,
+    )
+    worker = MappingWorker(mapping, session, session.region_name)
+    return worker.invoke_directly({"digest": "daily", **({"through": through} if through else {})})
+
+
 def main(argv: list[str] | None = None) -> int:
-    """`python -m devstack.stream_poller verify`: checks the local stack's audit archive."""
+    """`python -m devstack.stream_poller verify`: checks the local stack's audit archive.
+    `python -m devstack.stream_poller digest [--through YYYY-MM-DD]`: sends the daily digest of
+    the running `make dev` now."""
     parser = argparse.ArgumentParser(prog="python -m devstack.stream_poller")
-    parser.add_argument("command", choices=["verify"])
+    parser.add_argument("command", choices=["verify", "digest"])
     parser.add_argument("--env", default="local", help="the local environment (default: local)")
     parser.add_argument("--app", default="teamtasks")
+    parser.add_argument(
+        "--through", help="digest: the day whose digest is due (default: tomorrow's, all pending)"
+    )
+    parser.add_argument("--state-dir", default=str(templates.ROOT / ".devstack"))
     arguments = parser.parse_args(argv)
     endpoint = f"http://127.0.0.1:{os.environ.get('AWS_EMULATOR_PORT', '4566')}"
     session = EndpointSession(endpoint, os.environ.get("AWS_REGION", "us-east-1"))
+    for name, value in DUMMY_CREDENTIALS.items():
+        os.environ.setdefault(name, value)
+    if arguments.command == "digest":
+        described = functions_file(Path(arguments.state_dir), arguments.env)
+        if not described.is_file():
+            print(f"no {described}: is `make dev` running?", file=sys.stderr)
+            return 1
+        # Locally the digest sends everything pending, tomorrow's marks included.
+        through = arguments.through or (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
+        print(json.dumps(run_digest(session, described, through)))
+        return 0
     bucket, table = local_archive(session, app=arguments.app, env=arguments.env)
     folder = str(templates.ROOT / "lambdas" / "audit_archive")
     if folder not in sys.path:
         sys.path.insert(0, folder)
     audit_chain = importlib.import_module("audit_chain")
-    for name, value in DUMMY_CREDENTIALS.items():
-        os.environ.setdefault(name, value)
     return audit_chain.main(
         [
             "--bucket",

@@ -11,8 +11,7 @@
 
 Idempotent: an item already in the new shape is left alone, so a second run writes nothing.
 Resumable: with --checkpoint, the scan position is saved after every page and a later run goes
-on from there. A Scan is the right tool for a one-off pass over every item; the service itself
-never scans.
+on from there (migrations/scan_pass.py).
 
     python -m migrations.m001_due_order_and_labels --table teamtasks-prod-tasks \\
         --checkpoint m001-prod.json [--segments 4 --segment 0] [--page-size 500] [--max-pages N]
@@ -25,18 +24,11 @@ index changes on update).
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import time
 from collections import defaultdict
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
-
-import boto3
-from botocore import xform_name
-from botocore.config import Config
 
 from app.storage import keys, writes
 from app.storage.records import (
@@ -45,12 +37,12 @@ from app.storage.records import (
     Membership,
     Task,
     Workspace,
-    deserialize,
     record_from_item,
     serialize,
 )
 from app.storage.table import Store, WriteRejected
 from app.storage.writes import Write
+from migrations import scan_pass
 
 # The attribute that names each kind of target, as its events record it in `changes`.
 LABEL_FIELD = {"workspace": "name", "member": "email", "task": "title"}
@@ -66,34 +58,6 @@ class Counts:
     orphan_entries_removed: int = 0
     events_labelled: int = 0
     events_unlabellable: int = 0
-
-
-class _BotocoreCalls:
-    """The service's DynamoDB client's `call` (app/aws/dynamodb.py) over this tool's botocore
-    client, so that the pass keeps its own long timeouts and retries."""
-
-    def __init__(self, dynamodb: Any):
-        self._dynamodb = dynamodb
-
-    def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
-        return getattr(self._dynamodb, xform_name(operation))(**params)
-
-
-class _Clients:
-    """What Store needs: a DynamoDB client with `call`."""
-
-    def __init__(self, dynamodb: Any):
-        self.dynamodb = _BotocoreCalls(dynamodb)
-
-
-def client() -> Any:
-    """A DynamoDB client for a long pass (credentials, region and, for the emulator,
-    AWS_ENDPOINT_URL from the environment as boto3 reads them): longer timeouts than the
-    service's, standard retries, so throttling slows the migration down instead of stopping it."""
-    config = Config(
-        connect_timeout=5, read_timeout=30, retries={"mode": "standard", "max_attempts": 10}
-    )
-    return boto3.client("dynamodb", config=config)
 
 
 # -- the index ----------------------------------------------------------------------------------
@@ -309,53 +273,20 @@ def _names_now(
 # -- the pass -------------------------------------------------------------------------------------
 
 
-def run(
-    dynamodb: Any,
-    table: str,
-    *,
-    checkpoint: Path | None = None,
-    segment: int = 0,
-    segments: int = 1,
-    page_size: int = 500,
-    max_pages: int | None = None,
-    progress: Any = print,
-) -> Counts:
-    """One pass over one scan segment, from the checkpoint on; `max_pages` stops it early (a
-    later run with the same checkpoint goes on)."""
-    state = _load(checkpoint)
-    if state.get("complete"):
-        progress(f"{checkpoint} says this segment is complete; delete it to run again")
-        return Counts()
+def run(dynamodb: Any, table: str, *, progress: Any = print, **scanning: Any) -> Counts:
+    """One pass over one scan segment, from the checkpoint on (scan_pass.scan's keywords:
+    checkpoint, segment, segments, page_size, max_pages)."""
     migration = _Pass(dynamodb, table)
-    start = state.get("start_key")
-    while max_pages is None or migration.counts.pages < max_pages:
-        arguments: dict[str, Any] = {
-            "TableName": table,
-            "Limit": page_size,
-            "Segment": segment,
-            "TotalSegments": segments,
-            "ConsistentRead": True,
-        }
-        if start:
-            arguments["ExclusiveStartKey"] = serialize(start)
-        page = dynamodb.scan(**arguments)
-        for item in page.get("Items", []):
-            migration.item(item)
-        migration.counts.pages += 1
-        last = page.get("LastEvaluatedKey")
-        start = deserialize(last) if last else None
-        _save(checkpoint, {"start_key": start, "complete": start is None})
-        if start is None:
-            break
-    progress(json.dumps(asdict(migration.counts)))
-    return migration.counts
+    return scan_pass.run_pass(
+        dynamodb, table, migration.item, migration.counts, progress=progress, **scanning
+    )
 
 
 class _Pass:
     def __init__(self, dynamodb: Any, table: str):
         self._dynamodb = dynamodb
         self._table = table
-        self._store = Store(_Clients(dynamodb), table)
+        self._store = scan_pass.store_over(dynamodb, table)
         self._labelled: set[str] = set()
         self.counts = Counts()
 
@@ -383,46 +314,16 @@ class _Pass:
                 self.counts.events_unlabellable += missing
 
 
-def _load(checkpoint: Path | None) -> dict[str, Any]:
-    if checkpoint is None or not checkpoint.exists():
-        return {}
-    return json.loads(checkpoint.read_text())
-
-
-def _save(checkpoint: Path | None, state: dict[str, Any]) -> None:
-    if checkpoint is None:
-        return
-    partial = checkpoint.with_suffix(checkpoint.suffix + ".tmp")
-    partial.write_text(json.dumps(state))
-    partial.replace(checkpoint)  # atomic: an interrupted run never leaves half a checkpoint
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--table", required=True)
-    parser.add_argument("--checkpoint", type=Path)
-    parser.add_argument("--segment", type=int, default=0)
-    parser.add_argument("--segments", type=int, default=1)
-    parser.add_argument("--page-size", type=int, default=500)
-    parser.add_argument("--max-pages", type=int)
-    parser.add_argument("--create-index", action="store_true")
-    args = parser.parse_args(argv)
-    dynamodb = client()
-    if args.create_index and index_status(dynamodb, args.table) is None:
-        create_index(dynamodb, args.table)
-    wait_for_index(dynamodb, args.table)
-    started = time.monotonic()
-    run(
-        dynamodb,
-        args.table,
-        checkpoint=args.checkpoint,
-        segment=args.segment,
-        segments=args.segments,
-        page_size=args.page_size,
-        max_pages=args.max_pages,
-    )
-    print(f"{time.monotonic() - started:.1f} s", file=sys.stderr)
-    return 0
+    def configure(parser: Any) -> None:
+        parser.add_argument("--create-index", action="store_true")
+
+    def prepare(dynamodb: Any, args: Any) -> None:
+        if args.create_index and index_status(dynamodb, args.table) is None:
+            create_index(dynamodb, args.table)
+        wait_for_index(dynamodb, args.table)
+
+    return scan_pass.main(argv, __doc__, run, configure=configure, prepare=prepare)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,22 @@ from flask import Flask
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
-from app.api import audit, docs, frontend, health, me, members, tasks, workspaces
+from app.api import (
+    audit,
+    changes,
+    comments,
+    docs,
+    frontend,
+    health,
+    invitations,
+    labels,
+    me,
+    members,
+    notifications,
+    tasks,
+    unsubscribe,
+    workspaces,
+)
 from app.api.context import EXTENSION, Services
 from app.api.http import content_security_policy, register_http_hooks
 from app.api.problems import (
@@ -22,11 +37,14 @@ from app.api.v1 import CONVERTERS
 from app.aws.clients import request_deadline_seconds
 
 API_DESCRIPTION = """\
-Workspaces, their members and tasks, and the audit trail of every change.
+Workspaces, their members (who join by invitation) and tasks with their comments, the audit
+trail of every change and a feed of the changes as they happen, and each user's notifications
+and email preferences.
 
-Authenticate with `Authorization: Bearer <Cognito access token>`. Errors are
-`application/problem+json` (RFC 9457). Single resources carry a strong `ETag: "<version>"`;
-writes need `If-Match`. Lists take `limit` and an opaque `cursor`.
+Authenticate with `Authorization: Bearer <Cognito access token>` (all but
+`POST /api/v1/unsubscribe`, whose token is in the email). Errors are `application/problem+json`
+(RFC 9457). Single resources carry a strong `ETag: "<version>"`; writes need `If-Match`. Lists
+take `limit` and an opaque `cursor`.
 """
 
 
@@ -73,7 +91,20 @@ def init_api(app: Flask, services: Services) -> Api:
     api.spec.components.security_scheme("bearerAuth", BEARER_SCHEME)
     for converter, schema in CONVERTERS.values():
         api.register_converter(converter, lambda _converter, schema=schema: schema)
-    for module in (health, me, workspaces, members, tasks, audit):
+    for module in (
+        health,
+        me,
+        workspaces,
+        members,
+        invitations,
+        tasks,
+        comments,
+        labels,
+        audit,
+        changes,
+        notifications,
+        unsubscribe,
+    ):
         api.register_blueprint(module.blp)
     register_error_handlers(app)
     register_http_hooks(

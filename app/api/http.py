@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 
 from app.api.problems import PROBLEM_JSON, ApiProblem
 from app.aws import deadline
@@ -44,9 +44,23 @@ def _is_json(mimetype: str) -> bool:
     return mimetype == "application/json" or mimetype.endswith("+json")
 
 
+def takes_no_body(view_class: type) -> type:
+    """Marks a MethodView whose POSTs carry nothing (accept, decline): an empty body passes
+    whatever its type; a body is still refused unless it is JSON."""
+    view_class.takes_no_body = True
+    return view_class
+
+
+def _expects_no_body() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(getattr(view, "view_class", None), "takes_no_body", False))
+
+
 def require_json_body() -> None:
     """415 for a body that is not JSON where the endpoint expects one."""
     if request.method in _BODY_METHODS and not _is_json(request.mimetype):
+        if not request.content_length and _expects_no_body():
+            return
         raise ApiProblem(415, "The request body must be application/json")
 
 

@@ -1,5 +1,6 @@
 """One way to serve a list: decode the cursor for this list and caller, fetch a page, encode
-the next cursor. The list's identity is its path and its filters."""
+the next cursor. The list's identity is its path and its filters (a set of values in one
+order, whatever order the request named them in)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ _NOT_FILTERS = frozenset({"limit", "cursor"})
 def list_page(args: dict[str, Any], fetch: Callable[[dict | None], Any]) -> dict[str, Any]:
     """`fetch(start_key)` returns a page with `records` and `next_key`."""
     filters = "&".join(
-        f"{name}={value}"
+        f"{name}={_canonical(value)}"
         for name, value in sorted(args.items())
         if name not in _NOT_FILTERS and value is not None
     )
@@ -28,3 +29,9 @@ def list_page(args: dict[str, Any], fetch: Callable[[dict | None], Any]) -> dict
         "items": page.records,
         "next_cursor": cursors.encode(page.next_key, scope=scope, caller=caller),
     }
+
+
+def _canonical(value: Any) -> str:
+    if isinstance(value, frozenset):
+        return ",".join(sorted(value))
+    return str(value)

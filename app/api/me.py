@@ -40,8 +40,8 @@ class MyTasks(MethodView):
             args,
             lambda start: services().tasks.assigned_to(
                 principal().user_id,
-                status=args.get("status"),
+                statuses=args.get("status"),
                 limit=args["limit"],
-                start_key=start,
+                after=(start or {}).get("DueKey"),
             ),
         )

@@ -1,15 +1,15 @@
-"""Members of a workspace: list, add by email, change role, remove."""
+"""Members of a workspace: list, change role, remove. Adding is withdrawn (405): people join by
+accepting an invitation (app/api/invitations.py)."""
 
 from __future__ import annotations
 
-from flask import url_for
 from flask.views import MethodView
 from marshmallow import RAISE
 
 from app.api.context import principal, services
 from app.api.listing import list_page
 from app.api.pagination import PageArgs
-from app.api.schemas import MemberCreate, MemberOut, MemberPageOut, MemberUpdate
+from app.api.schemas import MemberOut, MemberPageOut, MemberUpdate
 from app.api.v1 import errors, v1_blueprint
 
 blp = v1_blueprint("members", "Members of a workspace and their roles")
@@ -28,18 +28,6 @@ class MemberCollection(MethodView):
                 principal().user_id, workspace_id, limit=args["limit"], start_key=start
             ),
         )
-
-    @blp.arguments(MemberCreate)
-    @blp.response(201, MemberOut, headers={"Location": {"schema": {"type": "string"}}})
-    @errors(blp, 400, 403, 404, 409, 413, 415)
-    def post(self, body, workspace_id):
-        """Add a confirmed user of the user pool by email. Admins add members and viewers;
-        only owners add admins and owners."""
-        member = services().members.add(
-            principal().user_id, workspace_id, email=body["email"].lower(), role=body["role"]
-        )
-        location = url_for("members.Member", workspace_id=workspace_id, user_id=member.user_id)
-        return member, 201, {"Location": location}
 
 
 @blp.route("/workspaces/<ulid:workspace_id>/members/<user_id:user_id>", endpoint="Member")

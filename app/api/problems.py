@@ -31,6 +31,7 @@ _DOMAIN_STATUS: dict[type[domain.DomainError], int] = {
     domain.PreconditionFailed: 412,
     domain.LostRace: 412,
     domain.InvalidInput: 422,
+    domain.TooManyRequests: 429,
 }
 
 # Plain words for errors that Flask or werkzeug raise, instead of their long HTML-era texts.
@@ -62,10 +63,18 @@ class ProblemSchema(ma.Schema):
 class ApiProblem(Exception):
     """Raised by the HTTP layer for errors of its own (authentication, preconditions, cursors)."""
 
-    def __init__(self, status: int, detail: str, *, headers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        headers: dict[str, str] | None = None,
+        errors: dict[str, list[str]] | None = None,
+    ):
         self.status = status
         self.detail = detail
         self.headers = headers or {}
+        self.errors = errors
         super().__init__(detail)
 
 
@@ -153,11 +162,14 @@ def register_error_handlers(app: Flask) -> None:
     def domain_error(error: domain.DomainError) -> Response:
         status = _DOMAIN_STATUS.get(type(error), 400)
         errors = error.errors if isinstance(error, domain.InvalidInput) else None
-        return problem(status, error.detail, errors=errors)
+        headers = None
+        if isinstance(error, domain.TooManyRequests):
+            headers = {"Retry-After": str(error.retry_after)}
+        return problem(status, error.detail, errors=errors, headers=headers)
 
     @app.errorhandler(ApiProblem)
     def api_problem(error: ApiProblem) -> Response:
-        return problem(error.status, error.detail, headers=error.headers)
+        return problem(error.status, error.detail, headers=error.headers, errors=error.errors)
 
     @app.errorhandler(DependencyUnavailable)
     def unavailable(error: DependencyUnavailable) -> Response:

@@ -15,14 +15,18 @@ from app.api.listing import list_page
 from app.api.schemas import TaskCreate, TaskListArgs, TaskOut, TaskPageOut, TaskUpdate
 from app.api.v1 import USER_ID_PATTERN, also_when_invalid, errors, v1_blueprint
 from app.api.workspaces import ETAG_HEADER, IF_MATCH, IF_NONE_MATCH
+from app.domain import tasks as tasks_domain
 
 blp = v1_blueprint("tasks", "Tasks of a workspace")
 
 
 def _fields(body: dict[str, Any]) -> dict[str, Any]:
-    """Dates travel as YYYY-MM-DD text past the HTTP layer."""
+    """Dates travel as YYYY-MM-DD text past the HTTP layer; label ids in their canonical (upper)
+    case, as the ids the service makes are."""
     if body.get("due_date") is not None:
         body = {**body, "due_date": body["due_date"].isoformat()}
+    if body.get("labels") is not None:
+        body = {**body, "labels": [label_id.upper() for label_id in body["labels"]]}
     return body
 
 
@@ -41,18 +45,26 @@ class TaskCollection(MethodView):
     @blp.response(200, TaskPageOut)
     @errors(blp, 400, 404)
     def get(self, args, workspace_id):
-        """The workspace's tasks, newest first or (sort=due_date) earliest due first, optionally
-        only those with a status and/or an assignee. Every combination is served by an index."""
+        """The workspace's tasks, newest first, earliest due first or highest priority first;
+        only those with one of some statuses and priorities, an assignee, a label, and the
+        words of q, as asked. All filters combine; docs/data-model.md states what each
+        combination costs."""
+        criteria = tasks_domain.criteria(
+            statuses=args.get("status"),
+            priorities=args.get("priority"),
+            assignee_id=args.get("assignee_id"),
+            label_id=(args.get("label") or "").upper() or None,
+            query=args.get("q"),
+            sort=args.get("sort"),
+        )
         return list_page(
             args,
             lambda start: services().tasks.page(
                 principal().user_id,
                 workspace_id,
-                status=args.get("status"),
-                assignee_id=args.get("assignee_id"),
-                sort=args.get("sort"),
+                criteria,
                 limit=args["limit"],
-                start_key=start,
+                after=(start or {}).get("SK"),
             ),
         )
 

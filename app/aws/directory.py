@@ -79,6 +79,18 @@ class CognitoDirectory:
         user = self._get_user(user_id)
         return (_attribute(user, "email") if user else None) or None
 
+    def verified_email_of(self, user_id: str) -> str | None:
+        """The user's email, in lower case, if Cognito says they proved they receive mail there
+        (`email_verified`); asked each time, never cached: it decides who may accept an
+        invitation, and an address changes only once the new one is verified."""
+        user = self._get_user(user_id)
+        if user is None or user.get("Enabled") is False:
+            return None
+        address = _attribute(user, "email")
+        if not address or _attribute(user, "email_verified") != "true":
+            return None
+        return address.lower()
+
     def email_of(self, user_id: str) -> str:
         now = time.monotonic()
         cached = self._emails.get(user_id)

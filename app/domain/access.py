@@ -5,6 +5,7 @@ workspace learns nothing about it (NotFound), whatever they asked for."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 from app.domain.errors import Forbidden, NotFound, PreconditionFailed
 from app.domain.roles import Action, may
@@ -43,6 +44,30 @@ def load(store: Store, workspace_id: str, actor_id: str, *extra: keys.Key) -> Ac
     if workspace.deleted:
         raise NotFound(WORKSPACE_NOT_FOUND)
     return Access(membership, workspace, found)
+
+
+R = TypeVar("R")
+
+
+def editable(
+    store: Store,
+    workspace_id: str,
+    actor_id: str,
+    key: keys.Key,
+    *,
+    action: Action,
+    kind: type[R],
+    missing: str,
+) -> R:
+    """The item at `key` of a workspace, read with the caller's membership (one
+    BatchGetItem): the caller's role allows `action`, and the item is a `kind` (NotFound with
+    `missing` otherwise)."""
+    access = load(store, workspace_id, actor_id, key)
+    authorize(access, action)
+    found = access.get(key)
+    if not isinstance(found, kind):
+        raise NotFound(missing)
+    return found
 
 
 def authorize(access: Access, action: Action) -> None:

@@ -41,6 +41,7 @@ class AuditRecorder:
         label: str,
         changes: dict[str, list[Any]],
         at: datetime,
+        task_id: str | None = None,
     ) -> Write:
         """`label` is the target's name as the event is written (workspace name, member
         email, task title; after a rename, the new one): the event stays readable once the
@@ -56,6 +57,7 @@ class AuditRecorder:
             target_id=target_id,
             target_label=label,
             changes=changes,
+            task_id=task_id,
         )
         return writes.put_audit_event(event, expires_at=epoch_after(at, self.retention_days))
 

@@ -32,3 +32,25 @@ def new_id_after(previous: str) -> str:
     ours."""
     fresh = new_id()
     return fresh if fresh > previous else str(ULID.from_int(int(ULID.from_str(previous)) + 1))
+
+
+def id_at(moment: datetime) -> str:
+    """A new ULID whose time is `moment` (to the millisecond): an item whose id says when it
+    was made, so that a range of ids is a range of time."""
+    return str(ULID.from_datetime(moment))
+
+
+def first_id_at(moment: datetime) -> str:
+    """The smallest ULID of `moment`'s millisecond: every id made at or after it sorts after."""
+    return str(ULID.from_int(int(moment.timestamp() * 1000) << 80))
+
+
+def epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def seconds_until_next_day(moment: datetime) -> int:
+    """Whole seconds (at least 1) from `moment` to the next 00:00 UTC."""
+    utc = moment.astimezone(UTC)
+    midnight = (utc + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return max(1, int((midnight - utc).total_seconds() + 0.999))

@@ -19,15 +19,17 @@ from __future__ import annotations
 import itertools
 import random
 import time
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
 
 from app.aws import deadline
+from app.domain.audit import AuditRecorder
 from app.domain.clock import new_id, new_id_after
 from app.domain.errors import Conflict, LostRace
 from app.storage.records import Workspace
 from app.storage.table import Store, WriteRejected
-from app.storage.writes import Caller, Write, on_behalf_of
+from app.storage.writes import Caller, Write, advance_workspace, on_behalf_of
 
 # Under contention a change loses the race now and then (measured with 8 writers at once on
 # one workspace: 22% of changes lost once, 5% twice, 0.6% three times); it is sent again with
@@ -55,7 +57,9 @@ def commit_in_order(
 
     `caller` is who makes the change: their membership and role become conditions of the same
     transaction (writes.on_behalf_of), whatever the change does, to whom; None only for a change
-    that creates the workspace (its caller becomes the owner in it)."""
+    whose caller is no member and uses no member's rights: creating a workspace (its caller
+    becomes the owner in it), accepting an invitation (the inviter's membership and role are its
+    condition instead) or declining one."""
     event_id = new_id()
     for tries in itertools.count(1):
         parts = [part for part in build(event_id) if part is not None]
@@ -76,6 +80,46 @@ def commit_in_order(
                 raise Conflict(TOO_BUSY) from rejected
             event_id = new_id_after(overtaken_by)
     raise AssertionError("the loop returns or raises")
+
+
+def commit_audited(
+    store: Store,
+    audit: AuditRecorder,
+    *,
+    actor_id: str,
+    workspace_id: str,
+    allowed: frozenset[str],
+    action: str,
+    target: tuple[str, str],
+    label: str,
+    changes: dict[str, list[Any]],
+    at: datetime,
+    parts: Sequence[Write | None],
+    counts: Mapping[str, int] | None = None,
+) -> str:
+    """A change to what is in a workspace, as one transaction in the log's order: the caller
+    is a member with one of the `allowed` roles at commit time (writes.on_behalf_of), the
+    workspace is live (and its `counts` move within their limits: advance_workspace's
+    keywords), the change's own `parts`, and its audit event. Returns the event's id; a
+    cancelled transaction raises WriteRejected for the caller to explain in its own terms."""
+
+    def change(event_id: str) -> list[Write | None]:
+        return [
+            advance_workspace(workspace_id, event_id=event_id, **(counts or {})),
+            *parts,
+            audit.event(
+                event_id=event_id,
+                workspace_id=workspace_id,
+                actor_id=actor_id,
+                action=action,
+                target=target,
+                label=label,
+                changes=changes,
+                at=at,
+            ),
+        ]
+
+    return commit_in_order(store, change, caller=Caller(workspace_id, actor_id, allowed))
 
 
 def _later_event(rejected: WriteRejected, event_id: str) -> str | None:

@@ -25,6 +25,14 @@ class LimitReached(Conflict):
     """The change would take a user or a workspace past a product limit (docs/api.md)."""
 
 
+class TooManyRequests(DomainError):
+    """A rate limit of the product (invitations a day): try again after `retry_after` seconds."""
+
+    def __init__(self, detail: str, retry_after: int):
+        self.retry_after = retry_after
+        super().__init__(detail)
+
+
 class PreconditionFailed(DomainError):
     """The caller's version of the resource is no longer the current one."""
 

@@ -17,6 +17,10 @@ class Limits:
     owned_workspaces: int
     members_per_workspace: int
     tasks_per_workspace: int
+    pending_invitations: int = 100
+    invitations_per_day: int = 50
+    comments_per_task: int = 1000
+    labels_per_workspace: int = 100
 
     def refuse_if_reached(
         self,
@@ -25,6 +29,7 @@ class Limits:
         owner_is_caller: bool = True,
         members: int = 0,
         tasks: int = 0,
+        labels: int = 0,
     ) -> None:
         """Raise LimitReached if a limit is why the transaction was cancelled."""
         if "owner_limit" in failures:
@@ -38,6 +43,10 @@ class Limits:
         if members > 0 and workspace.member_count + members > self.members_per_workspace:
             raise LimitReached(
                 f"This workspace has {self.members_per_workspace} members, the most it may have"
+            )
+        if labels > 0 and workspace.label_count + labels > self.labels_per_workspace:
+            raise LimitReached(
+                f"This workspace has {self.labels_per_workspace} labels, the most it may have"
             )
         if tasks > 0 and workspace.task_count + tasks > self.tasks_per_workspace:
             raise LimitReached(

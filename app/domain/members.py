@@ -1,4 +1,5 @@
-"""Members of a workspace: list, add by email, change role, remove.
+"""Members of a workspace: list, change role, remove (people join by accepting an invitation:
+app/domain/invitations.py).
 
 The role rules live in roles.py; here they meet the table. Every change carries, in its one
 transaction, the caller's membership and role as a condition (also when the caller is the
@@ -10,11 +11,10 @@ from __future__ import annotations
 
 from app.domain.access import authorize, explain_rejected_access, load
 from app.domain.audit import AuditRecorder
-from app.domain.clock import rfc3339, utc_now
+from app.domain.clock import utc_now
 from app.domain.commits import commit_in_order
 from app.domain.errors import Conflict, NotFound
 from app.domain.limits import Limits
-from app.domain.ports import UserDirectory
 from app.domain.roles import Action, Role, allowed_roles, member_change_action
 from app.storage import keys, writes
 from app.storage.records import Membership, Workspace
@@ -26,11 +26,8 @@ LAST_OWNER = "A workspace must keep at least one owner"
 
 
 class Members:
-    def __init__(
-        self, store: Store, directory: UserDirectory, audit: AuditRecorder, limits: Limits
-    ):
+    def __init__(self, store: Store, audit: AuditRecorder, limits: Limits):
         self._store = store
-        self._directory = directory
         self._audit = audit
         self._limits = limits
 
@@ -42,50 +39,6 @@ class Members:
             limit=limit,
             start_key=start_key,
         )
-
-    def add(self, actor_id: str, workspace_id: str, *, email: str, role: str) -> Membership:
-        access = load(self._store, workspace_id, actor_id)
-        action = member_change_action(None, role)
-        authorize(access, action)
-        # Only after the caller proved a right to manage members: no probing who has an account.
-        user = self._directory.find_confirmed(email)
-        if user is None:
-            raise NotFound("No confirmed user has verified this email address")
-        now = utc_now()
-        member = Membership(
-            workspace_id=workspace_id,
-            user_id=user.user_id,
-            email=user.email,
-            role=role,
-            added_at=rfc3339(now),
-        )
-
-        def change(event_id: str) -> list[Write | None]:
-            return [
-                self._workspace_change(workspace_id, event_id, None, role),
-                self._owned_change(user.user_id, None, role),
-                writes.put_membership(member, tag="target"),
-                self._audit.event(
-                    event_id=event_id,
-                    workspace_id=workspace_id,
-                    actor_id=actor_id,
-                    action="member.added",
-                    target=("member", member.user_id),
-                    label=member.email,
-                    changes={"email": [None, member.email], "role": [None, role]},
-                    at=now,
-                ),
-            ]
-
-        try:
-            commit_in_order(self._store, change, caller=_caller(workspace_id, actor_id, action))
-        except WriteRejected as rejected:
-            explain_rejected_access(rejected.failures)
-            self._limits.refuse_if_reached(
-                rejected.failures, owner_is_caller=user.user_id == actor_id, members=1
-            )
-            raise Conflict("This user is already a member of the workspace") from rejected
-        return member
 
     def change_role(
         self, actor_id: str, workspace_id: str, user_id: str, *, role: str

@@ -22,6 +22,12 @@ class Action(StrEnum):
     MANAGE_ADMINS = "manage_admins"
     READ_AUDIT = "read_audit"
     DELETE_WORKSPACE = "delete_workspace"
+    # Commenting, and editing or deleting one's own comments.
+    COMMENT = "comment"
+    # Deleting anyone's comment.
+    MODERATE_COMMENTS = "moderate_comments"
+    # Creating, renaming, recolouring and deleting the workspace's labels.
+    EDIT_LABELS = "edit_labels"
 
 
 _EVERYONE = frozenset(Role)
@@ -37,6 +43,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.MANAGE_ADMINS: _OWNERS,
     Action.READ_AUDIT: _ADMINS,
     Action.DELETE_WORKSPACE: _OWNERS,
+    Action.COMMENT: _WRITERS,
+    Action.MODERATE_COMMENTS: _ADMINS,
+    Action.EDIT_LABELS: _WRITERS,
 }
 
 _ORDINARY = frozenset({Role.MEMBER, Role.VIEWER})
@@ -55,3 +64,15 @@ def member_change_action(old_role: str | None, new_role: str | None) -> Action:
     changing a role. Only changes among member and viewer are open to admins."""
     touched = {role for role in (old_role, new_role) if role is not None}
     return Action.MANAGE_MEMBERS if touched <= _ORDINARY else Action.MANAGE_ADMINS
+
+
+def invitation_action(role: str) -> Action:
+    """Inviting someone with a role, and listing or revoking such an invitation, is adding a
+    member with that role (docs/api.md, "Roles")."""
+    return member_change_action(None, role)
+
+
+def may_invite(inviter_role: str | None, role: str) -> bool:
+    """Whether a member with `inviter_role` may (still) invite someone as `role`: an invitation
+    whose inviter may no longer send it is withdrawn."""
+    return may(inviter_role, invitation_action(role))

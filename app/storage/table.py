@@ -27,6 +27,7 @@ _CONFLICT_PAUSE_S = 0.01
 _CONFLICT_PAUSE_CAP_S = 0.1
 _TIME_FOR_A_TRY_S = 0.1
 _CONFLICT_TRIES_OUTSIDE_A_REQUEST = 3
+_BATCH_GET_KEYS = 100
 
 
 class WriteRejected(Exception):
@@ -46,6 +47,24 @@ class Page:
     records: list[Record]
     # DynamoDB's LastEvaluatedKey, or None on the last page.
     next_key: dict[str, Any] | None
+    # How many items DynamoDB read for it (before a filter; what the read is paid for).
+    scanned: int = 0
+
+
+@dataclass(frozen=True)
+class SortKeys:
+    values: list[str]
+    # Whether these are all there are (DynamoDB stopped at the end, not at the limit).
+    complete: bool
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A FilterExpression with its names and values (app/storage/task_lists.py builds them)."""
+
+    expression: str
+    names: dict[str, str]
+    values: dict[str, Any]
 
 
 class Store:
@@ -69,10 +88,27 @@ class Store:
         """One cheap read that proves the table answers (for /readyz)."""
         self._call("GetItem", Key=serialize({"PK": "HEALTH", "SK": "HEALTH"}))
 
-    def get_many(self, wanted: Sequence[keys.Key]) -> dict[tuple[str, str], Record]:
-        """Strongly consistent BatchGetItem; the result is keyed by (PK, SK)."""
-        request = {"Keys": [serialize(k) for k in wanted], "ConsistentRead": True}
+    def get_many(
+        self, wanted: Sequence[keys.Key], *, only: Sequence[str] | None = None
+    ) -> dict[tuple[str, str], Record]:
+        """Strongly consistent BatchGetItem (one call per 100 keys); the result is keyed by
+        (PK, SK). With `only`, the items are read for those attributes (and their keys)."""
         found: dict[tuple[str, str], Record] = {}
+        for start in range(0, len(wanted), _BATCH_GET_KEYS):
+            self._get_batch(wanted[start : start + _BATCH_GET_KEYS], only, found)
+        return found
+
+    def _get_batch(
+        self,
+        wanted: Sequence[keys.Key],
+        only: Sequence[str] | None,
+        found: dict[tuple[str, str], Record],
+    ) -> None:
+        request: dict[str, Any] = {"Keys": [serialize(k) for k in wanted], "ConsistentRead": True}
+        if only is not None:
+            projected = {f"#a{n}": name for n, name in enumerate(("PK", "SK", *only))}
+            request["ExpressionAttributeNames"] = projected
+            request["ProjectionExpression"] = ", ".join(projected)
         pending: dict[str, Any] | None = {self._table: request}
         while pending:
             try:
@@ -84,7 +120,6 @@ class Store:
             for item in response.get("Responses", {}).get(self._table, []):
                 found[(item["PK"]["S"], item["SK"]["S"])] = record_from_item(item)
             pending = response.get("UnprocessedKeys") or None
-        return found
 
     def query(
         self,
@@ -92,29 +127,24 @@ class Store:
         partition: tuple[str, str],
         index: str | None = None,
         sort_prefix: str | None = None,
-        limit: int,
+        sort_between: tuple[str, str] | None = None,
+        sort_key: str = "SK",
+        sort_after: str | None = None,
+        limit: int | None,
         start_key: dict[str, Any] | None = None,
         newest_first: bool = False,
         only: Sequence[str] | None = None,
+        where: Filter | None = None,
     ) -> Page:
-        """One page of a partition. `only` names the attributes to read of each item (its
-        records need no more): DynamoDB then sends those, not the keys and index keys that
-        every item also carries."""
-        attribute, value = partition
-        condition = "#pk = :pk"
-        names = {"#pk": attribute}
-        values: dict[str, Any] = {":pk": value}
-        if sort_prefix is not None:
-            condition += " AND begins_with(#sk, :prefix)"
-            names["#sk"] = "SK"
-            values[":prefix"] = sort_prefix
-        kwargs: dict[str, Any] = {
-            "KeyConditionExpression": condition,
-            "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": serialize(values),
-            "Limit": limit,
-            "ScanIndexForward": not newest_first,
-        }
+        """One page of a partition: its items whose sort key begins with `sort_prefix`, lies
+        within `sort_between` (both ends included) or sorts after `sort_after`. `only` names
+        the attributes to read of each item (its records need no more): DynamoDB then sends
+        those, not the keys and index keys that every item also carries. `where` keeps only
+        the items it matches, of the `limit` read (no limit: as many as 1 MB holds)."""
+        kwargs = self._key_condition(partition, sort_prefix, sort_between, sort_after, sort_key)
+        kwargs["ScanIndexForward"] = not newest_first
+        if limit is not None:
+            kwargs["Limit"] = limit
         if index is None:
             kwargs["ConsistentRead"] = True
         else:
@@ -123,14 +153,90 @@ class Store:
             kwargs["ExclusiveStartKey"] = serialize(start_key)
         if only is not None:
             projected = {f"#a{number}": name for number, name in enumerate(only)}
-            kwargs["ExpressionAttributeNames"] = {**names, **projected}
+            kwargs["ExpressionAttributeNames"] = {**kwargs["ExpressionAttributeNames"], **projected}
             kwargs["ProjectionExpression"] = ", ".join(projected)
+        if where is not None:
+            kwargs["FilterExpression"] = where.expression
+            kwargs["ExpressionAttributeNames"] = {
+                **kwargs["ExpressionAttributeNames"],
+                **where.names,
+            }
+            kwargs["ExpressionAttributeValues"] = {
+                **kwargs["ExpressionAttributeValues"],
+                **serialize(where.values),
+            }
         response = self._call("Query", **kwargs)
         next_key = response.get("LastEvaluatedKey")
         return Page(
             records=[record_from_item(item) for item in response.get("Items", [])],
             next_key=deserialize(next_key) if next_key else None,
+            scanned=response.get("ScannedCount", 0),
         )
+
+    def sort_keys(self, *, partition: tuple[str, str], sort_prefix: str, limit: int) -> SortKeys:
+        """The SKs (and nothing else) of up to `limit` items of a base-table partition whose SK
+        begins with `sort_prefix`, strongly consistent."""
+        kwargs = self._key_condition(partition, sort_prefix, None)
+        kwargs.update(Limit=limit, ConsistentRead=True, ProjectionExpression="#sk")
+        response = self._call("Query", **kwargs)
+        return SortKeys(
+            values=[item["SK"]["S"] for item in response.get("Items", [])],
+            complete="LastEvaluatedKey" not in response,
+        )
+
+    def count(
+        self,
+        *,
+        partition: tuple[str, str],
+        sort_prefix: str | None = None,
+        sort_between: tuple[str, str] | None = None,
+        sort_after: str | None = None,
+        at_most: int | None = None,
+    ) -> int:
+        """How many items of the base table's partition (strongly consistent, Select=COUNT:
+        nothing is sent back but the count), stopping once `at_most` are counted."""
+        kwargs = self._key_condition(partition, sort_prefix, sort_between, sort_after)
+        kwargs.update(Select="COUNT", ConsistentRead=True)
+        counted = 0
+        while True:
+            if at_most is not None:
+                kwargs["Limit"] = at_most - counted
+            response = self._call("Query", **kwargs)
+            counted += response.get("Count", 0)
+            next_key = response.get("LastEvaluatedKey")
+            if next_key is None or (at_most is not None and counted >= at_most):
+                return counted
+            kwargs["ExclusiveStartKey"] = next_key
+
+    @staticmethod
+    def _key_condition(
+        partition: tuple[str, str],
+        sort_prefix: str | None,
+        sort_between: tuple[str, str] | None,
+        sort_after: str | None = None,
+        sort_key: str = "SK",
+    ) -> dict[str, Any]:
+        attribute, value = partition
+        condition = "#pk = :pk"
+        names = {"#pk": attribute}
+        values: dict[str, Any] = {":pk": value}
+        if sort_prefix is not None:
+            condition += " AND begins_with(#sk, :prefix)"
+            names["#sk"] = sort_key
+            values[":prefix"] = sort_prefix
+        elif sort_between is not None:
+            condition += " AND #sk BETWEEN :low AND :high"
+            names["#sk"] = sort_key
+            values[":low"], values[":high"] = sort_between
+        elif sort_after is not None:
+            condition += " AND #sk > :after"
+            names["#sk"] = sort_key
+            values[":after"] = sort_after
+        return {
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": serialize(values),
+        }
 
     def transact_quietly(self, writes: Sequence[Write | None]) -> None:
         """Best-effort cleanup that no longer means anything if it fails (never raises)."""

@@ -1,10 +1,10 @@
 // Lighthouse (mobile, simulated throttling: its defaults) on the running app with Debian's
-// Chromium: the sign-in page, and, given a user, My tasks (where a user lands), the workspaces
-// page and each --page after signing in. Prints performance, accessibility and best practices
+// Chromium: the sign-in page and each --public-page (signed out), and, given a user, My tasks
+// (where a user lands), the workspaces page and each --page after signing in. Prints performance, accessibility and best practices
 // per page and the initial JavaScript and CSS (gzip), and exits non-zero below the budget.
 //
 //   node scripts/lighthouse.mjs --url http://127.0.0.1:8000 [--email E --password P]
-//        [--page name=/path ...] [--out DIR]
+//        [--public-page name=/path ...] [--page name=/path ...] [--out DIR]
 // With a user, it audits / (My tasks), /workspaces and each --page after signing in. Each page is audited
 // --runs times (default 3) and the median run by performance counts, as Lighthouse CI does:
 // one run on a shared 2-core machine varies by a few points.
@@ -24,6 +24,7 @@ const { values } = parseArgs({
     password: { type: "string" },
     out: { type: "string" },
     page: { type: "string", multiple: true, default: [] },
+    "public-page": { type: "string", multiple: true, default: [] },
     runs: { type: "string", default: "3" },
   },
 });
@@ -86,6 +87,9 @@ let failures = [];
 try {
   const page = await browser.newPage();
   failures.push(...(await audit(page, "sign-in", `${base}/signin`)));
+  for (const [name, path] of values["public-page"].map((p) => p.split("=", 2))) {
+    failures.push(...(await audit(page, name, `${base}${path}`)));
+  }
   if (values.email && values.password) {
     await page.goto(`${base}/signin`, { waitUntil: "networkidle0" });
     await page.locator("#signin-email").fill(values.email);

@@ -26,6 +26,7 @@ const task: Task = {
   created_at: "2026-11-26T08:00:00.000Z",
   updated_at: "2026-11-26T08:00:00.000Z",
   created_by: "u1",
+  comment_count: 0,
 };
 
 describe("problem+json errors", () => {
@@ -215,5 +216,100 @@ describe("conditional reads", () => {
     await api.myTasks({ status: "todo" }, null);
     await api.tasks("w1", { sort: "due_date" }, null);
     expect(fake.calls.map((c) => c.url)).toEqual(["/api/v1/me/tasks?status=todo&limit=25", "/api/v1/workspaces/w1/tasks?sort=due_date&limit=25"]);
+  });
+});
+
+describe("collaboration", () => {
+  it("invites by email, lists and revokes invitations, and answers one's own", async () => {
+    const { fake, api } = setup();
+    const invitation = { id: "i1", workspace_id: "w1", email: "new@example.com", role: "member", invited_by: "u1", created_at: "", expires_at: "" };
+    fake.reply(
+      { status: 201, body: invitation },
+      { body: { items: [invitation], next_cursor: null } },
+      { status: 204 },
+      { body: { items: [{ ...invitation, workspace_name: "Launch" }], next_cursor: null } },
+      { status: 201, body: { user_id: "u2", email: "new@example.com", role: "member", added_at: "" } },
+      { status: 204 },
+    );
+    expect(await api.invite("w1", "new@example.com", "member")).toEqual(invitation);
+    expect(await api.invitations("w1")).toEqual([invitation]);
+    await api.revokeInvitation("w1", "i1");
+    expect((await api.myInvitations())[0].workspace_name).toBe("Launch");
+    expect((await api.acceptInvitation("i1")).role).toBe("member");
+    await api.declineInvitation("i 2");
+    expect(fake.calls.map((c) => `${c.method} ${c.url}`)).toEqual([
+      "POST /api/v1/workspaces/w1/invitations",
+      "GET /api/v1/workspaces/w1/invitations?limit=100",
+      "DELETE /api/v1/workspaces/w1/invitations/i1",
+      "GET /api/v1/me/invitations?limit=100",
+      "POST /api/v1/me/invitations/i1/accept",
+      "POST /api/v1/me/invitations/i%202/decline",
+    ]);
+    expect(fake.calls[0].body).toEqual({ email: "new@example.com", role: "member" });
+  });
+
+  it("writes, edits and deletes comments with the ETags the contract asks for", async () => {
+    const { fake, api } = setup();
+    const comment = { id: "c1", task_id: "t1", author_id: "u1", body: "Hi @b@example.com", mentions: ["u2"], version: 1, created_at: "", updated_at: "" };
+    fake.reply(
+      { status: 201, headers: { ETag: '"1"' }, body: comment },
+      { headers: { ETag: '"2"' }, body: { ...comment, body: "Edited", mentions: [], version: 2 } },
+      { status: 204 },
+    );
+    expect((await api.addComment("w1", "t1", comment.body, ["u2"])).etag).toBe('"1"');
+    expect((await api.editComment("w1", "t1", "c1", "Edited", [], '"1"')).data.version).toBe(2);
+    await api.deleteComment("w1", "t1", "c1", '"2"');
+    expect(fake.calls.map((c) => [c.method, c.url, c.headers["If-Match"], c.body])).toEqual([
+      ["POST", "/api/v1/workspaces/w1/tasks/t1/comments", undefined, { body: "Hi @b@example.com", mentions: ["u2"] }],
+      ["PATCH", "/api/v1/workspaces/w1/tasks/t1/comments/c1", '"1"', { body: "Edited", mentions: [] }],
+      ["DELETE", "/api/v1/workspaces/w1/tasks/t1/comments/c1", '"2"', undefined],
+    ]);
+  });
+
+  it("reads notifications, their summary and preferences, and marks them read", async () => {
+    const { fake, api } = setup();
+    fake.reply(
+      { body: { items: [], next_cursor: null } },
+      { body: { unread: 3 } },
+      { status: 204 },
+      { body: { email_notifications: "immediate" } },
+      { body: { email_notifications: "daily" } },
+    );
+    await api.notifications({ unread: true }, null);
+    expect(await api.notificationSummary()).toEqual({ unread: 3 });
+    await api.markNotificationsRead("n9");
+    expect(await api.preferences()).toEqual({ email_notifications: "immediate" });
+    expect(await api.setPreferences("daily")).toEqual({ email_notifications: "daily" });
+    expect(fake.calls.map((c) => `${c.method} ${c.url}`)).toEqual([
+      "GET /api/v1/me/notifications?unread=true&limit=25",
+      "GET /api/v1/me/notifications/summary",
+      "POST /api/v1/me/notifications/read",
+      "GET /api/v1/me/preferences",
+      "PUT /api/v1/me/preferences",
+    ]);
+    expect(fake.calls[2].body).toEqual({ up_to: "n9" });
+    expect(fake.calls[4].body).toEqual({ email_notifications: "daily" });
+  });
+
+  it("unsubscribes without a token of the user's own, and reports a bad link as the API does", async () => {
+    const tokens = { accessToken: vi.fn(async () => Promise.reject(new Error("You are not signed in."))), onUnauthorized: vi.fn() };
+    const { fake, api } = setup(tokens as never);
+    fake.reply({ body: { email_notifications: "off" } }, problem(400, "The unsubscribe link is not valid"));
+    expect(await api.unsubscribe("tok")).toEqual({ email_notifications: "off" });
+    expect(fake.calls[0]).toMatchObject({ method: "POST", url: "/api/v1/unsubscribe", body: { token: "tok" } });
+    expect(fake.calls[0].headers.Authorization).toBeUndefined();
+    await expect(api.unsubscribe("bad")).rejects.toMatchObject({ status: 400 });
+    expect(tokens.accessToken).not.toHaveBeenCalled();
+  });
+
+  it("reads the changes feed conditionally: a 304 means nothing new", async () => {
+    const { fake, api } = setup();
+    fake.reply({ headers: { ETag: '"e1"' }, body: { changes: [], next: "t1" } }, { status: 304, headers: { ETag: '"e1"' } });
+    expect(await api.changes("w1", null, null)).toEqual({ page: { changes: [], next: "t1" }, etag: '"e1"' });
+    expect(await api.changes("w1", "t1", '"e1"')).toEqual({ page: null, etag: '"e1"' });
+    expect(fake.calls.map((c) => [c.url, c.headers["If-None-Match"]])).toEqual([
+      ["/api/v1/workspaces/w1/changes", undefined],
+      ["/api/v1/workspaces/w1/changes?after=t1", '"e1"'],
+    ]);
   });
 });

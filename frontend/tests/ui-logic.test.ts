@@ -84,7 +84,9 @@ describe("layers", () => {
     for (const page of pages) {
       expect(imports(join(root, "pages", page)).filter((i) => i.startsWith("./")), page).toEqual([]);
     }
-    for (const folder of ["components", "tasks", "workspace"]) {
+    const shared = readdirSync(root, { withFileTypes: true }).filter((entry) => entry.isDirectory() && entry.name !== "pages");
+    expect(shared.map((entry) => entry.name).sort()).toEqual(["comments", "components", "inbox", "tasks", "workspace"]);
+    for (const { name: folder } of shared) {
       for (const file of readdirSync(join(root, folder))) {
         expect(imports(join(root, folder, file)).filter((i) => i.includes("pages/")), `${folder}/${file}`).toEqual([]);
       }

@@ -9,6 +9,11 @@ deploy a change, so the load balancer must accept the old and the new value whil
 - finishSecret: AWSPENDING becomes AWSCURRENT; the rules accept {new, old}; then the
   distribution sends the new value. The old one stays accepted until the next rotation, long
   after every edge location has the new configuration.
+The rules drop a value only while the distribution sends AWSCURRENT and every edge has it
+(status Deployed): if a finishSecret could not update the distribution (it stopped after the
+move, an update failed), the next rotation's setSecret sends AWSCURRENT again and stops, keeping
+the values the rules accept, instead of dropping the one CloudFront still sends (which would
+answer 403 to every /api request); Secrets Manager tries the rotation again later.
 The stacks resolve the same values at deploy time (the distribution sends AWSCURRENT, the rules
 accept AWSCURRENT and AWSPREVIOUS), so a deployment between two rotations changes nothing, and
 one during a rotation leaves a value that both sides still accept.
@@ -92,6 +97,14 @@ class OriginHeader(Secret):
             self.logger.info("listener rule accepts the values", extra={"rule": rule["RuleArn"]})
 
     def set(self, current: str, pending: str) -> None:
+        sent, everywhere = self._sent()
+        if sent is not None and (sent != current or not everywhere):
+            self._send(current)
+            raise RotationError(
+                "the distribution does not send the current value everywhere yet (a previous "
+                "rotation did not finish there, or its change is still deploying): the rules "
+                "keep what they accept; rotate again once the distribution is Deployed"
+            )
         self._accept([current, pending])
 
     def test(self, current: str, pending: str) -> None:
@@ -103,6 +116,19 @@ class OriginHeader(Secret):
                         raise RotationError(f"rule {rule['RuleArn']} does not accept both values")
 
     # -- the distribution ------------------------------------------------------------------------
+
+    def _sent(self) -> tuple[str | None, bool]:
+        """The value the distribution is configured to send (None without a distribution), and
+        whether every edge location has that configuration."""
+        if not self.distribution_id:
+            return None, True
+        distribution = client("cloudfront").get_distribution(Id=self.distribution_id)
+        distribution = distribution["Distribution"]
+        for origin in distribution["DistributionConfig"]["Origins"]["Items"]:
+            for header in (origin.get("CustomHeaders") or {}).get("Items") or []:
+                if header["HeaderName"].lower() == self.header:
+                    return header["HeaderValue"], distribution["Status"] == "Deployed"
+        return None, True
 
     def _send(self, value: str) -> None:
         if not self.distribution_id:

@@ -36,19 +36,20 @@ period (their TTL), and the archive function copies each one to S3 as it is writ
 function's IAM policy allows it only keys that begin with `WS#`.
 
 A user's tasks across workspaces (`GET /me/tasks`) are read from the AssignedByDue index, whose
-key (`AssignedKey`) each assigned task and due entry carries. A task keeps its assignee when the
-assignee leaves, so without more its entries stayed in the index and every page had to skip
-them at read time: a thousand of them put a user's first real task on page 9 (issue 20, item 4).
-So, for a membership that ended, the function takes `AssignedKey` off each of that user's tasks
-in the workspace (found by the ByAssignee index), on condition that the task is still assigned
-to them; for one that began, it puts `AssignedKey` back on those that lack it, on condition
-that they are still assigned to the user and unchanged (status as read). It does neither if the
-workspace is deleted (the purge removes everything), nor if the membership is back (or gone
-again) by the time the record is handled: then a later record of the same membership, which
-the stream delivers after this one, does what is due. Every write the service makes to a task
-sets `AssignedKey` itself from its assignee, who must be a member at that moment; so a task of a
-former member can only lose the key, and a returning member's get it back. The read-time check
-of `GET /me/tasks` stays: it covers the seconds before the record is handled.
+key (`AssignedKey`) each assigned task, its due entry and an open task's priority entry carry. A
+task keeps its assignee when the assignee leaves, so without more its entries stayed in the
+index and every page had to skip them at read time: a thousand of them put a user's first real
+task on page 9 (issue 20, item 4). So, for a membership that ended, the function takes
+`AssignedKey` off each of that user's tasks in the workspace (found by the ByAssignee index), on
+condition that the task is still assigned to them; for one that began, it puts `AssignedKey`
+back on those that lack it, on condition that they are still assigned to the user and unchanged
+(status as read). It does neither if the workspace is deleted (the purge removes everything),
+nor if the membership is back (or gone again) by the time the record is handled: then a later
+record of the same membership, which the stream delivers after this one, does what is due. Every
+write the service makes to a task sets `AssignedKey` itself from its assignee, who must be a
+member at that moment; so a task of a former member can only lose the key, and a returning
+member's get it back. The read-time check of `GET /me/tasks` stays: it covers the seconds before
+the record is handled.
 """
 
 from __future__ import annotations
@@ -79,6 +80,9 @@ WORKSPACE_SK = "META"
 MEMBER_PREFIX = "MEMBER#"
 TASK_PREFIX = "TASK#"
 DUE_PREFIX = "DUE#"
+PRIORITY_PREFIX = "PRI#"
+OPEN_STATUSES = frozenset({"todo", "in_progress"})
+OPEN = "OPEN"
 BY_ASSIGNEE = "ByAssignee"
 ASSIGNED_KEY = "AssignedKey"
 OWNER_ROLE = "owner"
@@ -110,9 +114,21 @@ def assignee_key(workspace_id: str, user_id: str) -> str:
 
 
 def assigned_key(user_id: str, status: str | None = None) -> str:
-    """AssignedByDue's key: a task item's (all of the user's tasks), or a due entry's (those
-    with one status), as app/storage/keys.py writes them."""
+    """AssignedByDue's key: a task item's (all of the user's tasks), a due entry's (those
+    with one status), or a priority entry's (status OPEN: the open ones), as
+    app/storage/keys.py writes them."""
     return f"ASSIGNED#{user_id}" if status is None else f"ASSIGNED#{user_id}#STATUS#{status}"
+
+
+def assigned_key_of(sort_key: str, status: str, user_id: str) -> str | None:
+    """The AssignedKey the service writes on this item of a task assigned to the user (by its
+    SK: the task, its due entry or its priority entry); None for a priority entry of a task
+    that is done, which is in no one's open work (app/storage/keys.task_index_keys)."""
+    if sort_key.startswith(DUE_PREFIX):
+        return assigned_key(user_id, status)
+    if sort_key.startswith(PRIORITY_PREFIX):
+        return assigned_key(user_id, OPEN) if status in OPEN_STATUSES else None
+    return assigned_key(user_id)
 
 
 @dataclass(frozen=True)
@@ -158,7 +174,7 @@ class Purger:
         self, workspace_id: str, user_id: str, remaining_ms: Callable[[], int]
     ) -> int:
         """Takes the user's tasks in the workspace out of AssignedByDue; returns how many
-        items (tasks and due entries) it changed."""
+        items (tasks and their due and priority entries) it changed."""
         if not self._membership_is(workspace_id, user_id, member=False):
             return 0
         changed = 0
@@ -185,15 +201,17 @@ class Purger:
             return 0
         changed = 0
         for item in self._assigned_items(workspace_id, user_id):
-            self._in_time(remaining_ms, changed)
-            due_entry = item["SK"]["S"].startswith(DUE_PREFIX)
             status = item["status"]["S"]
+            key = assigned_key_of(item["SK"]["S"], status, user_id)
+            if key is None:
+                continue
+            self._in_time(remaining_ms, changed)
             changed += self._update_if(
                 item,
                 "SET AssignedKey = :key",
                 "attribute_not_exists(AssignedKey) AND assignee_id = :user AND #status = :status",
                 {
-                    ":key": {"S": assigned_key(user_id, status if due_entry else None)},
+                    ":key": {"S": key},
                     ":user": {"S": user_id},
                     ":status": {"S": status},
                 },
@@ -216,7 +234,7 @@ class Purger:
         return (membership is not None) == member
 
     def _assigned_items(self, workspace_id: str, user_id: str) -> Iterator[dict[str, Any]]:
-        """The user's tasks and due entries in the workspace, from the ByAssignee index."""
+        """The user's tasks and their entries in the workspace, from the ByAssignee index."""
         arguments: dict[str, Any] = {
             "TableName": self.table,
             "IndexName": BY_ASSIGNEE,

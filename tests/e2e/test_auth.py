@@ -199,6 +199,8 @@ def test_totp_two_step_sign_in(tab, app_stack):
     assert settings.get("PreferredMfaSetting") == "SOFTWARE_TOKEN_MFA"
 
     page.get_by_role("button", name="Sign out").click()
+    # The account page has fields about email too: fill the sign-in form once it is there.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
     page.get_by_label("Email").fill(user.email)
     page.get_by_label("Password").fill(user.password)
     page.get_by_role("button", name="Sign in").click()

@@ -20,7 +20,7 @@ def team(app_stack):
     helper = app_stack.new_user("helper")
     api = ApiClient(app_stack.api, owner.access_token)
     workspace = api.create_workspace("Launch plan")
-    api.add_member(workspace["id"], helper.email, "member")
+    api.add_member(workspace["id"], helper, "member")
     return owner, helper, api, workspace
 
 
@@ -91,17 +91,30 @@ def test_defect_5_the_audit_log_reads_as_sentences(new_tab, team):
     expect(newest).to_contain_text(re.compile(rf"Assignee Nobody →( changed to)? {helper.email}"))
     expect(newest).to_contain_text(re.compile(r"Due date No due date →( changed to)? 1 Mar 2027"))
     expect(rows.nth(2)).to_contain_text(re.compile(r"Status To do →( changed to)? In progress"))
-    for raw in (task["id"], "assignee_id", "in_progress", "task.updated", "due_date"):
+    for raw in (
+        task["id"],
+        "assignee_id",
+        "in_progress",
+        "task.updated",
+        "due_date",
+        "invitation.",
+    ):
         expect(table).not_to_contain_text(raw)
     when = newest.get_by_role("cell").first
     line = when.evaluate("cell => parseFloat(getComputedStyle(cell).lineHeight)")
     assert when.locator("time").bounding_box()["height"] < 1.5 * line
     tab.axe("the audit log, page 1")
     page.get_by_role("button", name="Next page").click()
-    expect(rows).to_have_count(5)  # the first status change, the task, the member, the workspace
+    # The first status change, the task, the member joining, their invitation, the workspace.
+    expect(rows).to_have_count(6)
     expect(rows.nth(2)).to_contain_text("Created a task")
     expect(rows.nth(2)).to_contain_text("Title Write the brief")
     expect(rows.nth(3)).to_contain_text("Added a member")
     expect(rows.nth(3)).to_contain_text(f"Member: {helper.email}")
-    expect(rows.nth(4)).to_contain_text("Created the workspace")
+    # The invitation, in words: who, as what; the member's own acceptance is theirs.
+    expect(rows.nth(3).get_by_role("cell").nth(1)).to_have_text(helper.email)
+    expect(rows.nth(4)).to_contain_text("Invited someone")
+    expect(rows.nth(4)).to_contain_text(f"Invitation: {helper.email}")
+    expect(rows.nth(4)).to_contain_text("Role Member")
+    expect(rows.nth(5)).to_contain_text("Created the workspace")
     expect(page.get_by_role("heading", name="Audit log", level=2)).to_be_focused()

@@ -32,7 +32,7 @@ def test_my_tasks_across_workspaces_earliest_due_first(tab, app_stack):
     hiring = api.create_workspace("Hiring")
     left = api.create_workspace("Old project")
     for workspace, role in ((launch, "member"), (hiring, "viewer"), (left, "member")):
-        api.add_member(workspace["id"], me.email, role)
+        api.add_member(workspace["id"], me, role)
     for workspace, title, due in [
         (launch, "Book the venue", day(1)),
         (hiring, "Read the CVs", day(-2)),

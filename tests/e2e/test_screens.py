@@ -6,6 +6,7 @@ each screen is photographed into test-artifacts/screenshots/<screen>-<width>-<th
 from __future__ import annotations
 
 import datetime
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -37,8 +38,8 @@ def screens(app_stack):
     api.create_workspace(LONG_NAME)
     long_member = app_stack.user(LONG_EMAIL)
     leaver = app_stack.new_user("leaver")
-    api.add_member(workspace["id"], long_member.email, "member")
-    api.add_member(workspace["id"], leaver.email, "viewer")
+    api.add_member(workspace["id"], long_member, "member")
+    api.add_member(workspace["id"], leaver, "viewer")
     today = datetime.date.today()
 
     def day(offset: int) -> str:
@@ -66,12 +67,36 @@ def screens(app_stack):
         json={"status": "in_progress"},
         headers={"If-Match": '"1"'},
     )
+    # Collaboration: an invitation waiting in the workspace, comments (a mention, a long URL),
+    # and for the owner notifications of every kind and an invitation of their own.
+    api.invite(workspace["id"], "b-" + LONG_EMAIL, "viewer")
+    mate = ApiClient(app_stack.api, long_member.access_token)
+    api.post(
+        f"/workspaces/{workspace['id']}/tasks/{long_task['id']}/comments",
+        json={"body": f"Over to you, @{long_member.email}.", "mentions": [long_member.user_id]},
+    ).raise_for_status()
+    mate.post(
+        f"/workspaces/{workspace['id']}/tasks/{long_task['id']}/comments",
+        json={"body": f"Done, see {LONG_TITLE}\nand the notes.", "mentions": [owner.user_id]},
+    ).raise_for_status()
+    mate.create_task(workspace["id"], title="Check the budget", assignee_id=owner.user_id)
+    other_owner = app_stack.new_user("other-owner")
+    elsewhere = ApiClient(app_stack.api, other_owner.access_token)
+    elsewhere.invite(elsewhere.create_workspace(LONG_NAME)["id"], owner.email, "admin")
+    wait_for_unread(api, 3)
     base = f"/workspaces/{workspace['id']}"
     visits = [
         Screen("sign-in", "/signin", "Sign in", signed_in=False),
         Screen("sign-up", "/signup", "Create an account", signed_in=False),
         Screen("confirm", f"/confirm?email={LONG_EMAIL}", "Confirm your email", signed_in=False),
         Screen("reset-password", "/forgot", "Reset your password", signed_in=False),
+        Screen(
+            "invited-sign-up",
+            f"/invitations?email={LONG_EMAIL}",
+            "Create an account",
+            signed_in=False,
+        ),
+        Screen("unsubscribe", "/unsubscribe?token=abc.def", "Email notifications", signed_in=False),
         Screen("my-tasks", "/", "My tasks"),
         Screen("workspaces", "/workspaces", "Workspaces"),
         Screen("tasks", base, "Launch plan"),
@@ -80,9 +105,20 @@ def screens(app_stack):
         Screen("members", f"{base}/members", "Launch plan"),
         Screen("audit-log", f"{base}/audit", "Launch plan"),
         Screen("account", "/account", "Your account"),
+        Screen("notifications", "/notifications", "Notifications"),
+        Screen("invitations", "/invitations", "Invitations"),
         Screen("not-found", "/no/such/page", "Page not found"),
     ]
     return owner, visits, base
+
+
+def wait_for_unread(api: ApiClient, at_least: int) -> None:
+    """Notifications are written by the stream consumer, within seconds of their change."""
+    for _ in range(60):
+        if api.get("/me/notifications/summary").json()["unread"] >= at_least:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"fewer than {at_least} notifications after 30 s")
 
 
 def visit(tab: Tab, screen: Screen, *, reload: bool) -> None:
@@ -128,6 +164,13 @@ def test_every_screen_is_accessible_fits_and_is_photographed(new_tab, screens, w
     tab.settled().get_by_role("button", name="Remove a-rather-long").click()
     expect(tab.page.get_by_role("dialog")).to_be_visible()
     check("confirm-dialog")
+    tab.page.keyboard.press("Escape")
+
+    # The mention suggestions, open under the comment being written.
+    visit(tab, next(s for s in visits if s.name == "task"), reload=False)
+    tab.page.get_by_label("Add a comment").press_sequentially("Ask @a")
+    expect(tab.page.get_by_role("listbox", name="Members to mention")).to_be_visible()
+    check("mention-suggestions")
 
 
 @pytest.mark.parametrize("width", [REFLOW, TABLET])

@@ -1,5 +1,6 @@
 """The task page: unsaved edits are never lost (defect 8: leaving the page, a session that
-expires during Save, someone else's save), and the page stays fresh with conditional GETs."""
+expires during Save, someone else's save), and the page follows the changes feed with
+conditional GETs."""
 
 from __future__ import annotations
 
@@ -147,36 +148,35 @@ def test_defect_8_someone_elses_save_keep_mine_or_take_theirs_field_by_field(tab
     assert api.get(url).json()["title"] == "Theirs again"
 
 
-def test_the_task_refreshes_with_conditional_requests(tab, task):
+def test_the_task_follows_the_changes_feed_with_conditional_requests(tab, task):
+    """The task page reads the task again only when the workspace's changes feed reports a
+    change to it, and then with If-None-Match; while nothing changes, the feed's polls are 304s."""
     _, api, workspace, created, _ = task
     url = f"/workspaces/{workspace['id']}/tasks/{created['id']}"
     page = open_task(tab, task)
-    answers: list[tuple[str | None, int]] = []
+    reads: list[tuple[str | None, int]] = []
+    polls: list[int] = []
     page.on(
         "response",
         lambda r: (
-            answers.append((r.request.headers.get("if-none-match"), r.status))
+            reads.append((r.request.headers.get("if-none-match"), r.status))
             if r.request.method == "GET" and r.url.endswith(f"/tasks/{created['id']}")
+            else polls.append(r.status)
+            if "/changes?after=" in r.url
             else None
         ),
     )
-    page.evaluate("window.dispatchEvent(new Event('focus'))")
-    for _ in range(100):
-        if answers:
-            break
-        page.wait_for_timeout(50)
-    assert answers == [('"1"', 304)]
-    # Someone else renames it: the next refresh shows it (nothing was being edited).
+    page.wait_for_timeout(7000)
+    assert reads == []
+    assert polls and set(polls) == {304}, polls
+    # Someone else renames it: the page shows it (nothing was being edited), read conditionally.
     api.patch(url, json={"title": "Renamed elsewhere"}, headers={"If-Match": '"1"'})
-    page.wait_for_timeout(1100)
-    page.evaluate("window.dispatchEvent(new Event('focus'))")
     expect(page.get_by_role("heading", level=1)).to_have_text("Renamed elsewhere")
     expect(page.get_by_label("Title")).to_have_value("Renamed elsewhere")
+    assert reads == [('"1"', 200)]
     # While editing, a newer version is announced instead of overwriting the edits.
     page.get_by_label("Description").fill("Mine.")
     api.patch(url, json={"status": "done"}, headers={"If-Match": '"2"'})
-    page.wait_for_timeout(1100)
-    page.evaluate("window.dispatchEvent(new Event('focus'))")
     notice = page.get_by_role("main").get_by_role("status").filter(has_text="newer version")
     expect(notice).to_be_visible()
     expect(page.get_by_label("Description")).to_have_value("Mine.")

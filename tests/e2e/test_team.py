@@ -1,6 +1,6 @@
 """A team in one workspace, as people would use it: an owner signs up, plans work in tasks,
-invites a viewer who can read but not change anything, removes them again, resolves an edit
-conflict, and the audit log shows every step."""
+invites a viewer who accepts and can read but not change anything, removes them again, resolves
+an edit conflict, and the audit log shows every step."""
 
 from __future__ import annotations
 
@@ -70,24 +70,41 @@ def test_a_team_works_in_a_workspace(new_tab, app_stack):
         "Send the invites": "todo",
     }
 
-    # A viewer joins.
+    # A viewer is invited, and joins by accepting.
     viewer = app_stack.new_user("viewer")
     page.get_by_role("link", name="Members").click()
     expect(heading).to_be_focused()
-    page.get_by_label("Email of the person to add").fill(viewer.email)
+    page.get_by_label("Email of the person to invite").fill(viewer.email)
     page.get_by_label("Role", exact=True).select_option(label="Viewer")
-    page.get_by_role("button", name="Add member").click()
-    expect(toasts(page)).to_contain_text(f"Added {viewer.email} as viewer.")
+    page.get_by_role("button", name="Send invitation").click()
+    expect(toasts(page)).to_contain_text(f"Invitation sent to {viewer.email} (viewer).")
+    pending = page.get_by_role("table", name="Pending invitations")
+    expect(pending.get_by_role("row", name=re.compile(re.escape(viewer.email)))).to_contain_text(
+        "Viewer"
+    )
     members = page.get_by_role("table", name="Members")
+    expect(members.get_by_text(viewer.email)).to_have_count(0)
+
+    reader = new_tab()
+    reader_page = sign_in(reader, viewer.email, viewer.password)
+    workspaces_link = reader_page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name=re.compile("^Workspaces")
+    )
+    expect(workspaces_link).to_have_accessible_name("Workspaces 1 invitation waiting")
+    workspaces_link.click()
+    reader_page.get_by_role("link", name="See your invitations").click()
+    expect(reader_page.get_by_role("heading", level=1)).to_have_text("Invitations")
+    reader_page.get_by_role("button", name="Accept the invitation to Launch plan").click()
+    expect(toasts(reader_page)).to_contain_text("You joined Launch plan as viewer.")
+    expect(workspaces_link).to_have_accessible_name("Workspaces")
+    # The owner's page follows without a reload: the member joined, the invitation is gone.
     expect(members.get_by_role("row", name=re.compile(re.escape(viewer.email)))).to_contain_text(
         "Viewer"
     )
+    expect(pending).to_have_count(0)
+    expect(page.get_by_text("No invitations are waiting for an answer.")).to_be_visible()
 
     # The viewer reads, and cannot change anything.
-    reader = new_tab()
-    reader_page = sign_in(reader, viewer.email, viewer.password)
-    reader_page.get_by_role("link", name="Workspaces", exact=True).click()
-    reader_page.get_by_role("link", name="Launch plan").click()
     expect(reader_page.get_by_role("heading", level=1)).to_have_text("Launch plan")
     expect(reader_page.get_by_text("as a viewer you cannot change them")).to_be_visible()
     expect_titles(reader_page, ["Send the invites", "Book the venue", "Write the brief"])
@@ -96,7 +113,8 @@ def test_a_team_works_in_a_workspace(new_tab, app_stack):
     expect(reader_page.get_by_role("button", name=re.compile("^Delete"))).to_have_count(0)
     expect(reader_page.get_by_role("link", name="Audit log")).to_have_count(0)
     reader_page.get_by_role("link", name="Members").click()
-    expect(reader_page.get_by_role("form", name="Add a member")).to_have_count(0)
+    expect(reader_page.get_by_role("form", name="Invite someone")).to_have_count(0)
+    expect(reader_page.get_by_role("heading", name="Pending invitations")).to_have_count(0)
     expect(reader_page.get_by_role("button", name=f"Remove {owner_email}")).to_have_count(0)
     reader_page.get_by_role("link", name="Tasks", exact=True).click()
     reader_page.get_by_role("link", name="Book the venue").click()
@@ -108,12 +126,12 @@ def test_a_team_works_in_a_workspace(new_tab, app_stack):
     refused = viewer_api.post(tasks_url, json={"title": "Sneaky"})
     assert refused.status_code == 403
 
-    # The owner removes the viewer, who loses access.
+    # The owner removes the viewer, who loses access at once.
     page.get_by_role("button", name=f"Remove {viewer.email}").click()
     page.get_by_role("dialog").get_by_role("button", name="Remove member").click()
     expect(toasts(page)).to_contain_text(f"Removed {viewer.email}.")
     expect(members.get_by_text(viewer.email)).to_have_count(0)
-    reader_page.reload()
+    # Their open page says so without a reload (the feed answers them 404 from then on).
     expect(reader_page.get_by_role("heading", level=1)).to_have_text("Workspace not found")
     expect(reader_page.get_by_role("link", name="Go to your workspaces")).to_be_visible()
 
@@ -155,25 +173,27 @@ def test_a_team_works_in_a_workspace(new_tab, app_stack):
     page.get_by_role("link", name="Audit log").click()
     expect(heading).to_be_focused()
     rows = page.get_by_role("table", name="Audit events, newest first").get_by_role("row")
-    expect(rows).to_have_count(11)
+    expect(rows).to_have_count(12)
     lines = [row.split("\n") for row in rows.all_inner_texts()[1:]]
-    ends = ("task", "member", "workspace")
+    ends = ("task", "member", "workspace", "someone")
     what = [next(line for line in row if line.endswith(ends)) for row in lines]
     assert what == [
         "Deleted a task",
         "Updated a task",  # the description, after the conflict
         "Updated a task",  # the title, by the other edit
         "Removed a member",
-        "Added a member",
+        "Added a member",  # the viewer accepted
+        "Invited someone",
         "Updated a task",  # the status, from the list
         "Created a task",
         "Created a task",
         "Created a task",
         "Created the workspace",
     ]
-    expect(rows.nth(6)).to_contain_text(re.compile("Status To do →( changed to)? Done"))
+    expect(rows.nth(7)).to_contain_text(re.compile("Status To do →( changed to)? Done"))
     expect(rows.nth(1)).to_contain_text("Task: Book the venue")
     expect(rows.nth(4)).to_contain_text(viewer.email)
+    expect(rows.nth(6)).to_contain_text(f"Invitation: {viewer.email}")
 
 
 def owner_with_workspace(app_stack, name: str = "Team"):
@@ -250,7 +270,9 @@ def test_an_admin_manages_members_within_the_admin_role(new_tab, app_stack):
     admin = app_stack.new_user("admin")
     newcomer = app_stack.new_user("newcomer")
     members_url = f"/workspaces/{workspace['id']}/members"
-    assert api.post(members_url, json={"email": admin.email, "role": "admin"}).status_code == 201
+    api.add_member(workspace["id"], admin, "admin")
+    # An owner's invitation as admin: an admin sees it, and cannot revoke it.
+    lead = api.invite(workspace["id"], f"lead-{secrets.token_hex(3)}@example.com", "admin")
     tab = new_tab()
     page = sign_in(tab, admin.email, admin.password, members_url)
     expect(page.get_by_role("heading", level=1)).to_have_text("Shared")
@@ -260,23 +282,64 @@ def test_an_admin_manages_members_within_the_admin_role(new_tab, app_stack):
     assert role.locator("option").all_inner_texts() == ["Member", "Viewer"]
     expect(page.get_by_role("button", name=f"Remove {owner.email}")).to_have_count(0)
     expect(page.get_by_role("button", name=f"Role of {owner.email}")).to_have_count(0)
+    pending = page.get_by_role("table", name="Pending invitations")
+    expect(pending.get_by_role("row", name=re.compile(re.escape(lead["email"])))).to_contain_text(
+        "Admin"
+    )
+    expect(
+        page.get_by_role("button", name=f"Revoke the invitation to {lead['email']}")
+    ).to_have_count(0)
 
-    page.get_by_label("Email of the person to add").fill(newcomer.email)
+    page.get_by_label("Email of the person to invite").fill(newcomer.email)
     role.select_option(label="Member")
-    page.get_by_role("button", name="Add member").click()
-    expect(toasts(page)).to_contain_text(f"Added {newcomer.email} as member.")
+    page.get_by_role("button", name="Send invitation").click()
+    expect(toasts(page)).to_contain_text(f"Invitation sent to {newcomer.email} (member).")
+    expect(pending.get_by_role("row", name=re.compile(re.escape(newcomer.email)))).to_contain_text(
+        "Invited by you"
+    )
+    # Inviting the same address again says why, on the field.
+    email = page.get_by_label("Email of the person to invite")
+    email.fill(newcomer.email.upper())
+    page.get_by_role("button", name="Send invitation").click()
+    expect(email).to_have_attribute("aria-invalid", "true")
+    expect(email).to_have_accessible_description(re.compile("has a pending invitation"))
+
+    # The newcomer accepts elsewhere: the admin's page shows them without a reload.
+    [invitation] = [
+        i
+        for i in ApiClient(app_stack.api, newcomer.access_token)
+        .get("/me/invitations")
+        .json()["items"]
+        if i["workspace_id"] == workspace["id"]
+    ]
+    accepted = ApiClient(app_stack.api, newcomer.access_token).post(
+        f"/me/invitations/{invitation['id']}/accept"
+    )
+    assert accepted.status_code == 201, accepted.text
     page.get_by_role("button", name=f"Role of {newcomer.email}: Member").click()
     page.get_by_role("menuitemradio", name="Viewer").click()
     expect(toasts(page)).to_contain_text(f"{newcomer.email} is now viewer.")
     roles = {m["email"]: m["role"] for m in api.get(members_url).json()["items"]}
     assert roles == {owner.email: "owner", admin.email: "admin", newcomer.email: "viewer"}
 
-    # Adding someone twice says why, on the field.
-    email = page.get_by_label("Email of the person to add")
+    # A member is not invited again: the API's reason, on the field.
     email.fill(newcomer.email)
-    page.get_by_role("button", name="Add member").click()
-    expect(email).to_have_attribute("aria-invalid", "true")
-    expect(page.get_by_text("This person is already a member of the workspace.")).to_be_visible()
+    page.get_by_role("button", name="Send invitation").click()
+    expect(email).to_have_accessible_description(
+        re.compile("A member of the workspace has this email")
+    )
+
+    # An invitation the admin may send, the admin may revoke.
+    other = f"other-{secrets.token_hex(3)}@example.com"
+    email.fill(other)
+    page.get_by_role("button", name="Send invitation").click()
+    page.get_by_role("button", name=f"Revoke the invitation to {other}").click()
+    expect(toasts(page)).to_contain_text(f"Revoked the invitation to {other}.")
+    expect(pending.get_by_text(other)).to_have_count(0)
+    expect(page.get_by_role("heading", name="Pending invitations")).to_be_focused()
+    assert other not in [
+        i["email"] for i in api.get(f"/workspaces/{workspace['id']}/invitations").json()["items"]
+    ]
 
     # And the admin can leave.
     page.get_by_role("button", name="Leave this workspace").click()

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.infra import support
-from tests.infra.rendered import render, yamlpatch
+from tests.infra.rendered import analysis, render, yamlpatch
 from tests.infra.rendered.model import ENVIRONMENT_PATCHES
 
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
@@ -98,11 +98,49 @@ def test_the_distribution_has_the_cloudfront_web_acl_and_logs(config):
     assert config["WebACLId"] == {
         "Fn::Sub": "{{resolve:ssm:/${AppName}/${EnvironmentName}/cloudfront-web-acl-arn}}"
     }
-    assert config["Logging"]["Bucket"] == {"Fn::GetAtt": ["AccessLogsBucket", "DomainName"]}
-    bucket = patched_environment()["Resources"]["AccessLogsBucket"]["Properties"]
+    assert config["Logging"]["Bucket"] == {
+        "Fn::If": [
+            "KeepsItsData",
+            {"Fn::GetAtt": ["AccessLogsBucket", "DomainName"]},
+            {"Fn::GetAtt": ["DisposableAccessLogsBucket", "DomainName"]},
+        ]
+    }
+    resources = patched_environment()["Resources"]
+    bucket = resources["AccessLogsBucket"]["Properties"]
     # CloudFront standard logs need ACLs enabled on the bucket.
     assert bucket["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerPreferred"}]
     assert all(bucket["PublicAccessBlockConfiguration"].values())
+    # One definition for the kept bucket and the disposable one.
+    assert resources["DisposableAccessLogsBucket"]["Properties"] == bucket
+
+
+@pytest.mark.parametrize(
+    "env,logical_id,policy",
+    [
+        ("dev", "DisposableAccessLogsBucket", "Delete"),
+        ("feat-login", "DisposableAccessLogsBucket", "Delete"),
+        ("staging", "AccessLogsBucket", "Retain"),
+        ("prod", "AccessLogsBucket", "Retain"),
+        ("prod-eu-central-1", "AccessLogsBucket", "Retain"),
+    ],
+)
+def test_the_log_bucket_goes_with_a_disposable_environment_and_stays_elsewhere(
+    env, logical_id, policy
+):
+    """Issue 19.11: a retained log bucket with a fixed name kept a feature environment's name
+    from coming up again after `down`."""
+    deployed = render(env)
+    environment = deployed.stack("environment")
+    resolve = analysis.resolver(environment, deployed)
+    resources = environment.template["Resources"]
+    existing = [
+        k
+        for k in ("AccessLogsBucket", "DisposableAccessLogsBucket")
+        if resolve.condition(resources[k]["Condition"])
+    ]
+    assert existing == [logical_id]
+    assert resources[logical_id]["DeletionPolicy"] == policy
+    assert resources[logical_id]["UpdateReplacePolicy"] == policy
 
 
 def test_no_scanner_finding_on_logging_or_waf_is_skipped():

@@ -11,6 +11,9 @@ from typing import Any
 import pytest
 
 from tests.infra import support
+from tests.infra.aws_rules import Concrete
+from tests.infra.aws_rules import resolver as aws_resolver
+from tests.infra.aws_rules.policies import Request, allowed
 
 ENV = support.merged(support.ENVIRONMENT_ADDONS)
 RESOURCES = ENV["Resources"]
@@ -216,6 +219,63 @@ def test_every_exempt_role_is_one_the_templates_or_copilot_create():
 
 def test_the_stream_functions_run_only_where_the_table_is_owned():
     # The replica's stream carries prod's changes again; prod's functions already handle them.
-    for logical_id in ("PurgeFunction", "ArchiveFunction", "AuditArchiveBucket"):
+    for logical_id in (
+        "PurgeFunction",
+        "ArchiveFunction",
+        "TaskIndexFunction",
+        "AuditArchiveBucket",
+    ):
         assert exists("prod", logical_id) and exists("dev", logical_id)
         assert not exists(STANDBY, logical_id)
+
+
+# -- restoring the copies in the standby (the region's loss) ---------------------------------
+
+
+def standby_values() -> Concrete:
+    return Concrete(
+        env=STANDBY,
+        region="eu-central-1",
+        parameters={"App": "teamtasks", "Env": STANDBY, "ReplicaRegion": "none"},
+    )
+
+
+def test_the_standby_can_restore_the_copies_its_vault_holds():
+    """Issue 19.9: the standby's key named prod's backup role, which restores only in prod's
+    region; nobody could restore the copies in eu-central-1. The standby has a restore role that
+    AWS Backup may assume, that may restore into prod's table name there with the standby's
+    data key, that the key names, and that the standby's break-glass role may pass."""
+    assert exists(STANDBY, "RestoreRole") and not exists("prod", "RestoreRole")
+    resolve = aws_resolver(ENV, standby_values())
+    role = resolve.resolve(RESOURCES["RestoreRole"]["Properties"])
+    name = f"arn:aws:iam::111122223333:role/{role['RoleName']}"
+    assert role["RoleName"] == "teamtasks-prod-eu-central-1-restore"
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": "backup.amazonaws.com"
+    }
+    policies = [p["PolicyDocument"] for p in role["Policies"]]
+    table = "arn:aws:dynamodb:eu-central-1:111122223333:table/teamtasks-prod-tasks"
+    assert allowed(policies, Request("dynamodb:RestoreTableFromAwsBackup", table, principal=name))
+    key = resolve.resolve(RESOURCES["DataKey"]["Properties"]["KeyPolicy"])
+    for service in ("backup", "dynamodb"):
+        via = {"kms:ViaService": f"{service}.eu-central-1.amazonaws.com"}
+        for action in ("kms:Decrypt", "kms:GenerateDataKey", "kms:CreateGrant"):
+            assert allowed(key, Request(action, "*", principal=name, context=via)), action
+    break_glass = resolve.resolve(RESOURCES["DataBreakGlassPolicy"]["Properties"])
+    assert allowed(
+        break_glass["PolicyDocument"],
+        Request("iam:PassRole", name, context={"iam:PassedToService": "backup.amazonaws.com"}),
+    )
+
+
+def test_prods_backup_role_could_not_restore_in_the_standbys_region():
+    """Why the standby needs its own: prod's role restores in prod's region only."""
+    values = Concrete(
+        env="prod",
+        region="eu-west-1",
+        parameters={"App": "teamtasks", "Env": "prod", "ReplicaRegion": "eu-central-1"},
+    )
+    role = aws_resolver(ENV, values).resolve(RESOURCES["BackupRole"]["Properties"])
+    policies = [p["PolicyDocument"] for p in role["Policies"]]
+    table = "arn:aws:dynamodb:eu-central-1:111122223333:table/teamtasks-prod-tasks-restored-1"
+    assert not allowed(policies, Request("dynamodb:RestoreTableFromAwsBackup", table))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -68,6 +69,10 @@ DEV_SETTINGS = {
     "network/private-subnet-1": "subnet-priv1",
     "network/private-subnet-2": "subnet-priv2",
     "network/private-subnets": "subnet-priv1,subnet-priv2",
+    "reserved-concurrency/purge": "0",
+    "reserved-concurrency/archive": "0",
+    "reserved-concurrency/notifier": "0",
+    "reserved-concurrency/rotation": "0",
 }
 
 
@@ -304,6 +309,10 @@ def test_the_reaper_may_touch_only_feature_environments():
                 "sts:GetCallerIdentity",
             }
             continue
+        if statement["Sid"] == "CopilotChecksNoPipelineDeploysThere":
+            # Read only: env delete refuses to delete an environment a pipeline deploys to.
+            assert statement["Action"] == ["codepipeline:GetPipeline"]
+            continue
         for resource in resources:
             assert (
                 "feat-" in resource
@@ -318,3 +327,35 @@ def test_the_reaper_may_touch_only_feature_environments():
             assert all(("/feat-" in r or "teamtasks-feat-" in r) for r in resources), statement[
                 "Sid"
             ]
+
+
+def test_a_feature_environment_gets_every_setting_the_stacks_read():
+    """Every {{resolve:ssm:/<app>/<env>/...}} the environment's stacks make is a setting
+    `up` writes for the feature environment (a missing one fails its first env deploy)."""
+    reference = re.compile(r"resolve:ssm:/\$\{AppName\}/\$\{EnvironmentName\}/([a-z0-9/-]+)")
+    read = set()
+    for path in (
+        support.ENVIRONMENT_ADDONS / "addons.parameters.yml",
+        support.COPILOT / "environments" / "overrides" / "cfn.patches.yml",
+    ):
+        read |= set(reference.findall(path.read_text()))
+    assert {"cloudfront-web-acl-arn", "reserved-concurrency/purge"} <= read
+    written = {*feature_env.SHARED_SETTINGS, *feature_env.OWN_SETTINGS, "domain"}
+    assert read - written == set()
+
+
+def test_no_more_than_the_quotas_allow_exist_at_once(workspace):
+    expires_on = (datetime.now(UTC).date() + timedelta(days=3)).isoformat()
+    already = len(feature_env.existing(workspace["ssm"]))
+    for number in range(feature_env.MAX_FEATURE_ENVIRONMENTS - already):
+        workspace["ssm"].put_parameter(
+            Name=f"/teamtasks/feat-f{number}/expires-on", Value=expires_on, Type="String"
+        )
+    assert len(feature_env.existing(workspace["ssm"])) == feature_env.MAX_FEATURE_ENVIRONMENTS
+    refused = run(workspace, "up", "onetoomany", "--skip-frontend")
+    assert refused.returncode == 1
+    assert "the most dev's account's quotas allow" in refused.stderr
+    assert settings(workspace["ssm"], "feat-onetoomany") == {}
+    # Updating one that exists is not a new one.
+    one = sorted(feature_env.existing(workspace["ssm"]))[0].removeprefix("feat-")
+    assert run(workspace, "up", one, "--skip-frontend").returncode == 0

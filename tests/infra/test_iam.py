@@ -205,8 +205,12 @@ def test_the_data_key_names_each_user_and_the_account_only_administers():
         f"{role}backup",
         f"{role}stream-purge",
         f"{role}audit-archive",
+        f"{role}operator",
+        f"{role}task-index",
+        f"{role}notifier",
     }
     assert users[f"{role}api-task"]["Action"] == ["kms:Decrypt"]
+    assert users[f"{role}operator"]["Action"] == ["kms:Decrypt"]
     assert users[f"{role}data-break-glass"]["Condition"]["StringEquals"]["kms:ViaService"] == (
         "dynamodb.eu-west-1.amazonaws.com"
     )

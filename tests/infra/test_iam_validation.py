@@ -73,6 +73,23 @@ ACCEPTED = {
         "AWS Backup makes KMS grants for the recovery points it writes, only through Backup and "
         "DynamoDB (kms:ViaService)"
     ),
+    ("environment-addons/OriginRotationPolicy", "RESOURCE_POLICY_PRIVILEGE_ESCALATION", None): (
+        "CloudFront updates a distribution with standard logging only for a caller that may "
+        "read and write the log bucket's ACL (its developer guide); the bucket blocks and ignores "
+        "public ACLs, and the role is the rotation function's alone"
+    ),
+    ("environment-addons/OriginRotationPolicy", "PERMISSIONS_MANAGEMENT_ACTIONS", None): (
+        "s3:PutBucketAcl on the log bucket only, which CloudFront requires of whoever updates a "
+        "distribution that logs there (issue 19.8)"
+    ),
+    (
+        "environment-addons/RestoreRole.RestoreTheCopiesHere",
+        "PERMISSIONS_MANAGEMENT_ACTIONS",
+        None,
+    ): (
+        "a restore makes a KMS grant for the restored table, only through Backup and DynamoDB "
+        "(kms:ViaService), in the standby's region"
+    ),
     ("environment-addons/DataBreakGlassPolicy", "PERMISSIONS_MANAGEMENT_ACTIONS", None): (
         "a point-in-time restore makes a KMS grant for the new table; the statement lets only "
         "DynamoDB make it (kms:GrantIsForAWSResource)"

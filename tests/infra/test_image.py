@@ -71,6 +71,9 @@ def test_the_build_context_lets_in_only_what_the_image_needs():
         "uv.lock",
         "gunicorn.conf.py",
         "app/",
+        # What operators' one-off tasks run (ops/operator_task.py).
+        "migrations/",
+        "lambdas/audit_archive/audit_chain.py",
     }
 
 

@@ -50,6 +50,8 @@ def test_lambda_code_paths_are_relative_to_the_repository_root():
         "OriginRotationFunction": "lambdas/secret_rotation",
         "PurgeFunction": "lambdas/stream_purge",
         "ArchiveFunction": "lambdas/audit_archive",
+        "TaskIndexFunction": "lambdas/task_index",
+        "NotifierFunction": "lambdas/notifier",
     }
     for logical_id, path in assets.items():
         module, function = template["Resources"][logical_id]["Properties"]["Handler"].split(".")

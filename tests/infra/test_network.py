@@ -16,6 +16,7 @@ import pytest
 from ops import environments
 from ops import network as ops_network
 from tests.infra import support
+from tests.infra.aws_rules.policies import Request, allowed
 from tests.infra.rendered import Scenario, analysis, manifests, render
 from tests.infra.rendered.model import Deployment, Stack
 
@@ -140,7 +141,7 @@ def test_only_public_and_private_tiers_route_out_and_isolated_never(env):
         # The NAT gateway sits in the public tier.
         subnet = nat[gateway]["SubnetId"].strip("<>")
         assert net.tier_of(net.resources("AWS::EC2::Subnet")[subnet]) == "public"
-    per_zone = environments.network_profile(env) != "development"
+    per_zone = environments.network_profile(env) == "production"
     assert len(set(gateways)) == (len(gateways) if per_zone else 1)
     for table in tables["isolated"]:
         assert table not in routes, "the isolated tier has no route out of the VPC"
@@ -349,17 +350,14 @@ def test_the_service_port_is_the_one_the_service_listens_on():
     assert support.load_yaml(support.SERVICE_MANIFEST)["image"]["port"] == SERVICE_PORT
 
 
-@pytest.mark.parametrize("env", support.ENVIRONMENTS)
+@pytest.mark.parametrize("env", [*support.ENVIRONMENTS, "feat-login"])
 def test_tasks_let_out_only_to_the_endpoints_and_the_gateway_prefix_lists(env):
-    resources, rules = environment_groups(env)
-    inline = resources["EnvironmentSecurityGroup"]["Properties"]["SecurityGroupEgress"]
-    # Only the rule that replaces the default allow-all: it matches no address.
-    assert [(r["CidrIp"], r["IpProtocol"]) for r in inline] == [("255.255.255.255/32", "icmp")]
-    egress = [
-        r
-        for r in rules
-        if r["type"] == "AWS::EC2::SecurityGroupEgress"
-        and r["GroupId"] == ref("EnvironmentSecurityGroup")
+    d = deployment(env)
+    stack = d.stack("environment")
+    group = stack.template["Resources"]["EnvironmentSecurityGroup"]
+    # Inline, all of them (issue 19.12), with the imports resolved to what the network exports.
+    egress = analysis.resolver(stack, d, follow_imports=True).resolve(group["Properties"])[
+        "SecurityGroupEgress"
     ]
     destinations = {
         r.get("DestinationSecurityGroupId") or r.get("DestinationPrefixListId") for r in egress
@@ -376,35 +374,23 @@ def test_tasks_let_out_only_to_the_endpoints_and_the_gateway_prefix_lists(env):
 
 @pytest.mark.parametrize("env", support.ENVIRONMENTS)
 def test_the_functions_let_out_only_to_the_same_endpoints(env):
-    """The environment's Lambda functions (stream.yml's group, in the private tier): S3 inline,
-    DynamoDB and the interface endpoints as rules of network.yml; no address range at all."""
+    """The environment's Lambda functions (stream.yml's group, in the private tier): S3,
+    DynamoDB and the interface endpoints, inline; no address range at all."""
     d = deployment(env)
     addons = d.stack("environment-addons")
     resolve = analysis.resolver(addons, d, follow_imports=True)
     group = resolve.resolve(addons.template["Resources"]["PrivateFunctionsSecurityGroup"])
     inline = group["Properties"]["SecurityGroupEgress"]
     assert "SecurityGroupIngress" not in group["Properties"]
-    _, rules = environment_groups(env)
-    separate = [
-        r
-        for r in rules
-        if r["type"] == "AWS::EC2::SecurityGroupEgress"
-        and r["GroupId"] != ref("EnvironmentSecurityGroup")
-    ]
-    assert {r["id"] for r in separate} == {
-        "FunctionsToInterfaceEndpoints",
-        "FunctionsToDynamoDb",
-    }
     destinations = {
-        r.get("DestinationSecurityGroupId") or r.get("DestinationPrefixListId")
-        for r in [*inline, *separate]
+        r.get("DestinationSecurityGroupId") or r.get("DestinationPrefixListId") for r in inline
     }
     assert destinations == {
         exported(env, "EndpointSecurityGroupId"),
         exported(env, "S3PrefixListId"),
         exported(env, "DynamoDbPrefixListId"),
     }
-    for rule in [*inline, *separate]:
+    for rule in inline:
         assert (rule["IpProtocol"], rule["FromPort"], rule["ToPort"]) == ("tcp", 443, 443)
         assert "CidrIp" not in rule
 
@@ -490,3 +476,34 @@ def test_flow_logs_cover_the_vpc_encrypted_with_the_network_key(env):
     (logs,) = [s for s in key if s.get("Principal", {}).get("Service", "").startswith("logs.")]
     context = logs["Condition"]["StringEquals"]["kms:EncryptionContext:aws:logs:arn"]
     assert context.endswith(f":log-group:{group['LogGroupName']}")
+
+
+# -- the JWKS request through the Cognito endpoint (issue 19.13) --------------------------------
+
+
+def endpoint_policies(env: str) -> dict[str, dict[str, Any]]:
+    net = network(env)
+    return {
+        logical_id: properties["PolicyDocument"]
+        for logical_id, properties in net.resources("AWS::EC2::VPCEndpoint").items()
+    }
+
+
+@pytest.mark.parametrize("env", support.ENVIRONMENTS)
+def test_the_cognito_endpoint_admits_the_unsigned_jwks_request(env):
+    """The service fetches the user pool's signing keys (/<pool>/.well-known/jwks.json on
+    cognito-idp's endpoint) without signing the request: it has no principal, so only a
+    statement that does not ask for one admits it. Cognito evaluates the endpoint's policy for
+    unauthenticated requests to a user pool (its PrivateLink guide); the Cognito endpoint's
+    policy admits any cognito-idp request on this account's user pools whoever makes it, and
+    another account's pool for nobody."""
+    region = network(env).stack.region
+    pool = f"arn:aws:cognito-idp:{region}:111122223333:userpool/{region}_AbCdEf123"
+    policy = endpoint_policies(env)["CognitoEndpoint"]
+    for action in ("cognito-idp:DescribeUserPool", "cognito-idp:InitiateAuth"):
+        assert allowed(policy, Request(action, pool)), action  # no principal, no account key
+        assert not allowed(policy, Request(action, pool.replace("111122223333", "444455556666")))
+    # The other interface endpoints' policy asks for this account's principal: it would refuse
+    # the unsigned request, which is why Cognito's endpoint has its own.
+    generic = endpoint_policies(env)["secretsmanagerEndpoint"]
+    assert not allowed(generic, Request("cognito-idp:DescribeUserPool", pool))

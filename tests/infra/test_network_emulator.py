@@ -163,6 +163,7 @@ def test_the_endpoints_are_where_the_design_puts_them(stacks, env):
         "xray",
         "sts",
         "cognito-idp",
+        "email",
     }
     zones = range(1, network.zones(env) + 1)
     isolated = sorted(ids[f"IsolatedSubnet{n}"] for n in zones)

@@ -7,12 +7,16 @@ and AWSPREVIOUS for the rule), the value the distribution sends is one the rule 
 from __future__ import annotations
 
 import secrets
+import uuid
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from tests.infra.rendered import render
+from tests.infra.aws_rules import Concrete, resolver
+from tests.infra.aws_rules.policies import Request, allowed
+from tests.infra.rendered import analysis, render
 from tests.infra.test_rotation import REGION, Context, begin_rotation, load_function, value
 
 HEADER = "X-Origin-Verify"
@@ -279,3 +283,81 @@ def test_the_stacks_use_the_header_the_function_rotates():
         (action,) = environment[listener]["Properties"]["DefaultActions"]
         assert action["Type"] == "fixed-response"
         assert action["FixedResponseConfig"]["StatusCode"] == "403"
+
+
+def test_a_finish_that_could_not_update_the_distribution_never_locks_the_api_out(
+    rotation, monkeypatch
+):
+    """Issue 19.8: the rotation role could not update a distribution with standard logging (it
+    lacked the log bucket's ACL permissions). finishSecret had already moved AWSCURRENT, so
+    CloudFront kept sending the old value, and the next rotation's setSecret dropped it: every
+    /api request answered 403. Now the next rotation resends the current value and stops,
+    keeping what the rule accepts, until the distribution sends it everywhere."""
+    module, client, arn, environment = rotation
+    cloudfront = module.client("cloudfront")
+    update = cloudfront.update_distribution
+
+    def denied(**_):
+        raise ClientError(
+            {"Error": {"Code": "AccessDenied", "Message": "s3:PutBucketAcl on the log bucket"}},
+            "UpdateDistribution",
+        )
+
+    monkeypatch.setattr(cloudfront, "update_distribution", denied)
+    old = "B" * 48
+    token = begin_rotation(client, arn)
+    for name in STEPS[:-1]:
+        step(module, name, arn, token)
+    with pytest.raises(ClientError, match="AccessDenied"):
+        step(module, "finishSecret", arn, token)
+    new = value(client, arn, "AWSCURRENT")
+    assert environment.sent() == old and environment.accepted() == {new, old}
+
+    # The next rotation, the update still refused: nothing CloudFront sends is dropped. (Its
+    # createSecret stores the next value as AWSPENDING, as here.)
+    token = str(uuid.uuid4())
+    client.put_secret_value(
+        SecretId=arn, ClientRequestToken=token, SecretString="D" * 48, VersionStages=["AWSPENDING"]
+    )
+    with pytest.raises(ClientError, match="AccessDenied"):
+        step(module, "setSecret", arn, token)
+    assert environment.sent() in environment.accepted()
+
+    # Allowed again: Secrets Manager's retries bring the distribution up to date, then rotate.
+    monkeypatch.setattr(cloudfront, "update_distribution", update)
+    with pytest.raises(module.RotationError, match="does not send the current value"):
+        step(module, "setSecret", arn, token)
+    assert environment.sent() == new and environment.sent() in environment.accepted()
+    for name in STEPS[1:]:
+        step(module, name, arn, token)
+    newest = value(client, arn, "AWSCURRENT")
+    assert environment.sent() == newest and environment.accepted() == {newest, new}
+
+
+def test_the_rotation_role_may_update_a_distribution_that_logs():
+    """Updating a distribution with standard logging needs the log bucket's ACL (CloudFront's
+    developer guide, standard logging permissions): the role's policy allows exactly that, on
+    the environment's log bucket, and reading the distribution's status."""
+    deployment = render("prod")
+    addons = deployment.stack("environment-addons")
+    parameters = analysis.parameter_values(
+        addons, deployment, lambda parent: analysis.resolver(parent, deployment)
+    )
+    listener = "arn:aws:elasticloadbalancing:eu-west-1:111122223333:listener/app/lb/1/2"
+    values = Concrete(
+        env="prod",
+        region="eu-west-1",
+        parameters={**parameters, "HTTPSListenerArn": listener, "CloudFrontDistributionId": "E1"},
+    )
+    template = addons.template
+    policy = resolver(template, values).resolve(
+        template["Resources"]["OriginRotationPolicy"]["Properties"]
+    )
+    document = policy["PolicyDocument"]
+    bucket = "arn:aws:s3:::teamtasks-prod-logs-111122223333-eu-west-1"
+    for action in ("s3:GetBucketAcl", "s3:PutBucketAcl"):
+        assert allowed(document, Request(action, bucket))
+        assert not allowed(document, Request(action, bucket.replace("-logs-", "-frontend-")))
+    distribution = "arn:aws:cloudfront::111122223333:distribution/E1"
+    for action in ("cloudfront:GetDistribution", "cloudfront:UpdateDistribution"):
+        assert allowed(document, Request(action, distribution))

@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from tests.infra import codebuild, support
+from tests.infra.rendered import COPILOT_VERSION
 
 PIPELINE = support.PIPELINE
 MANIFEST = support.load_yaml(PIPELINE / "manifest.yml")
@@ -51,7 +52,7 @@ if [[ "$1 $2" == "env package" || "$1 $2" == "svc package" ]]; then
   if [[ -z "$env" ]]; then touch "$out/$name.env.yml" "$out/$name.env.params.json"
   else touch "$out/$name-$env.stack.yml" "$out/$name-$env.params.json"; fi
 fi
-[[ "$1" == "--version" ]] && echo "copilot version: v1.34.1"
+[[ "$1" == "--version" ]] && echo "copilot version: v1.33.2"
 exit 0
 """
 STUB_CURL = """#!/usr/bin/env bash
@@ -277,7 +278,13 @@ def test_a_zipped_source_without_the_addons_folders_stops_the_build(build, tmp_p
 def test_the_build_pins_its_runtimes_and_copilot():
     install = BUILDSPEC["phases"]["install"]
     assert install["runtime-versions"] == {"python": 3.12, "nodejs": 20}
-    assert re.fullmatch(r"v\d+\.\d+\.\d+", BUILDSPEC["env"]["variables"]["COPILOT_VERSION"])
+    # The binary is the release whose templates tests/infra/rendered models, and the one
+    # docs/deploy.md has a person install: a model of another version checks nothing deployed.
+    assert BUILDSPEC["env"]["variables"]["COPILOT_VERSION"] == COPILOT_VERSION
+    deploy_doc = (support.ROOT / "docs" / "deploy.md").read_text()
+    assert set(re.findall(r"copilot-cli/releases/download/(v[\d.]+)/", deploy_doc)) == {
+        COPILOT_VERSION
+    }
     for phase in ("install", "build"):
         assert BUILDSPEC["phases"][phase]["on-failure"] == "ABORT"
     for buildspec in (PIPELINE / "buildspecs").glob("*.yml"):

@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import cfnlint
 import pytest
 
 from tests.infra.rendered import Scenario, analysis, manifests, render, yamlpatch
@@ -40,7 +41,6 @@ COPILOTS_OWN_WARNINGS = {
     "W3005": "Copilot's task definition names LogGroup in DependsOn and in a Ref",
     "W1001": "Copilot reads AddonsStack's outputs unconditionally although the stack has the "
     "condition HasAddons (it is always true when addons exist)",
-    "W2531": "Copilot's custom resources run on nodejs20.x (docs/deploy.md: its end of life)",
 }
 
 
@@ -271,3 +271,53 @@ def test_the_model_follows_the_manifests():
     assert policies == [{"Fn::GetAtt": ["AddonsStack", "Outputs.TaskPolicyArn"]}]
     dev = deployment("dev").stack("service").template["Resources"]["Service"]["Properties"]
     assert dev["CapacityProviderStrategy"][0] == {"CapacityProvider": "FARGATE_SPOT", "Weight": 1}
+
+
+# -- Copilot's own functions on a supported runtime -----------------------------------------
+
+
+def newest_node_runtime() -> str:
+    """The Node.js runtime with no successor in cfn-lint's record of Lambda's runtime lifecycle."""
+    lifecycle = json.loads(
+        (
+            Path(cfnlint.__file__).parent / "data" / "AdditionalSpecs" / "LmbdRuntimeLifecycle.json"
+        ).read_text()
+    )
+    (newest,) = [
+        r for r, dates in lifecycle.items() if r.startswith("nodejs") and not dates["successor"]
+    ]
+    return newest
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_copilots_functions_run_on_the_newest_node_runtime(env):
+    """Copilot v1.33.2 renders its custom resources on nodejs20.x, whose function creation
+    Lambda blocks from 2027-02-01; the overrides move every one of them (and a function the
+    model learns later fails here until a patch covers it)."""
+    for stack in deployment(env).stacks:
+        for logical_id, resource in stack.template["Resources"].items():
+            if resource["Type"] != "AWS::Lambda::Function":
+                continue
+            runtime = resource["Properties"].get("Runtime", "")
+            if not runtime.startswith("python"):
+                assert runtime == newest_node_runtime(), (stack.name, logical_id, runtime)
+
+
+def test_the_runtime_patches_name_functions_copilot_renders():
+    """What the overrides patch exists in the rendered stacks (a replace on a missing path
+    fails to render), and each patched function is one of Copilot's Node.js functions."""
+    unpatched = render("prod", environment_patches=[], service_patches=[])
+    patched = {
+        patch["path"].split("/")[2]
+        for patch in yamlpatch.load(ENVIRONMENT_PATCHES) + yamlpatch.load(SERVICE_PATCHES)
+        if patch["path"].endswith("/Properties/Runtime")
+    }
+    rendered = {
+        logical_id
+        for stack in unpatched.stacks
+        if stack.role in ("environment", "service")
+        for logical_id, resource in stack.template["Resources"].items()
+        if resource["Type"] == "AWS::Lambda::Function"
+        and resource["Properties"]["Runtime"].startswith("nodejs")
+    }
+    assert patched == rendered

@@ -22,11 +22,35 @@ from tests.infra import support
 ENV = support.merged(support.ENVIRONMENT_ADDONS)
 RESOURCES = ENV["Resources"]
 FUNCTIONS = {
-    "PurgeFunction": "PurgeEventSourceMapping",
-    "ArchiveFunction": "ArchiveEventSourceMapping",
+    "PurgeFunction": ("PurgeEventSourceMapping",),
+    "ArchiveFunction": ("ArchiveEventSourceMapping",),
+    "NotifierFunction": ("NotifierEventSourceMapping",),
+    "TaskIndexFunction": ("TaskIndexLabelsMapping", "TaskIndexWordsMapping"),
 }
-ROLES = {"PurgeFunction": "PurgeRole", "ArchiveFunction": "ArchiveRole"}
-POLICIES = {"PurgeFunction": "PurgePolicy", "ArchiveFunction": "ArchivePolicy"}
+ROLES = {
+    "PurgeFunction": "PurgeRole",
+    "ArchiveFunction": "ArchiveRole",
+    "NotifierFunction": "NotifierRole",
+    "TaskIndexFunction": "TaskIndexRole",
+}
+POLICIES = {
+    "PurgeFunction": "PurgePolicy",
+    "ArchiveFunction": "ArchivePolicy",
+    "NotifierFunction": "NotifierPolicy",
+    "TaskIndexFunction": "TaskIndexPolicy",
+}
+# Where each mapping starts when it is created: the purge, the archive and the task index from
+# the stream's oldest record (nothing may be missed; the index's writes are idempotent); the
+# notifier from its end (a first deployment must not mail a day of past changes).
+STARTING_POSITIONS = {
+    "PurgeFunction": "TRIM_HORIZON",
+    "ArchiveFunction": "TRIM_HORIZON",
+    "NotifierFunction": "LATEST",
+    "TaskIndexFunction": "TRIM_HORIZON",
+}
+# Batches of one shard at once (one invocation per shard otherwise). Lambda keeps the records
+# of one partition key (one workspace) in order across them.
+PARALLEL_MAPPINGS = {"TaskIndexWordsMapping": 4}
 ALARM_TOPIC = [{"Ref": "AlarmTopic"}]
 # What the Lambda runtime and the Powertools layer provide besides the function's own files.
 RUNTIME_PACKAGES = {"boto3", "botocore", "aws_lambda_powertools"}
@@ -52,14 +76,18 @@ def listed(value: Any) -> list[Any]:
 # -- delivery ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("function", FUNCTIONS)
-def test_each_function_has_one_mapping_on_the_tables_stream_with_the_delivery_care(function):
-    mappings = [
-        m
-        for m in support.resources_of(ENV, "AWS::Lambda::EventSourceMapping").values()
+@pytest.mark.parametrize(
+    "function,mapping_id",
+    [(function, mapping) for function, mappings in FUNCTIONS.items() for mapping in mappings],
+)
+def test_each_mapping_is_on_the_tables_stream_with_the_delivery_care(function, mapping_id):
+    mappings = {
+        logical_id
+        for logical_id, m in support.resources_of(ENV, "AWS::Lambda::EventSourceMapping").items()
         if m["Properties"]["FunctionName"] == {"Ref": function}
-    ]
-    (mapping,) = mappings
+    }
+    assert mappings == set(FUNCTIONS[function])
+    mapping = RESOURCES[mapping_id]
     p = mapping["Properties"]
     assert p["EventSourceArn"] == {"Fn::GetAtt": ["TasksTable", "StreamArn"]}
     assert p["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
@@ -71,9 +99,10 @@ def test_each_function_has_one_mapping_on_the_tables_stream_with_the_delivery_ca
     assert p["DestinationConfig"] == {
         "OnFailure": {"Destination": {"Fn::GetAtt": ["StreamDeadLetterQueue", "Arn"]}}
     }
-    # One invocation per shard at a time: a workspace's events reach the archive in order.
-    assert p["ParallelizationFactor"] == 1
-    assert p["StartingPosition"] == "TRIM_HORIZON"
+    # One invocation per shard at a time (a workspace's events reach the archive in order), or
+    # a few, which keep each workspace's records in order too.
+    assert p["ParallelizationFactor"] == PARALLEL_MAPPINGS.get(mapping_id, 1)
+    assert p["StartingPosition"] == STARTING_POSITIONS[function]
     # Lambda checks the role's stream permissions when it creates the mapping.
     assert mapping["DependsOn"] == POLICIES[function]
 
@@ -105,6 +134,40 @@ def test_the_purge_gets_only_the_deletion_of_a_workspace_and_memberships_that_en
             }
         },
     }
+
+
+def test_the_task_index_gets_every_change_of_a_task_item_and_the_deletion_of_a_label():
+    (words,) = patterns("TaskIndexWordsMapping")
+    workspace_prefix = keys.workspace_pk("X").removesuffix("X")
+    assert words == {
+        "dynamodb": {
+            "Keys": {
+                "PK": {"S": [{"prefix": workspace_prefix}]},
+                "SK": {"S": [{"prefix": keys.TASK_PREFIX}]},
+            }
+        }
+    }
+    (labels,) = patterns("TaskIndexLabelsMapping")
+    assert labels == {
+        "eventName": ["REMOVE"],
+        "dynamodb": {
+            "Keys": {
+                "PK": {"S": [{"prefix": workspace_prefix}]},
+                "SK": {"S": [{"prefix": keys.LABEL_PREFIX}]},
+            }
+        },
+    }
+    # The label prefix is no prefix of the label entries' or the name markers' SKs.
+    label_item = keys.label_key("W", "L")["SK"]
+    assert label_item.startswith(keys.LABEL_PREFIX)
+    for other in (keys.labelled_key("W", "L", "T")["SK"], keys.label_name_key("W", "n")["SK"]):
+        assert not other.startswith(keys.LABEL_PREFIX)
+    # Nor is the task prefix one of the task's entries' SKs.
+    for entry in (
+        keys.due_entry_key("W", None, "T"),
+        keys.priority_entry_key("W", "low", None, "T"),
+    ):
+        assert not entry["SK"].startswith(keys.TASK_PREFIX)
 
 
 def test_the_archive_gets_only_new_audit_events():
@@ -147,6 +210,8 @@ def metric_stats(alarm: dict[str, Any]) -> dict[str, dict[str, Any]]:
     [
         ("PurgeFunction", "stream-purge", "PurgeFailures"),
         ("ArchiveFunction", "audit-archive", "AuditArchiveFailures"),
+        ("TaskIndexFunction", "task-index", "TaskIndexFailures"),
+        ("NotifierFunction", "notifier", "NotifyFailures"),
     ],
 )
 def test_each_function_has_an_errors_alarm_that_counts_failed_records_too(
@@ -222,22 +287,47 @@ def test_each_function_gets_exactly_the_settings_its_handler_reads(function):
 
 
 @pytest.mark.parametrize(
-    "function,parameter,default",
+    "function,parameter,setting",
     [
-        ("PurgeFunction", "PurgeReservedConcurrency", 2),
-        ("ArchiveFunction", "ArchiveReservedConcurrency", 4),
-        ("CursorRotationFunction", "RotationReservedConcurrency", 1),
-        ("OriginRotationFunction", "RotationReservedConcurrency", 1),
+        ("PurgeFunction", "PurgeReservedConcurrency", "purge"),
+        ("ArchiveFunction", "ArchiveReservedConcurrency", "archive"),
+        ("NotifierFunction", "NotifierReservedConcurrency", "notifier"),
+        ("CursorRotationFunction", "RotationReservedConcurrency", "rotation"),
+        ("OriginRotationFunction", "RotationReservedConcurrency", "rotation"),
     ],
 )
-def test_concurrency_is_reserved_unless_the_account_cannot(function, parameter, default):
-    assert ENV["Parameters"][parameter]["Default"] == default
+def test_no_concurrency_is_reserved_unless_the_environment_sets_it(function, parameter, setting):
+    """A new account's concurrency (10) leaves nothing to reserve above the 100 Lambda keeps
+    unreserved, so the templates reserve none; an environment whose account has the quota sets
+    its own (issue 19.6)."""
+    assert ENV["Parameters"][parameter]["Default"] == 0
     concurrency = {"Reserved": properties(function)["ReservedConcurrentExecutions"]}
-    assert resolved(concurrency) == {"Reserved": str(default)}
-    assert resolved(concurrency, **{parameter: "0"}) == {}
+    assert resolved(concurrency) == {}
+    assert resolved(concurrency, **{parameter: "2"}) == {"Reserved": "2"}
+    parameters = support.load_yaml_cfn(support.ENVIRONMENT_ADDONS / "addons.parameters.yml")
+    assert parameters["Parameters"][parameter] == {
+        "Fn::Sub": "{{resolve:ssm:/${AppName}/${EnvironmentName}/reserved-concurrency/"
+        + setting
+        + "}}"
+    }
 
 
-IN_THE_VPC = ["ArchiveFunction", "CursorRotationFunction", "PurgeFunction"]
+def test_the_task_index_reserves_no_concurrency_by_default():
+    # issue-22's function predates the per-environment settings (reserved-concurrency/<name>);
+    # until it has one, its template parameter reserves none by default.
+    assert ENV["Parameters"]["TaskIndexReservedConcurrency"]["Default"] == 0
+    concurrency = {"Reserved": properties("TaskIndexFunction")["ReservedConcurrentExecutions"]}
+    assert resolved(concurrency) == {}
+    assert resolved(concurrency, TaskIndexReservedConcurrency="3") == {"Reserved": "3"}
+
+
+IN_THE_VPC = [
+    "ArchiveFunction",
+    "CursorRotationFunction",
+    "NotifierFunction",
+    "PurgeFunction",
+    "TaskIndexFunction",
+]
 
 
 def test_every_function_but_the_origin_rotation_runs_in_the_vpc():
@@ -258,9 +348,10 @@ def test_every_function_runs_in_the_private_subnets_behind_a_closed_security_gro
     }
     group = properties("PrivateFunctionsSecurityGroup")
     assert "SecurityGroupIngress" not in group
+    # S3, DynamoDB and the interface endpoints (tests/infra/test_network.py checks where).
     assert [
         (r["IpProtocol"], r["FromPort"], r["ToPort"]) for r in group["SecurityGroupEgress"]
-    ] == [("tcp", 443, 443)]
+    ] == [("tcp", 443, 443)] * 3
     assert group["VpcId"] == {"Ref": "VpcId"}
     # Its role may manage network interfaces (only), and has that before the function exists.
     (policy,) = [
@@ -359,6 +450,33 @@ def test_each_role_is_its_functions_own_and_trusted_by_lambda_only(function):
             "ArchiveFunction",
             {"ARCHIVE#*": {"dynamodb:GetItem", "dynamodb:PutItem"}},
         ),
+        (
+            "NotifierFunction",
+            {
+                # A workspace's items (reads; a deleted task's comments, withdrawn invitations),
+                # notifications, digest marks, preferences, an address's invitation copies.
+                ("WS#*", "NOTIFY#*", "DIGEST#*", "USER#*", "INVITEE#*"): {
+                    "dynamodb:GetItem",
+                    "dynamodb:Query",
+                    "dynamodb:PutItem",
+                    "dynamodb:UpdateItem",
+                    "dynamodb:DeleteItem",
+                    "dynamodb:BatchWriteItem",
+                },
+            },
+        ),
+        (
+            "TaskIndexFunction",
+            {
+                "WS#*": {
+                    "dynamodb:GetItem",
+                    "dynamodb:Query",
+                    "dynamodb:BatchWriteItem",
+                    "dynamodb:UpdateItem",
+                    "dynamodb:DeleteItem",
+                },
+            },
+        ),
     ],
 )
 def test_each_role_gets_the_table_actions_its_code_calls_on_its_own_keys_only(
@@ -369,7 +487,7 @@ def test_each_role_gets_the_table_actions_its_code_calls_on_its_own_keys_only(
     granted = {}
     for items in table:
         condition = items["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
-        (leading_keys,) = condition
+        leading_keys = condition[0] if len(condition) == 1 else tuple(condition)
         granted[leading_keys] = set(listed(items["Action"]))
     assert granted == {
         keys: actions & dynamodb_calls(function) for keys, actions in actions_by_keys.items()
@@ -406,8 +524,11 @@ def test_each_role_uses_the_keys_through_their_services_only(function):
     for statement in statements(function).values():
         if not any(a.startswith("kms:") for a in listed(statement["Action"])):
             continue
-        services = statement["Condition"]["StringEquals"]["kms:ViaService"]
-        assert services["Fn::Sub"].split(".")[0] in {"dynamodb", "sqs", "s3"}
+        services = listed(statement["Condition"]["StringEquals"]["kms:ViaService"])
+        allowed = {"dynamodb", "sqs", "s3"}
+        if function == "NotifierFunction":
+            allowed.add("secretsmanager")  # the unsubscribe secret
+        assert {service["Fn::Sub"].split(".")[0] for service in services} <= allowed
         assert statement["Resource"] in (
             {"Fn::GetAtt": ["DataKey", "Arn"]},
             {"Fn::GetAtt": ["StreamKey", "Arn"]},
@@ -418,16 +539,18 @@ def test_each_role_uses_the_keys_through_their_services_only(function):
 def test_the_data_keys_policy_names_each_role_for_dynamodb_only(function):
     role_name = resolved(properties(ROLES[function])["RoleName"])
     policy = resolved(properties("DataKey")["KeyPolicy"], CloudFrontDistributionId="E2EXAMPLE")
-    (statement,) = [
+    named = [
         s
         for s in policy["Statement"]
         if f"arn:aws:iam::111122223333:role/{role_name}"
         in listed(s.get("Condition", {}).get("ArnEquals", {}).get("aws:PrincipalArn"))
     ]
-    assert statement["Action"] == ["kms:Decrypt"]
-    assert statement["Condition"]["StringEquals"] == {
-        "kms:ViaService": "dynamodb.eu-west-1.amazonaws.com"
-    }
+    expected = {"dynamodb.eu-west-1.amazonaws.com"}
+    if function == "NotifierFunction":
+        # It also reads the unsubscribe secret, which the data key encrypts.
+        expected.add("secretsmanager.eu-west-1.amazonaws.com")
+    assert {s["Condition"]["StringEquals"]["kms:ViaService"] for s in named} == expected
+    assert all(s["Action"] == ["kms:Decrypt"] for s in named)
 
 
 def test_the_archive_writes_its_prefix_only_and_encrypts_for_its_bucket_only():

@@ -65,6 +65,7 @@ def test_the_settings_are_found():
         "USER_POOL_ID",
         "USER_POOL_CLIENT_ID",
         "CURSOR_SECRET_ARN",
+        "UNSUBSCRIBE_SECRET_ARN",
     } <= settings_read()
     assert {"AWS_REGION", "LOG_LEVEL", "OTEL_EXPORTER_OTLP_ENDPOINT"} <= settings_read()
 

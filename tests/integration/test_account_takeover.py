@@ -1,11 +1,12 @@
-"""Adding a member by email adds the person who receives mail there, never someone who only
-typed that address into their own account (issue 9, item 1).
+"""An invitation to an email lets in the person who receives mail there, never someone who only
+typed that address into their own account (issue 9, item 1; issue 21).
 
 The attack: sign up (anyone may), set a colleague's address on your own account, and wait for
-an owner to add that address. Two defences, each tested alone: the pool keeps a changed email
+an owner to invite that address. Two defences, each tested alone: the pool keeps a changed email
 from taking effect until it is verified (UserAttributeUpdateSettings in
-addons/environment/cognito.yml, which the emulator honours as AWS does), and the service finds
-members only by a verified email (app/aws/directory.py).
+addons/environment/cognito.yml, which the emulator honours as AWS does), and the service asks the
+pool for the caller's email and `email_verified` itself (app/aws/directory.py), never trusting an
+address the caller sends.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def test_the_pool_requires_a_changed_email_to_be_verified_first(stack):
     assert settings["AttributesRequireVerificationBeforeUpdate"] == ["email"]
 
 
-def test_setting_a_colleagues_address_on_your_account_does_not_get_you_added(
+def test_setting_a_colleagues_address_on_your_account_does_not_get_you_in(
     stack, user, client, self_signed_up
 ):
     attacker_email, attacker_token = self_signed_up
@@ -57,23 +58,33 @@ def test_setting_a_colleagues_address_on_your_account_does_not_get_you_added(
     # Cognito keeps the verified address until the new one is verified.
     assert _attributes(stack, attacker_email)["email"] == attacker_email
     workspace = client.create_workspace()
+    invitation = client.invite(workspace["id"], colleague, "admin")
+    attacker = ApiClient(stack.api, attacker_token)
+    assert attacker.get("/me/invitations").json()["items"] == []
+    assert_problem(attacker.post(f"/me/invitations/{invitation['id']}/accept"), 404)
     members = f"/workspaces/{workspace['id']}/members"
-    assert_problem(client.post(members, json={"email": colleague, "role": "admin"}), 404)
     assert [m["email"] for m in client.all_items(members)] == [user.email]
 
 
-def test_a_verified_change_of_address_is_found_by_the_new_address(stack, client, self_signed_up):
+def test_a_verified_change_of_address_receives_the_new_addresses_invitations(
+    stack, client, self_signed_up
+):
     old_email, token = self_signed_up
     new_email = _address("moved")
+    workspace = client.create_workspace()
+    to_old = client.invite(workspace["id"], old_email, "viewer")
+    to_new = client.invite(workspace["id"], new_email, "member")
+    person = ApiClient(stack.api, token)
+    assert [i["id"] for i in person.get("/me/invitations").json()["items"]] == [to_old["id"]]
     stack.cognito.update_user_attributes(
         AccessToken=token, UserAttributes=[{"Name": "email", "Value": new_email}]
     )
     stack.cognito.verify_user_attribute(AccessToken=token, AttributeName="email", Code="123456")
-    workspace = client.create_workspace()
-    members = f"/workspaces/{workspace['id']}/members"
-    assert_problem(client.post(members, json={"email": old_email, "role": "viewer"}), 404)
-    added = client.add_member(workspace["id"], new_email, "viewer")
-    assert added["email"] == new_email
+    assert [i["id"] for i in person.get("/me/invitations").json()["items"]] == [to_new["id"]]
+    assert_problem(person.post(f"/me/invitations/{to_old['id']}/accept"), 404)
+    joined = person.post(f"/me/invitations/{to_new['id']}/accept")
+    assert joined.status_code == 201, joined.text
+    assert joined.json()["email"] == new_email
 
 
 def test_a_members_changed_email_shows_in_every_list_after_their_next_request(
@@ -83,10 +94,13 @@ def test_a_members_changed_email_shows_in_every_list_after_their_next_request(
     verified change two members could show the same one. The member's next request brings
     every membership of theirs up to date, once its response is sent."""
     old_email, token = self_signed_up
+    person = ApiClient(stack.api, token)
     lists = []
     for _ in range(2):
         workspace = client.create_workspace()
-        client.add_member(workspace["id"], old_email, "viewer")
+        invitation = client.invite(workspace["id"], old_email, "viewer")
+        joined = person.post(f"/me/invitations/{invitation['id']}/accept")
+        assert joined.status_code == 201, joined.text
         lists.append(f"/workspaces/{workspace['id']}/members")
     new_email = _address("moved")
     stack.cognito.update_user_attributes(
@@ -98,30 +112,34 @@ def test_a_members_changed_email_shows_in_every_list_after_their_next_request(
         return [{m["email"] for m in client.all_items(members)} for members in lists]
 
     assert all(old_email in emails for emails in shown())
-    assert ApiClient(stack.api, token).get("/me").status_code == 200
+    assert person.get("/me").status_code == 200
     deadline = time.monotonic() + 10
     while any(old_email in emails for emails in shown()) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert all(new_email in emails and old_email not in emails for emails in shown())
 
 
-def test_a_user_whose_email_is_not_verified_is_not_found(stack, client):
+def test_a_user_whose_email_is_not_verified_sees_and_accepts_nothing(stack, client):
     """The service's own check, whatever the pool's settings: an unverified address (a pool
-    without the setting marks a changed email so) names nobody."""
+    without the setting marks a changed email so) receives no invitation."""
     person = stack.new_user("unverified")
     pool_id = stack.stack.user_pool_id
+    workspace = client.create_workspace()
+    invitation = client.invite(workspace["id"], person.email, "member")
     stack.cognito.admin_update_user_attributes(
         UserPoolId=pool_id,
         Username=person.email,
         UserAttributes=[{"Name": "email_verified", "Value": "false"}],
     )
-    workspace = client.create_workspace()
-    members = f"/workspaces/{workspace['id']}/members"
-    body = assert_problem(client.post(members, json={"email": person.email, "role": "member"}), 404)
-    assert "verified" in body["detail"]
+    unverified = ApiClient(stack.api, person.access_token)
+    assert unverified.get("/me/invitations").json()["items"] == []
+    assert_problem(unverified.post(f"/me/invitations/{invitation['id']}/accept"), 404)
+    assert_problem(unverified.post(f"/me/invitations/{invitation['id']}/decline"), 404)
     stack.cognito.admin_update_user_attributes(
         UserPoolId=pool_id,
         Username=person.email,
         UserAttributes=[{"Name": "email_verified", "Value": "true"}],
     )
-    assert client.add_member(workspace["id"], person.email, "member")["user_id"] == person.user_id
+    accepted = unverified.post(f"/me/invitations/{invitation['id']}/accept")
+    assert accepted.status_code == 201, accepted.text
+    assert accepted.json()["user_id"] == person.user_id

@@ -13,7 +13,11 @@ def test_a_sequence_of_changes_yields_exactly_its_events(stack, client, user):
     wid = client.create_workspace("Audit me")["id"]
     path = f"/workspaces/{wid}"
     client.patch(path, json={"name": "Audited"}, headers={"If-Match": '"1"'})
-    client.add_member(wid, member.email, "viewer")
+    invitation = client.invite(wid, member.email, "viewer")
+    joined = ApiClient(stack.api, member.access_token).post(
+        f"/me/invitations/{invitation['id']}/accept"
+    )
+    assert joined.status_code == 201
     client.patch(f"{path}/members/{member.user_id}", json={"role": "member"})
     task = client.create_task(wid, title="Ship", status="todo")
     helper = ApiClient(stack.api, member.access_token)
@@ -40,6 +44,7 @@ def test_a_sequence_of_changes_yields_exactly_its_events(stack, client, user):
         "Ship",
         "Ship",
         "Ship",
+        member.email,
         member.email,
         member.email,
         "Audited",
@@ -69,11 +74,19 @@ def test_a_sequence_of_changes_yields_exactly_its_events(stack, client, user):
             member.user_id,
             {"role": ["viewer", "member"]},
         ),
+        # Joining by invitation: the invitee is the actor of their joining.
         (
             "member.added",
-            user.user_id,
+            member.user_id,
             "member",
             member.user_id,
+            {"email": [None, member.email], "role": [None, "viewer"]},
+        ),
+        (
+            "invitation.created",
+            user.user_id,
+            "invitation",
+            invitation["id"],
             {"email": [None, member.email], "role": [None, "viewer"]},
         ),
         ("workspace.updated", user.user_id, "workspace", wid, {"name": ["Audit me", "Audited"]}),

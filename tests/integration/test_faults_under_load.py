@@ -275,7 +275,7 @@ def test_killing_the_emulator_under_load_loses_nothing_and_recovers(own_emulator
         workspace_ids = [owner.create_workspace(f"Load {n}")["id"] for n in (1, 2)]
         for workspace_id in workspace_ids:
             for role in ("admin", "member", "viewer"):
-                owner.add_member(workspace_id, people[role].email, role)
+                owner.add_member(workspace_id, people[role], role)
 
         journal, stop = Journal(), threading.Event()
         workers = [

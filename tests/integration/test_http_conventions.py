@@ -18,7 +18,6 @@ CONTRACT_OPERATIONS = {
     ("patch", "/api/v1/workspaces/{workspace_id}"),
     ("delete", "/api/v1/workspaces/{workspace_id}"),
     ("get", "/api/v1/workspaces/{workspace_id}/members"),
-    ("post", "/api/v1/workspaces/{workspace_id}/members"),
     ("patch", "/api/v1/workspaces/{workspace_id}/members/{user_id}"),
     ("delete", "/api/v1/workspaces/{workspace_id}/members/{user_id}"),
     ("get", "/api/v1/workspaces/{workspace_id}/tasks"),
@@ -27,6 +26,30 @@ CONTRACT_OPERATIONS = {
     ("patch", "/api/v1/workspaces/{workspace_id}/tasks/{task_id}"),
     ("delete", "/api/v1/workspaces/{workspace_id}/tasks/{task_id}"),
     ("get", "/api/v1/workspaces/{workspace_id}/audit"),
+    # The additions of 2026-12-06.
+    ("get", "/api/v1/workspaces/{workspace_id}/invitations"),
+    ("post", "/api/v1/workspaces/{workspace_id}/invitations"),
+    ("delete", "/api/v1/workspaces/{workspace_id}/invitations/{invitation_id}"),
+    ("get", "/api/v1/me/invitations"),
+    ("post", "/api/v1/me/invitations/{invitation_id}/accept"),
+    ("post", "/api/v1/me/invitations/{invitation_id}/decline"),
+    ("get", "/api/v1/workspaces/{workspace_id}/tasks/{task_id}/comments"),
+    ("post", "/api/v1/workspaces/{workspace_id}/tasks/{task_id}/comments"),
+    ("patch", "/api/v1/workspaces/{workspace_id}/tasks/{task_id}/comments/{comment_id}"),
+    ("delete", "/api/v1/workspaces/{workspace_id}/tasks/{task_id}/comments/{comment_id}"),
+    ("get", "/api/v1/me/notifications"),
+    ("get", "/api/v1/me/notifications/summary"),
+    ("post", "/api/v1/me/notifications/read"),
+    ("get", "/api/v1/me/preferences"),
+    ("put", "/api/v1/me/preferences"),
+    ("post", "/api/v1/unsubscribe"),
+    ("get", "/api/v1/workspaces/{workspace_id}/changes"),
+    ("get", "/api/v1/workspaces/{workspace_id}/labels"),
+    ("post", "/api/v1/workspaces/{workspace_id}/labels"),
+    # One label, for its ETag and the Location of a new one (docs/api.md, Labels).
+    ("get", "/api/v1/workspaces/{workspace_id}/labels/{label_id}"),
+    ("patch", "/api/v1/workspaces/{workspace_id}/labels/{label_id}"),
+    ("delete", "/api/v1/workspaces/{workspace_id}/labels/{label_id}"),
 }
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 

@@ -83,7 +83,9 @@ def test_bodies_that_are_not_strict_json_are_400_on_every_write(workspace, body,
         ("PATCH", f"/workspaces/{workspace['id']}", {**JSON, "If-Match": "*"}),
         ("POST", f"/workspaces/{workspace['id']}/tasks", JSON),
         ("PATCH", _task_path(workspace), {**JSON, "If-Match": "*"}),
-        ("POST", f"/workspaces/{workspace['id']}/members", JSON),
+        ("POST", f"/workspaces/{workspace['id']}/invitations", JSON),
+        ("POST", f"{_task_path(workspace)}/comments", JSON),
+        ("PUT", "/me/preferences", JSON),
     ):
         problem = assert_problem(client.request(method, path, data=body, headers=headers), 400)
         assert detail in problem["detail"], (method, path, problem)

@@ -1,4 +1,5 @@
-"""Members: add by email, change roles, remove, leave; the last owner stays."""
+"""Members: joining (by invitation only: adding directly is withdrawn), change roles, remove,
+leave; the last owner stays. Invitations themselves: test_invitations.py."""
 
 from __future__ import annotations
 
@@ -32,70 +33,47 @@ def test_the_creator_is_listed_as_owner(client, user):
     )
 
 
-def test_add_by_email_gives_201_with_location(client, team):
+def test_adding_a_member_directly_is_withdrawn_405_whatever_the_body(client, team):
+    """Nobody becomes a member without accepting (docs/api.md, "Members")."""
     workspace, people = team
-    response = client.post(
-        f"/workspaces/{workspace['id']}/members",
-        json={"email": people["ann"].email.upper(), "role": "member"},
-    )
-    assert response.status_code == 201
-    body = response.json()
-    assert set(body) == MEMBER_FIELDS
-    assert body["user_id"] == people["ann"].user_id
-    assert body["email"] == people["ann"].email
-    assert response.headers["Location"].endswith(
-        f"/workspaces/{workspace['id']}/members/{people['ann'].user_id}"
-    )
+    path = f"/workspaces/{workspace['id']}/members"
+    for body in (
+        {"email": people["ann"].email, "role": "member"},
+        {"email": people["ann"].email, "role": "owner"},
+        {"email": "nobody@example.com", "role": "viewer"},
+        {},
+    ):
+        response = client.post(path, json=body)
+        assert_problem(response, 405)
+        allowed = {m.strip() for m in response.headers["Allow"].split(",")}
+        assert "GET" in allowed and "POST" not in allowed
+    members = client.all_items(path)
+    assert [m["user_id"] for m in members] == [client.get("/me").json()["id"]]
+
+
+def test_joining_by_invitation_lists_the_member_with_their_role(stack, client, team):
+    workspace, people = team
+    member = client.add_member(workspace["id"], people["ann"], "member")
+    assert set(member) == MEMBER_FIELDS
+    assert (member["user_id"], member["email"]) == (people["ann"].user_id, people["ann"].email)
     listed = {
         m["user_id"]: m["role"] for m in client.all_items(f"/workspaces/{workspace['id']}/members")
     }
     assert listed[people["ann"].user_id] == "member"
 
 
-def test_adding_someone_twice_is_409_and_unknown_email_is_404(client, team):
-    workspace, people = team
-    path = f"/workspaces/{workspace['id']}/members"
-    client.add_member(workspace["id"], people["ann"].email, "viewer")
-    assert_problem(client.post(path, json={"email": people["ann"].email, "role": "admin"}), 409)
-    assert_problem(client.post(path, json={"email": "nobody@example.com", "role": "member"}), 404)
-
-
-def test_an_unconfirmed_user_cannot_be_added(stack, client):
-    workspace = client.create_workspace()
-    email = "unconfirmed-user@example.com"
-    stack.cognito.sign_up(
-        ClientId=stack.stack.client_id,
-        Username=email,
-        Password="Unconfirmed-Passw0rd!",
-        UserAttributes=[{"Name": "email", "Value": email}],
-    )
-    response = client.post(
-        f"/workspaces/{workspace['id']}/members", json={"email": email, "role": "member"}
-    )
-    assert_problem(response, 404)
-
-
-def test_add_validates_its_body(client):
-    workspace = client.create_workspace()
-    path = f"/workspaces/{workspace['id']}/members"
-    body = assert_problem(client.post(path, json={"email": "not-an-email", "role": "boss"}), 422)
-    assert set(body["errors"]) == {"email", "role"}
-    body = assert_problem(client.post(path, json={"email": "a@example.com"}), 422)
-    assert set(body["errors"]) == {"role"}
-
-
 def test_admins_manage_members_and_viewers_only(stack, client, team):
     workspace, people = team
     wid = workspace["id"]
-    client.add_member(wid, people["ann"].email, "admin")
+    client.add_member(wid, people["ann"], "admin")
     admin = as_user(stack, people["ann"])
-    assert admin.add_member(wid, people["bob"].email, "viewer")["role"] == "viewer"
+    assert admin.add_member(wid, people["bob"], "viewer")["role"] == "viewer"
     bob_path = f"/workspaces/{wid}/members/{people['bob'].user_id}"
     assert admin.patch(bob_path, json={"role": "member"}).json()["role"] == "member"
     assert_problem(admin.patch(bob_path, json={"role": "admin"}), 403)
     assert_problem(
         admin.post(
-            f"/workspaces/{wid}/members", json={"email": people["cat"].email, "role": "admin"}
+            f"/workspaces/{wid}/invitations", json={"email": people["cat"].email, "role": "admin"}
         ),
         403,
     )
@@ -112,7 +90,7 @@ def client_user_id(client: ApiClient, wid: str) -> str:
 def test_owners_change_anyones_role(stack, client, team):
     workspace, people = team
     wid = workspace["id"]
-    client.add_member(wid, people["ann"].email, "member")
+    client.add_member(wid, people["ann"], "member")
     path = f"/workspaces/{wid}/members/{people['ann'].user_id}"
     for role in ("admin", "owner", "viewer", "member"):
         response = client.patch(path, json={"role": role})
@@ -126,7 +104,7 @@ def test_the_last_owner_cannot_leave_or_be_demoted(stack, client, user, team):
     me = f"/workspaces/{wid}/members/{user.user_id}"
     assert_problem(client.patch(me, json={"role": "admin"}), 409)
     assert_problem(client.delete(me), 409)
-    client.add_member(wid, people["ann"].email, "owner")
+    client.add_member(wid, people["ann"], "owner")
     assert client.patch(me, json={"role": "admin"}).status_code == 200
     second_owner = as_user(stack, people["ann"])
     ann = f"/workspaces/{wid}/members/{people['ann'].user_id}"
@@ -138,7 +116,7 @@ def test_the_last_owner_cannot_leave_or_be_demoted(stack, client, user, team):
 def test_any_member_may_leave(stack, client, team):
     workspace, people = team
     wid = workspace["id"]
-    client.add_member(wid, people["bob"].email, "viewer")
+    client.add_member(wid, people["bob"], "viewer")
     viewer = as_user(stack, people["bob"])
     assert viewer.get(f"/workspaces/{wid}").status_code == 200
     assert viewer.delete(f"/workspaces/{wid}/members/{people['bob'].user_id}").status_code == 204
@@ -154,7 +132,7 @@ def test_unknown_member_is_404_and_members_of_other_workspaces_are_invisible(sta
     assert_problem(outsider.get(f"/workspaces/{wid}/members"), 404)
     assert_problem(
         outsider.post(
-            f"/workspaces/{wid}/members", json={"email": people["cat"].email, "role": "owner"}
+            f"/workspaces/{wid}/invitations", json={"email": people["cat"].email, "role": "owner"}
         ),
         404,
     )
@@ -164,7 +142,7 @@ def test_member_list_pages(stack, client):
     workspace = client.create_workspace()
     wid = workspace["id"]
     for i in range(4):
-        client.add_member(wid, stack.new_user(f"m{i}").email, "viewer")
+        client.add_member(wid, stack.new_user(f"m{i}"), "viewer")
     first = client.get(f"/workspaces/{wid}/members?limit=2").json()
     assert len(first["items"]) == 2 and first["next_cursor"]
     everyone = client.all_items(f"/workspaces/{wid}/members", limit=2)

@@ -58,8 +58,8 @@ def test_my_tasks_span_my_workspaces_in_due_order(stack, client, user, colleague
     other, theirs = colleague
     mine = client.create_workspace("Mine")["id"]
     shared = theirs.create_workspace("Theirs")["id"]
-    theirs.add_member(shared, user.email, "member")
-    client.add_member(mine, other.email, "member")
+    theirs.add_member(shared, user, "member")
+    client.add_member(mine, other, "member")
     me = user.user_id
     client.create_task(mine, title="m-late", due_date="2027-01-01", assignee_id=me)
     client.create_task(mine, title="m-none", status="done", assignee_id=me)
@@ -105,7 +105,7 @@ def test_never_a_task_of_a_workspace_i_left_or_that_was_deleted(stack, client, u
     me = user.user_id
     mine = client.create_workspace("Mine")["id"]
     shared = theirs.create_workspace("Shared")["id"]
-    theirs.add_member(shared, user.email, "member")
+    theirs.add_member(shared, user, "member")
     for n in range(3):
         theirs.create_task(
             shared, title=f"shared-{n}", due_date=f"2026-01-0{n + 1}", assignee_id=me
@@ -124,7 +124,7 @@ def test_never_a_task_of_a_workspace_i_left_or_that_was_deleted(stack, client, u
 
     # Back in the workspace: its tasks assigned to me are mine again, once the table's stream
     # has put them back in my index.
-    theirs.add_member(shared, user.email, "viewer")
+    theirs.add_member(shared, user, "viewer")
     everything = ["shared-0", "shared-1", "shared-2", "mine-a", "mine-b"]
     assert eventually(lambda: titles(client), everything) == everything
 
@@ -145,7 +145,7 @@ def test_a_page_that_skips_more_than_the_allowance_is_short_until_the_index_foll
     me = user.user_id
     mine = client.create_workspace("Mine")["id"]
     shared = theirs.create_workspace("Left behind")["id"]
-    theirs.add_member(shared, user.email, "member")
+    theirs.add_member(shared, user, "member")
     started = time.monotonic()
     for n in range(SKIP_ALLOWANCE + 1):
         theirs.create_task(shared, title=f"old-{n}", due_date="2026-01-01", assignee_id=me)
@@ -218,3 +218,33 @@ def test_an_index_still_filling_is_a_503_not_a_500(stack, user):
     assert response.status_code == 503, response.get_data(as_text=True)
     assert response.headers["Retry-After"]
     assert response.headers["Content-Type"].startswith("application/problem+json")
+
+
+def test_my_tasks_take_a_set_of_statuses(client, user):
+    """The browser app's default is the open work (todo and in_progress): one partition of the
+    index; any other set is its statuses' partitions merged, in the same due order."""
+    wid = client.create_workspace()["id"]
+    me = user.user_id
+    for title, status, due in [
+        ("a", "todo", "2026-12-03"),
+        ("b", "in_progress", "2026-12-01"),
+        ("c", "done", "2026-12-02"),
+        ("d", "todo", None),
+    ]:
+        client.create_task(wid, title=title, status=status, due_date=due, assignee_id=me)
+    assert titles(client) == ["b", "c", "a", "d"]
+    for query in ["&status=todo,in_progress", "&status=in_progress,todo"]:
+        assert titles(client, query, limit=1) == ["b", "a", "d"]
+        assert_full_pages(client, query, limit=1)
+    assert titles(client, "&status=done,todo", limit=1) == ["c", "a", "d"]
+    assert titles(client, "&status=in_progress,done") == ["b", "c"]
+    assert titles(client, "&status=todo,in_progress,done", limit=3) == titles(client)
+    b = next(t for t in client.all_items("/me/tasks") if t["title"] == "b")
+    client.patch(
+        f"/workspaces/{wid}/tasks/{b['id']}", json={"status": "done"}, headers={"If-Match": '"1"'}
+    )
+    assert titles(client, "&status=todo,in_progress") == ["a", "d"]
+    assert titles(client, "&status=done") == ["b", "c"]
+    for bad in ["todo,blocked", "todo,", ""]:
+        problem = assert_problem(client.get(f"/me/tasks?status={bad}"), 422)
+        assert set(problem["errors"]) == {"status"}

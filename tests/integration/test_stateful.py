@@ -1,7 +1,11 @@
 """A stateful property test (issue 9, item 19): random sequences of operations by four users,
 run against the real service over HTTP and against a model of the contract (docs/api.md: roles,
-memberships, versions, tasks, the audit log), checking every response's status and the state
-and the log after every step.
+memberships and the invitations people join by, versions, tasks, the audit log), checking every
+response's status and the state and the log after every step.
+
+The stream functions are paused throughout: the notifier deletes withdrawn invitations in the
+background (seconds later), which the model leaves out; what the contract guarantees at once
+(a withdrawn invitation cannot be accepted) is what it checks.
 
 The model is written from the contract, not from the code: it imports nothing from `app`.
 
@@ -67,11 +71,21 @@ class Task:
 
 
 @dataclass
+class Invitation:
+    id: str
+    email: str
+    role: str
+    inviter: str
+
+
+@dataclass
 class Workspace:
     id: str
     name: str
     members: dict[str, str]  # user id -> role
     version: int = 1
+    # email -> the pending invitation to it (withdrawn ones too: their removal is background)
+    invitations: dict[str, Invitation] = field(default_factory=dict)
     tasks: dict[str, Task] = field(default_factory=dict)
     # (action, target id), oldest first
     events: list[tuple[str, str]] = field(default_factory=list)
@@ -83,12 +97,17 @@ class Workspace:
     def owners(self) -> int:
         return sum(role == "owner" for role in self.members.values())
 
+    def stands_behind(self, invitation: Invitation) -> bool:
+        """Whether the inviter may still send it: else it is withdrawn."""
+        return may_manage(self.role_of(invitation.inviter), None, invitation.role)
+
 
 @pytest.fixture(scope="module")
 def people(emulator):
     # Users own many workspaces over all the examples; the owned-workspaces limit is not what
     # this test is about (tests/integration/test_limits.py is).
-    with running_stack(extra_environment={"MAX_OWNED_WORKSPACES": "10000"}) as stack:
+    limits = {"MAX_OWNED_WORKSPACES": "10000", "MAX_INVITATIONS_PER_DAY": "10000"}
+    with running_stack(extra_environment=limits) as stack, stack.stack.streams.paused():
         users = [stack.user(f"{name}-{os.getpid()}@example.com") for name in PEOPLE]
         yield [(u.user_id, u.email, ApiClient(stack.api, u.access_token)) for u in users]
 
@@ -141,13 +160,16 @@ class Contract(RuleBasedStateMachine):
         self._expect(response, 201, "create the team")
         workspace = Workspace(response.json()["id"], "Team", {owner_id: "owner"})
         workspace.events.append(("workspace.created", workspace.id))
-        for (user_id, email, _), role in zip(self.people[1:], roles, strict=True):
+        for (user_id, email, client), role in zip(self.people[1:], roles, strict=True):
             if role is not None:
-                added = owner.post(
-                    f"/workspaces/{workspace.id}/members", json={"email": email, "role": role}
+                invited = owner.post(
+                    f"/workspaces/{workspace.id}/invitations", json={"email": email, "role": role}
                 )
-                self._expect(added, 201, "add to the team")
+                self._expect(invited, 201, "invite to the team")
+                accepted = client.post(f"/me/invitations/{invited.json()['id']}/accept")
+                self._expect(accepted, 201, "join the team")
                 workspace.members[user_id] = role
+                workspace.events.append(("invitation.created", invited.json()["id"]))
                 workspace.events.append(("member.added", user_id))
         self.workspaces.append(workspace)
         self.touched = workspace
@@ -209,23 +231,74 @@ class Contract(RuleBasedStateMachine):
 
     @precondition(lambda self: self.workspaces)
     @rule(data=st.data(), role=st.sampled_from(ROLES))
-    def add_member(self, data, role):
+    def invite(self, data, role):
         workspace = self._workspace(data)
         user_id, _, client = self._who(data, among=workspace)
         target_id, target_email, _ = self._who(data, "target")
         actor_role = workspace.role_of(user_id)
         response = client.post(
-            f"/workspaces/{workspace.id}/members", json={"email": target_email, "role": role}
+            f"/workspaces/{workspace.id}/invitations", json={"email": target_email, "role": role}
         )
         if actor_role is None:
-            return self._expect(response, 404, "add by a non-member")
+            return self._expect(response, 404, "invite by a non-member")
         if not may_manage(actor_role, None, role):
-            return self._expect(response, 403, "add beyond the caller's role")
+            return self._expect(response, 403, "invite beyond the caller's role")
         if target_id in workspace.members:
-            return self._expect(response, 409, "add a member twice")
-        self._expect(response, 201, "add member")
-        workspace.members[target_id] = role
-        workspace.events.append(("member.added", target_id))
+            return self._expect(response, 409, "invite a member")
+        if target_email in workspace.invitations:
+            return self._expect(response, 409, "invite an address with a pending invitation")
+        self._expect(response, 201, "invite")
+        invitation = Invitation(response.json()["id"], target_email, role, user_id)
+        workspace.invitations[target_email] = invitation
+        workspace.events.append(("invitation.created", invitation.id))
+
+    def _invitation(self, data) -> tuple[Workspace, Invitation]:
+        candidates = [(w, i) for w in self.workspaces for i in w.invitations.values()]
+        workspace, invitation = data.draw(st.sampled_from(candidates), label="invitation")
+        self.touched = workspace
+        return workspace, invitation
+
+    @precondition(lambda self: any(w.invitations for w in self.workspaces))
+    @rule(data=st.data(), decline=st.booleans())
+    def answer(self, data, decline):
+        """The invited person accepts or declines; now and then someone else tries."""
+        workspace, invitation = self._invitation(data)
+        holder = next(p for p in self.people if p[1] == invitation.email)
+        user_id, _, client = data.draw(st.sampled_from([holder] * 3 + self.people), label="who")
+        verb = "decline" if decline else "accept"
+        response = client.post(f"/me/invitations/{invitation.id}/{verb}")
+        if user_id != holder[0] or workspace.deleted:
+            return self._expect(response, 404, f"{verb} someone else's or a deleted one's")
+        if decline:
+            self._expect(response, 204, "decline")
+            del workspace.invitations[invitation.email]
+            workspace.events.append(("invitation.declined", invitation.id))
+            return None
+        if not workspace.stands_behind(invitation):
+            return self._expect(response, 404, "accept a withdrawn invitation")
+        if user_id in workspace.members:
+            return self._expect(response, 409, "accept as a member already")
+        self._expect(response, 201, "accept")
+        del workspace.invitations[invitation.email]
+        workspace.members[user_id] = invitation.role
+        workspace.events.append(("member.added", user_id))
+        return None
+
+    @precondition(lambda self: any(w.invitations for w in self.workspaces))
+    @rule(data=st.data())
+    def revoke(self, data):
+        workspace, invitation = self._invitation(data)
+        user_id, _, client = self._who(data, among=workspace)
+        actor_role = workspace.role_of(user_id)
+        response = client.delete(f"/workspaces/{workspace.id}/invitations/{invitation.id}")
+        if actor_role is None:
+            return self._expect(response, 404, "revoke by a non-member")
+        if not may_manage(actor_role, None, invitation.role):
+            return self._expect(response, 403, "revoke beyond the caller's role")
+        self._expect(response, 204, "revoke")
+        del workspace.invitations[invitation.email]
+        workspace.events.append(("invitation.revoked", invitation.id))
+        return None
 
     @precondition(lambda self: self.workspaces)
     @rule(data=st.data(), role=st.sampled_from(ROLES))
@@ -369,6 +442,10 @@ class Contract(RuleBasedStateMachine):
         owner = clients[next(u for u, r in workspace.members.items() if r == "owner")]
         members = owner.all_items(f"/workspaces/{workspace.id}/members")
         assert {m["user_id"]: m["role"] for m in members} == workspace.members
+        pending = owner.all_items(f"/workspaces/{workspace.id}/invitations")
+        assert {i["email"]: (i["id"], i["role"]) for i in pending} == {
+            email: (i.id, i.role) for email, i in workspace.invitations.items()
+        }
         tasks = owner.all_items(f"/workspaces/{workspace.id}/tasks")
         assert {t["id"]: (t["status"], t["assignee_id"], t["version"]) for t in tasks} == {
             t.id: (t.status, t.assignee, t.version) for t in workspace.tasks.values()

@@ -15,7 +15,7 @@ NOT_A_MEMBER = "not-a-member-0000"
 def team(stack, client, user):
     workspace = client.create_workspace("Team")
     helper = stack.new_user("helper")
-    client.add_member(workspace["id"], helper.email, "member")
+    client.add_member(workspace["id"], helper, "member")
     return {"client": client, "owner": user, "helper": helper, "id": workspace["id"]}
 
 

@@ -17,10 +17,13 @@ TASK_FIELD_ORDER = [
     "status",
     "due_date",
     "assignee_id",
+    "priority",
+    "labels",
     "version",
     "created_at",
     "updated_at",
     "created_by",
+    "comment_count",
 ]
 TASK_FIELDS = set(TASK_FIELD_ORDER)
 
@@ -44,6 +47,8 @@ def test_create_applies_defaults_and_returns_location_and_etag(client, user, wor
     assert task["status"] == "todo"
     assert task["due_date"] is None
     assert task["assignee_id"] is None
+    assert task["priority"] == "none"
+    assert task["labels"] == []
     assert task["version"] == 1
     assert task["workspace_id"] == workspace["id"]
     assert task["created_by"] == user.user_id
@@ -62,7 +67,12 @@ def test_every_field_is_validated(client, workspace):
         ({"title": "ok", "due_date": "2026-13-01"}, {"due_date"}),
         ({"title": "ok", "due_date": "tomorrow"}, {"due_date"}),
         ({"title": 7, "status": 3}, {"title", "status"}),
-        ({"title": "ok", "priority": "high"}, {"priority"}),
+        ({"title": "ok", "estimate": "3h"}, {"estimate"}),
+        ({"title": "ok", "priority": "critical"}, {"priority"}),
+        ({"title": "ok", "labels": "01M96SHZYB8Y31F1D8VQ6EPB1G"}, {"labels"}),
+        ({"title": "ok", "labels": ["not a label id"]}, {"labels"}),
+        ({"title": "ok", "labels": ["01M96SHZYB8Y31F1D8VQ6EPB1G"] * 2}, {"labels"}),
+        ({"title": "", "comment_count": 3}, {"title", "comment_count"}),
         ({}, {"title"}),
         ({"title": "ok", "assignee_id": "not a user"}, {"assignee_id"}),
     ]
@@ -81,7 +91,7 @@ def test_the_assignee_must_be_a_member(stack, client, user, workspace):
     mine = client.create_task(workspace["id"], assignee_id=user.user_id, due_date="2026-12-24")
     assert mine["assignee_id"] == user.user_id
     assert mine["due_date"] == "2026-12-24"
-    client.add_member(workspace["id"], outsider.email, "viewer")
+    client.add_member(workspace["id"], outsider, "viewer")
     theirs = client.create_task(workspace["id"], assignee_id=outsider.user_id)
     assert theirs["assignee_id"] == outsider.user_id
 
@@ -138,7 +148,7 @@ def test_delete_needs_if_match(client, workspace):
 def test_lists_are_newest_first_and_filtered_by_status_and_assignee(stack, client, user, workspace):
     wid = workspace["id"]
     other = stack.new_user("assignee")
-    client.add_member(wid, other.email, "member")
+    client.add_member(wid, other, "member")
     made = [
         client.create_task(wid, title="a", status="todo"),
         client.create_task(wid, title="b", status="done", assignee_id=user.user_id),
@@ -189,7 +199,7 @@ def test_due_date_order_for_every_filter(stack, client, user, workspace):
     and their combination, page by page."""
     wid = workspace["id"]
     other = stack.new_user("assignee")
-    client.add_member(wid, other.email, "member")
+    client.add_member(wid, other, "member")
     me, them = user.user_id, other.user_id
     for title, due, status, assignee in [
         ("late", "2027-03-01", "todo", me),

@@ -38,10 +38,24 @@ class ApiClient:
         assert response.status_code == 201, response.text
         return response.json()
 
-    def add_member(self, workspace_id: str, email: str, role: str) -> dict[str, Any]:
+    def invite(self, workspace_id: str, email: str, role: str) -> dict[str, Any]:
         response = self.post(
-            f"/workspaces/{workspace_id}/members", json={"email": email, "role": role}
+            f"/workspaces/{workspace_id}/invitations", json={"email": email, "role": role}
         )
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def add_member(self, workspace_id: str, person: Any, role: str) -> dict[str, Any]:
+        """`person` joins the workspace with `role` the only way there is: this client invites
+        their email, and they accept with their own token. Returns the member. `person` is a
+        TestUser, or the email of a user the tests made (tests.support.stack.USERS_BY_EMAIL)."""
+        if isinstance(person, str):
+            from tests.support.stack import USERS_BY_EMAIL  # noqa: PLC0415 -- stack imports devstack
+
+            person = USERS_BY_EMAIL[person.lower()]
+        invitation = self.invite(workspace_id, person.email, role)
+        invitee = ApiClient(self.base_url, person.access_token)
+        response = invitee.post(f"/me/invitations/{invitation['id']}/accept")
         assert response.status_code == 201, response.text
         return response.json()
 

@@ -17,6 +17,7 @@ import localstack_client.session
 from devstack import users
 from devstack.stack import LocalStack, StackOptions
 from devstack.templates import ROOT
+from tests.support.mail import SentEmail, emails_to, wait_for_emails
 
 ARTIFACTS = ROOT / "test-artifacts"
 REGION = "us-east-1"
@@ -52,6 +53,11 @@ class TestUser:
     refresh_token: str
 
 
+# Every user a test made, by email: ApiClient.add_member accepts an email for one of them (the
+# browser tests pass emails) and accepts the invitation with that user's own token.
+USERS_BY_EMAIL: dict[str, TestUser] = {}
+
+
 class RunningStack:
     def __init__(self, stack: LocalStack, session: Any):
         self.stack = stack
@@ -59,6 +65,17 @@ class RunningStack:
         self.base_url = stack.options.api_url
         self.api = f"{self.base_url}/api/v1"
         self.environment = stack.service_environment()
+
+    @property
+    def outbox(self) -> Path:
+        return self.stack.options.outbox
+
+    def emails_to(self, address: str) -> list[SentEmail]:
+        """The emails sent to `address` so far (tests/support/mail.py)."""
+        return emails_to(self.outbox, address)
+
+    def wait_for_emails(self, address: str, count: int = 1, timeout_s: float = 15):
+        return wait_for_emails(self.outbox, address, count, timeout_s)
 
     @property
     def cognito(self) -> Any:
@@ -81,7 +98,7 @@ class RunningStack:
             self.cognito, self.stack.user_pool_id, email, password
         )
         tokens = users.sign_in(self.cognito, self.stack.client_id, email, password)
-        return TestUser(
+        made = TestUser(
             email=email,
             password=password,
             user_id=user_id,
@@ -89,6 +106,8 @@ class RunningStack:
             id_token=tokens["id_token"],
             refresh_token=tokens["refresh_token"],
         )
+        USERS_BY_EMAIL[email.lower()] = made
+        return made
 
 
 @contextmanager

@@ -175,6 +175,7 @@ def _settings(region: str, **variables: str) -> Settings:
             "USER_POOL_ID": f"{region}_pool",
             "USER_POOL_CLIENT_ID": "client",
             "CURSOR_SECRET_ARN": f"arn:aws:secretsmanager:{region}:123456789012:secret:c",
+            "UNSUBSCRIBE_SECRET_ARN": f"arn:aws:secretsmanager:{region}:123456789012:secret:u",
             **variables,
         }
     )

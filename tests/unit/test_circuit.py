@@ -116,6 +116,7 @@ def _settings(endpoint: str) -> Settings:
             "USER_POOL_ID": "us-east-1_abc",
             "USER_POOL_CLIENT_ID": "client",
             "CURSOR_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:1:secret:s",
+            "UNSUBSCRIBE_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:1:secret:u",
         }
     )
 

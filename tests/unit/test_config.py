@@ -10,6 +10,7 @@ VALID = {
     "USER_POOL_ID": "eu-west-1_AbC123",
     "USER_POOL_CLIENT_ID": "2abc3def",
     "CURSOR_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:/x/y-AbCdEf",
+    "UNSUBSCRIBE_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:/x/u-AbCdEf",
 }
 
 
@@ -40,6 +41,7 @@ def test_every_missing_setting_is_named_at_once():
         "TASKS_TABLE_NAME",
         "USER_POOL_CLIENT_ID",
         "CURSOR_SECRET_ARN",
+        "UNSUBSCRIBE_SECRET_ARN",
     ]
 
 
@@ -51,6 +53,10 @@ def test_every_missing_setting_is_named_at_once():
         ("USER_POOL_ID", "us-east-1_AbC123"),
         ("USER_POOL_CLIENT_ID", "bad id!"),
         ("CURSOR_SECRET_ARN", "arn:aws:s3:::bucket"),
+        ("UNSUBSCRIBE_SECRET_ARN", "arn:aws:s3:::bucket"),
+        ("MAX_INVITATIONS_PER_DAY", "0"),
+        ("MAX_PENDING_INVITATIONS", "1001"),
+        ("MAX_COMMENTS_PER_TASK", "many"),
         ("AUDIT_RETENTION_DAYS", "0"),
         ("AUDIT_RETENTION_DAYS", "ten"),
         ("LOG_LEVEL", "LOUD"),

@@ -40,6 +40,7 @@ def test_provisioning_yields_exactly_the_variables_the_service_reads(aws):
         "USER_POOL_ID",
         "USER_POOL_CLIENT_ID",
         "CURSOR_SECRET_ARN",
+        "UNSUBSCRIBE_SECRET_ARN",
         "AWS_REGION",
     }
 

@@ -24,6 +24,7 @@ SETTINGS = {
     "USER_POOL_CLIENT_ID": "exampleclient",
     "TASKS_TABLE_NAME": "tasks",
     "CURSOR_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:cursor-AbCdEf",
+    "UNSUBSCRIBE_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:unsub-AbCdEf",
 }
 
 

@@ -14,6 +14,7 @@ AWS_ENVIRONMENT = {
     "USER_POOL_ID": "eu-west-1_abcdef123",
     "USER_POOL_CLIENT_ID": "clientid123",
     "CURSOR_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:cursor-AbCdEf",
+    "UNSUBSCRIBE_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:unsub-AbCdEf",
 }
 
 

@@ -247,9 +247,12 @@ _LOG_VALUES = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
     max_leaves=8,
 ) | st.datetimes(timezones=st.just(UTC))
-# Anything an `extra=` may name: LogRecord's own attributes are refused by logging itself.
+# Anything an `extra=` may name: LogRecord's own attributes, "message" and "asctime" are
+# refused by logging itself.
 _EXTRA_NAMES = st.text(min_size=1).filter(
-    lambda name: name not in logging.makeLogRecord({}).__dict__
+    lambda name: (
+        name not in logging.makeLogRecord({}).__dict__ and name not in ("message", "asctime")
+    )
 )
 
 
@@ -271,11 +274,11 @@ def test_the_line_is_what_python_json_logger_itself_writes(
             exc_info = sys.exc_info()
     record = logging.LogRecord("app.request", logging.WARNING, __file__, 1, message, None, exc_info)
     record.stack_info = "Stack (most recent call last):\n  here" if with_stack else None
-    for name, value in {
-        **extras,
-        **emf(dimensions={"Service": "api"}, metrics={"L": (1, "Count")}),
-    }.items():
-        setattr(record, name, value)
+    # As Logger.makeRecord writes `extra`: into the record's __dict__ (a name such as
+    # "__dict__" is an extra like any other there, where setattr would replace the dict).
+    record.__dict__.update(
+        {**extras, **emf(dimensions={"Service": "api"}, metrics={"L": (1, "Count")})}
+    )
     ours = json_formatter(service="api", environment="test").format(record)
     library = json_formatter(service="api", environment="test", formatter=JsonFormatter).format(
         record

@@ -11,8 +11,19 @@ from hypothesis import strategies as st
 
 from app.api import schemas
 from app.api.plain_dump import PlainDump
+from app.domain.invitations import InvitationView
+from app.domain.notifications import NotificationView
 from app.domain.workspaces import WorkspaceView
-from app.storage.records import AuditEvent, Membership, Task, Workspace
+from app.storage.records import (
+    AuditEvent,
+    Comment,
+    Invitation,
+    Label,
+    Membership,
+    Notification,
+    Task,
+    Workspace,
+)
 
 _TEXT = st.text()
 _OPTIONAL_TEXT = st.none() | st.text()
@@ -30,6 +41,18 @@ tasks = st.builds(
     created_at=_TEXT,
     updated_at=_TEXT,
     created_by=_TEXT,
+    comment_count=st.integers(min_value=0, max_value=10**6),
+    priority=st.sampled_from(schemas.PRIORITIES),
+    labels=st.lists(_TEXT, max_size=3).map(tuple),
+)
+labels = st.builds(
+    Label,
+    id=_TEXT,
+    workspace_id=_TEXT,
+    name=_TEXT,
+    color=st.sampled_from(schemas.LABEL_COLORS),
+    version=st.integers(min_value=1, max_value=10**18),
+    created_at=_TEXT,
 )
 
 workspace_views = st.builds(
@@ -61,10 +84,51 @@ audit_events = st.builds(
     at=_TEXT,
     actor_id=_TEXT,
     action=_TEXT,
-    target_type=st.sampled_from(["workspace", "member", "task"]),
+    target_type=st.sampled_from(["workspace", "member", "task", "comment", "invitation", "label"]),
     target_id=_TEXT,
     changes=st.dictionaries(_TEXT, st.lists(_CHANGED_VALUE, min_size=2, max_size=2)),
     target_label=_OPTIONAL_TEXT,
+)
+
+
+comments = st.builds(
+    Comment,
+    id=_TEXT,
+    workspace_id=_TEXT,
+    task_id=_TEXT,
+    author_id=_TEXT,
+    body=_TEXT,
+    mentions=st.lists(_TEXT, max_size=3).map(tuple),
+    version=st.integers(min_value=1),
+    created_at=_TEXT,
+    updated_at=_TEXT,
+)
+invitations = st.builds(
+    Invitation,
+    id=_TEXT,
+    workspace_id=_TEXT,
+    email=_TEXT,
+    role=st.sampled_from(schemas.ROLES),
+    invited_by=_TEXT,
+    created_at=_TEXT,
+    expires_at=_TEXT,
+)
+invitation_views = st.builds(InvitationView, invitation=invitations, workspace_name=_TEXT)
+notification_views = st.builds(
+    NotificationView,
+    notification=st.builds(
+        Notification,
+        id=_TEXT,
+        user_id=_TEXT,
+        type=st.sampled_from(schemas.NOTIFICATION_TYPES),
+        at=_TEXT,
+        workspace_id=_TEXT,
+        actor_id=_TEXT,
+        target_type=st.sampled_from(["task", "invitation", "workspace"]),
+        target_id=_TEXT,
+        target_label=_OPTIONAL_TEXT,
+    ),
+    read=st.booleans(),
 )
 
 
@@ -82,6 +146,16 @@ INPUTS = {
     schemas.WorkspacePageOut: _pages(workspace_views),
     schemas.MemberPageOut: _pages(memberships),
     schemas.AuditPageOut: _pages(audit_events),
+    schemas.LabelOut: labels,
+    schemas.LabelPageOut: _pages(labels),
+    schemas.CommentOut: comments,
+    schemas.CommentPageOut: _pages(comments),
+    schemas.InvitationOut: invitations,
+    schemas.InvitationPageOut: _pages(invitations),
+    schemas.MyInvitationOut: invitation_views,
+    schemas.MyInvitationPageOut: _pages(invitation_views),
+    schemas.NotificationOut: notification_views,
+    schemas.NotificationPageOut: _pages(notification_views),
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.domain.roles import Action, Role, may, member_change_action
+from app.domain.roles import Action, Role, may, may_invite, member_change_action
 
 TABLE = {
     Action.READ: {"viewer", "member", "admin", "owner"},
@@ -14,6 +14,9 @@ TABLE = {
     Action.MANAGE_ADMINS: {"owner"},
     Action.READ_AUDIT: {"admin", "owner"},
     Action.DELETE_WORKSPACE: {"owner"},
+    Action.COMMENT: {"member", "admin", "owner"},
+    Action.MODERATE_COMMENTS: {"admin", "owner"},
+    Action.EDIT_LABELS: {"member", "admin", "owner"},
 }
 
 
@@ -40,3 +43,21 @@ def test_each_role_may_do_exactly_what_the_table_says(role, action):
 )
 def test_changes_touching_admins_or_owners_are_for_owners(old, new, action):
     assert member_change_action(old, new) == action
+
+
+@pytest.mark.parametrize(
+    ("inviter", "role", "allowed"),
+    [
+        ("owner", "owner", True),
+        ("owner", "admin", True),
+        ("admin", "member", True),
+        ("admin", "viewer", True),
+        ("admin", "admin", False),
+        ("admin", "owner", False),
+        ("member", "viewer", False),
+        ("viewer", "viewer", False),
+        (None, "viewer", False),
+    ],
+)
+def test_inviting_is_adding_a_member_with_that_role(inviter, role, allowed):
+    assert may_invite(inviter, role) is allowed

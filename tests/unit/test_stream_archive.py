@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 
 from app.storage import keys
 from app.storage.records import deserialize
+from tests.support.domain import join
 from tests.unit.test_stream_purge import Function, function, local_stack, partition, service_for
 
 
@@ -50,10 +51,14 @@ def s3(local):
     return local.session.client("s3")
 
 
+# The events of activity(): the workspace, bob's invitation and his joining, three tasks.
+ACTIVITY_EVENTS = 6
+
+
 def activity(service, name: str = "Plans") -> str:
     """A workspace with members and tasks, each change with its audit event."""
     workspace_id = service.workspaces.create("alice", name).workspace.id
-    service.members.add("alice", workspace_id, email="bob@example.com", role="member")
+    join(service, "alice", workspace_id, "bob", "member")
     for number in range(3):
         service.tasks.create("bob", workspace_id, {"title": f"{name} task {number}"})
     return workspace_id
@@ -100,7 +105,7 @@ def test_each_workspaces_events_become_a_hash_chain_the_verifier_accepts(
     first, second = activity(service, "One"), activity(service, "Two")
     records = archive.records()
     # The filter lets the audit events' inserts through, and nothing else the writes made.
-    assert len(records) == 2 * 5
+    assert len(records) == 2 * ACTIVITY_EVENTS
     assert {r["dynamodb"]["Keys"]["PK"]["S"] for r in records} == {
         keys.audit_pk(first),
         keys.audit_pk(second),
@@ -123,8 +128,14 @@ def test_each_workspaces_events_become_a_hash_chain_the_verifier_accepts(
 
     report = verified(local, s3, bucket, chain, service)
     assert report.ok, report.problems
-    assert (report.workspaces[first].objects, report.workspaces[first].events) == (2, 7)
-    assert (report.workspaces[second].objects, report.workspaces[second].events) == (1, 5)
+    assert (report.workspaces[first].objects, report.workspaces[first].events) == (
+        2,
+        ACTIVITY_EVENTS + 2,
+    )
+    assert (report.workspaces[second].objects, report.workspaces[second].events) == (
+        1,
+        ACTIVITY_EVENTS,
+    )
 
 
 def test_objects_are_locked_encrypted_and_checksummed(service, archive, chain, s3, bucket):
@@ -240,7 +251,7 @@ def test_an_append_stopped_before_its_head_moved_is_adopted_when_retried(
     service.tasks.create("bob", workspace_id, {"title": "one more"})
     assert archive.invoke(records + archive.records()) == {"batchItemFailures": []}
     keys_and_bodies = objects(s3, bucket, chain, workspace_id)
-    assert [chain.parse(body)[0].events for _, body in keys_and_bodies] == [5, 2, 1]
+    assert [chain.parse(body)[0].events for _, body in keys_and_bodies] == [ACTIVITY_EVENTS, 2, 1]
     report = verified(local, s3, bucket, chain, service)
     assert report.ok and report.notes == [], report.problems
 

@@ -5,6 +5,7 @@ the file the template names, called as Lambda calls it (devstack/stream_poller.p
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,16 +25,27 @@ from app.config import Settings
 from app.domain import errors
 from app.domain.assigned import SKIP_ALLOWANCE
 from app.domain.audit import AuditRecorder
+from app.domain.comments import Comments
+from app.domain.invitations import Invitations
+from app.domain.labels import Labels
 from app.domain.limits import Limits
 from app.domain.members import Members
 from app.domain.tasks import Tasks
 from app.domain.workspaces import Workspaces
 from app.storage import keys, writes
-from app.storage.records import Task, serialize, task_due_entry_item, task_item
+from app.storage.records import (
+    Task,
+    serialize,
+    task_due_entry_item,
+    task_item,
+    task_priority_entry_item,
+)
 from app.storage.table import Store
+from app.storage.task_lists import TaskCriteria
 from devstack import stream_poller
 from devstack.moto_server import _conditions_first
 from devstack.stack import LocalStack, StackOptions
+from tests.support.domain import email_of, join
 
 REGION = "us-east-1"
 
@@ -46,6 +58,9 @@ class Directory:
 
     def find_confirmed(self, email: str) -> DirectoryUser:
         return DirectoryUser(user_id=email.split("@", maxsplit=1)[0], email=email)
+
+    def verified_email_of(self, user_id: str) -> str:
+        return email_of(user_id)
 
 
 @contextmanager
@@ -85,8 +100,11 @@ def service_for(local: LocalStack) -> SimpleNamespace:
         table=settings.tasks_table_name,
         dynamodb=local.session.client("dynamodb"),
         workspaces=Workspaces(store, Directory(), audit, limits),
-        members=Members(store, Directory(), audit, limits),
+        members=Members(store, audit, limits),
+        invitations=Invitations(store, Directory(), audit, limits),
         tasks=Tasks(store, audit, limits),
+        comments=Comments(store, audit, limits),
+        labels=Labels(store, audit, limits),
     )
 
 
@@ -168,8 +186,8 @@ def workspace_with_items(service, tasks: int = 3, seeded: int = 0) -> str:
     `seeded` more tasks written straight into the table as the service stores them (each as
     its item and its due entry; moto in-process would make a thousand transactions slow)."""
     workspace_id = service.workspaces.create("alice", "Plans").workspace.id
-    service.members.add("alice", workspace_id, email="bob@example.com", role="member")
-    service.members.add("alice", workspace_id, email="carol@example.com", role="viewer")
+    join(service, "alice", workspace_id, "bob", "member")
+    join(service, "alice", workspace_id, "carol", "viewer")
     for number in range(tasks):
         service.tasks.create("bob", workspace_id, {"title": f"task {number}"})
     requests = [
@@ -416,7 +434,8 @@ class RacingWrites:
         self._service.tasks.create("bob", self._workspace_id, {"title": "late"})
 
     def _add_member(self):
-        self._service.members.add(
+        # A write into the workspace's partition as joining starts: an invitation.
+        self._service.invitations.create(
             "alice", self._workspace_id, email="dave@example.com", role="member"
         )
 
@@ -496,7 +515,7 @@ def test_a_co_owner_gets_the_workspace_back_on_their_limit_exactly_once(
     is removed (and counted back) by whichever comes first: their own workspace list or the
     purge. Never both, never neither: a count that only grew would refuse them new workspaces."""
     workspace_id = workspace_with_items(service)
-    service.members.add("alice", workspace_id, email="erin@example.com", role="owner")
+    join(service, "alice", workspace_id, "erin", "owner")
     before = owned(service, "erin")
     delete(service, workspace_id)
     if listed_first:
@@ -562,11 +581,11 @@ def test_a_member_who_leaves_leaves_their_index_and_comes_back_with_their_return
     # Nothing else changes: the tasks keep their assignee and stay in the workspace's lists.
     assert len(assigned_to(service, "alice")) == 1
     listed = service.tasks.page(
-        "alice", workspace_id, status=None, assignee_id="bob", limit=10, start_key=None
+        "alice", workspace_id, TaskCriteria(assignee_id="bob"), limit=10, after=None
     )
     assert sorted(t.id for t in listed.records) == sorted(tasks)
 
-    service.members.add("alice", workspace_id, email="bob@example.com", role="member")
+    join(service, "alice", workspace_id, "bob", "member")
     (returned,) = purge.records()
     assert returned["eventName"] == "INSERT"
     assert purge.invoke([returned]) == {"batchItemFailures": []}
@@ -581,7 +600,7 @@ def test_a_record_that_no_longer_says_what_is_true_is_left_to_the_next_one(servi
     before = sorted(assigned_to(service, "bob"))
     purge.read_from_now_on()
     service.members.remove("bob", workspace_id, "bob")
-    service.members.add("alice", workspace_id, email="bob@example.com", role="member")
+    join(service, "alice", workspace_id, "bob", "member")
     records = purge.records()
     assert [r["eventName"] for r in records] == ["REMOVE", "INSERT"]
     for _ in range(2):
@@ -635,7 +654,7 @@ def test_a_former_members_first_page_is_full_once_the_record_is_handled(service,
     but for a cursor (the browser app said "Nothing is assigned to you")."""
     # Dora: a member of her own, whose index no other test fills.
     left_behind = workspace_with_items(service, tasks=0)
-    service.members.add("alice", left_behind, email="dora@example.com", role="member")
+    join(service, "alice", left_behind, "dora", "member")
     requests = [
         {"PutRequest": {"Item": serialize(item(_doras(left_behind, n)))}}
         for n in range(SKIP_ALLOWANCE + 5)
@@ -646,7 +665,7 @@ def test_a_former_members_first_page_is_full_once_the_record_is_handled(service,
             RequestItems={service.table: requests[start : start + 25]}
         )
     elsewhere = service.workspaces.create("carol", "Elsewhere").workspace.id
-    service.members.add("carol", elsewhere, email="dora@example.com", role="member")
+    join(service, "carol", elsewhere, "dora", "member")
     later = service.tasks.create(
         "carol", elsewhere, {"title": "due later", "assignee_id": "dora", "due_date": "2027-06-01"}
     )
@@ -654,7 +673,7 @@ def test_a_former_members_first_page_is_full_once_the_record_is_handled(service,
     service.members.remove("dora", left_behind, "dora")
 
     def first_page():
-        return service.tasks.assigned_to("dora", status=None, limit=1, start_key=None)
+        return service.tasks.assigned_to("dora", statuses=None, limit=1, after=None)
 
     assert first_page().records == []  # skipped at read time, but not yet out of the index
     assert purge.invoke(purge.records()) == {"batchItemFailures": []}
@@ -705,3 +724,14 @@ def test_the_handlers_assigned_keys_are_the_services(purge):
         keys.DUE_PREFIX,
         keys.MEMBER_PREFIX,
     )
+    assert purge.module.PRIORITY_PREFIX == keys.PRIORITY_PREFIX
+
+
+@pytest.mark.parametrize("status", ["todo", "in_progress", "done"])
+def test_the_handler_puts_back_the_assigned_key_the_service_writes_on_each_item(purge, status):
+    """A task, its due entry and its priority entry (issue 22) each carry their own AssignedKey,
+    the priority entry only while the task is open."""
+    task = dataclasses.replace(_doras("W", 1), status=status, priority="high")
+    for item in (task_item(task), task_due_entry_item(task), task_priority_entry_item(task)):
+        theirs = purge.module.assigned_key_of(item["SK"], status, "dora")
+        assert theirs == item.get("AssignedKey"), item["SK"]

@@ -26,7 +26,8 @@ def made(monkeypatch):
         @blp.arguments(schemas.TaskListArgs, location="query", unknown=RAISE)
         @blp.response(200)
         def get(self, args):
-            return args
+            # A set (status, priority) as a list, for JSON.
+            return {k: sorted(v) if isinstance(v, frozenset) else v for k, v in args.items()}
 
     api.register_blueprint(blp)
     made = []
@@ -43,7 +44,7 @@ def made(monkeypatch):
 def test_no_schema_is_made_per_request_and_none_remembers_the_last(made):
     client, instances = made
     assert client.get("/things?status=done&limit=5").get_json() == {
-        "status": "done",
+        "status": ["done"],
         "limit": 5,
         "cursor": None,
     }

@@ -84,6 +84,7 @@ def verifier_for(endpoint: str, cooldown: float | None = None) -> TokenVerifier:
             "USER_POOL_ID": POOL,
             "USER_POOL_CLIENT_ID": CLIENT,
             "CURSOR_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:1:secret:x",
+            "UNSUBSCRIBE_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:1:secret:u",
         }
     )
     if cooldown is None:

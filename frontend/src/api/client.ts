@@ -42,6 +42,8 @@ export interface Task {
   created_at: string;
   updated_at: string;
   created_by: string;
+  /** How many comments the task has (read-only). */
+  comment_count: number;
 }
 
 export type TaskSort = "-created_at" | "due_date";
@@ -66,8 +68,64 @@ export interface AuditEvent {
   actor_id: string;
   action: string;
   /** `label`: the target's name when the event was written (a title, an email, a name). */
-  target: { type: "workspace" | "member" | "task"; id: string; label?: string | null };
+  target: { type: "workspace" | "member" | "task" | "comment" | "invitation"; id: string; label?: string | null };
   changes: Record<string, unknown>;
+}
+
+export type EmailPreference = "immediate" | "daily" | "off";
+
+/** A pending invitation, as the workspace's admins see it. */
+export interface Invitation {
+  id: string;
+  workspace_id: string;
+  email: string;
+  role: Role;
+  invited_by: string;
+  created_at: string;
+  expires_at: string;
+}
+
+/** An invitation to the caller (GET /me/invitations): it names the workspace. */
+export interface MyInvitation extends Invitation {
+  workspace_name: string;
+}
+
+export interface TaskComment {
+  id: string;
+  task_id: string;
+  author_id: string;
+  body: string;
+  /** The user ids of the members the comment mentions. */
+  mentions: string[];
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export type NotificationType = "task.assigned" | "comment.created" | "comment.mentioned" | "invitation.received" | "member.role_changed";
+
+/** One entry of the caller's inbox (named so as not to shadow the DOM's Notification). */
+export interface InboxNotification {
+  id: string;
+  type: NotificationType;
+  at: string;
+  read: boolean;
+  workspace_id: string;
+  actor_id: string;
+  target: { type: string; id: string; label?: string | null };
+}
+
+/** One entry of a workspace's changes feed: an audit action without its details. */
+export interface Change {
+  action: string;
+  at: string;
+  target: { type: string; id: string };
+}
+
+export interface ChangesPage {
+  changes: Change[];
+  /** Where the next read starts (`after`). */
+  next: string;
 }
 
 /** An error response, as RFC 9457 describes it; `detail` is what the user is shown. */
@@ -124,6 +182,8 @@ interface RequestOptions {
   ifNoneMatch?: string;
   /** Outlives the page (a delete sent as the tab closes). */
   keepalive?: boolean;
+  /** Sent without a token (the unsubscribe link works signed out). */
+  anonymous?: boolean;
 }
 
 async function problemFrom(response: Response): Promise<ApiError> {
@@ -160,8 +220,9 @@ export class Api {
     return `${this.baseUrl.replace(/\/$/, "")}${path}${search ? `?${search}` : ""}`;
   }
 
-  private async send(method: string, path: string, options: RequestOptions, token: string, signal: AbortSignal): Promise<Response> {
-    const headers: Record<string, string> = { Accept: "application/json", Authorization: `Bearer ${token}` };
+  private async send(method: string, path: string, options: RequestOptions, token: string | null, signal: AbortSignal): Promise<Response> {
+    const headers: Record<string, string> = { Accept: "application/json" };
+    if (token !== null) headers.Authorization = `Bearer ${token}`;
     if (options.body !== undefined) headers["Content-Type"] = "application/json";
     if (options.ifMatch) headers["If-Match"] = options.ifMatch;
     if (options.ifNoneMatch) headers["If-None-Match"] = options.ifNoneMatch;
@@ -178,12 +239,12 @@ export class Api {
   /** One call; a 401 gets one retry with a refreshed token. A call that takes longer than the
    * timeout (a hung connection, a stalled body) is abandoned and reported. */
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<{ data: T; etag: string | null; status: number }> {
-    const token = await this.tokens.accessToken();
+    const token = options.anonymous ? null : await this.tokens.accessToken();
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.timeoutMs);
     try {
       let response = await this.send(method, path, options, token, controller.signal);
-      if (response.status === 401) {
+      if (response.status === 401 && token !== null) {
         response = await this.send(method, path, options, await this.tokens.onUnauthorized(), controller.signal);
       }
       const etag = response.headers.get("ETag");
@@ -258,9 +319,6 @@ export class Api {
   members(workspaceId: string) {
     return this.all<Member>(`/workspaces/${enc(workspaceId)}/members`);
   }
-  addMember(workspaceId: string, email: string, role: Role) {
-    return this.request<Member>("POST", `/workspaces/${enc(workspaceId)}/members`, { body: { email, role } }).then((r) => r.data);
-  }
   changeRole(workspaceId: string, userId: string, role: Role) {
     return this.request<Member>("PATCH", `/workspaces/${enc(workspaceId)}/members/${enc(userId)}`, { body: { role } }).then((r) => r.data);
   }
@@ -301,6 +359,83 @@ export class Api {
   audit(workspaceId: string, cursor: string | null, limit = 25) {
     return this.page<AuditEvent>(`/workspaces/${enc(workspaceId)}/audit`, { cursor, limit });
   }
+
+  // -- invitations ----------------------------------------------------------------------------
+
+  invite(workspaceId: string, email: string, role: Role) {
+    return this.request<Invitation>("POST", `/workspaces/${enc(workspaceId)}/invitations`, { body: { email, role } }).then((r) => r.data);
+  }
+  /** The workspace's pending invitations, newest first (admin+). */
+  invitations(workspaceId: string) {
+    return this.all<Invitation>(`/workspaces/${enc(workspaceId)}/invitations`);
+  }
+  async revokeInvitation(workspaceId: string, invitationId: string) {
+    await this.request<void>("DELETE", `/workspaces/${enc(workspaceId)}/invitations/${enc(invitationId)}`);
+  }
+  /** Invitations to the caller's (verified) email. */
+  myInvitations() {
+    return this.all<MyInvitation>("/me/invitations");
+  }
+  /** Joins the workspace: the caller's membership. */
+  acceptInvitation(invitationId: string) {
+    return this.request<Member>("POST", `/me/invitations/${enc(invitationId)}/accept`).then((r) => r.data);
+  }
+  async declineInvitation(invitationId: string) {
+    await this.request<void>("POST", `/me/invitations/${enc(invitationId)}/decline`);
+  }
+
+  // -- comments -------------------------------------------------------------------------------
+
+  /** A task's comments, oldest first. */
+  comments(workspaceId: string, taskId: string) {
+    return this.all<TaskComment>(`${taskPath(workspaceId, taskId)}/comments`);
+  }
+  addComment(workspaceId: string, taskId: string, body: string, mentions: string[]) {
+    return this.versioned<TaskComment>("POST", `${taskPath(workspaceId, taskId)}/comments`, { body: { body, mentions } });
+  }
+  editComment(workspaceId: string, taskId: string, commentId: string, body: string, mentions: string[], etag: string) {
+    return this.versioned<TaskComment>("PATCH", `${taskPath(workspaceId, taskId)}/comments/${enc(commentId)}`, { body: { body, mentions }, ifMatch: etag });
+  }
+  async deleteComment(workspaceId: string, taskId: string, commentId: string, etag: string) {
+    await this.request<void>("DELETE", `${taskPath(workspaceId, taskId)}/comments/${enc(commentId)}`, { ifMatch: etag });
+  }
+
+  // -- notifications and preferences ----------------------------------------------------------
+
+  notifications(filters: { unread?: boolean }, cursor: string | null, limit = 25) {
+    return this.page<InboxNotification>("/me/notifications", { unread: filters.unread ? "true" : null, cursor, limit });
+  }
+  notificationSummary() {
+    return this.request<{ unread: number }>("GET", "/me/notifications/summary").then((r) => r.data);
+  }
+  /** Marks that notification and every older one read. */
+  async markNotificationsRead(upTo: string) {
+    await this.request<void>("POST", "/me/notifications/read", { body: { up_to: upTo } });
+  }
+  preferences() {
+    return this.request<{ email_notifications: EmailPreference }>("GET", "/me/preferences").then((r) => r.data);
+  }
+  setPreferences(emailNotifications: EmailPreference) {
+    return this.request<{ email_notifications: EmailPreference }>("PUT", "/me/preferences", { body: { email_notifications: emailNotifications } }).then((r) => r.data);
+  }
+  /** The link in a notification email: works without signing in. */
+  unsubscribe(token: string) {
+    return this.request<{ email_notifications: EmailPreference }>("POST", "/unsubscribe", { body: { token }, anonymous: true }).then((r) => r.data);
+  }
+
+  // -- the changes feed -----------------------------------------------------------------------
+
+  /** The workspace's changes after `after` (none, and where to start, without it); null while
+   * nothing changed since the read that gave `etag` (a 304). */
+  async changes(workspaceId: string, after: string | null, etag: string | null): Promise<{ page: ChangesPage | null; etag: string | null }> {
+    const { data, etag: current, status } = await this.request<ChangesPage>("GET", `/workspaces/${enc(workspaceId)}/changes`, {
+      query: { after },
+      ifNoneMatch: etag ?? undefined,
+    });
+    return { page: status === 304 ? null : data, etag: current ?? etag };
+  }
 }
+
+const taskPath = (workspaceId: string, taskId: string) => `/workspaces/${enc(workspaceId)}/tasks/${enc(taskId)}`;
 
 const enc = encodeURIComponent;

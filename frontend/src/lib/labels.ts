@@ -32,6 +32,8 @@ export const FIELD_LABEL: Record<string, string> = {
   role: "Role",
   user_id: "Person",
   created_by: "Created by",
+  body: "Comment",
+  mentions: "Mentions",
 };
 
 export const fieldLabel = (field: string) => FIELD_LABEL[field] ?? field.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());

@@ -8,22 +8,30 @@ import { THEMES, chooseTheme, savedTheme, type Theme } from "../lib/theme";
 import { Dialog } from "./components/dialog";
 import { ErrorAlert, PageTitle, messageOf } from "./components/feedback";
 import { Icon } from "./components/icons";
+import { lazyPage } from "./components/lazy";
 import { ChoiceMenu } from "./components/menu";
 import { ToastHost, toasts } from "./components/toasts";
 import { Services, type AppServices } from "./context";
+import { Bell, InvitationsBadge } from "./inbox/badges";
+import { useInboxPolling } from "./inbox/counts";
 import { PUBLIC_ROUTES, navigate, parseRoute, useLocation, type Route } from "./router";
 import { SHORTCUTS, installShortcuts, moveFocus, useShortcut } from "./shortcuts";
 import { sendWaitingDeletes, undoLastDelete } from "./tasks/deletes";
 import { WorkspaceFrame } from "./workspace/frame";
-import { Account } from "./pages/account";
-import { AuditPage } from "./pages/audit";
 import { Confirm, Forgot, SignIn, SignUp } from "./pages/auth";
 import { BoardPage } from "./pages/board";
+import { InvitationsPage } from "./pages/invitations";
 import { MembersPage } from "./pages/members";
 import { MyTasksPage } from "./pages/my-tasks";
 import { TaskPage } from "./pages/task";
 import { TasksPage } from "./pages/tasks";
+import { UnsubscribePage } from "./pages/unsubscribe";
 import { Workspaces } from "./pages/workspaces";
+
+// Pages nobody needs on first load come in their own script (components/lazy.tsx).
+const Account = lazyPage(() => import("./pages/account").then((m) => m.Account));
+const AuditPage = lazyPage(() => import("./pages/audit").then((m) => m.AuditPage));
+const NotificationsPage = lazyPage(() => import("./pages/notifications").then((m) => m.NotificationsPage));
 
 const unexpected = new Set<(message: string) => void>();
 
@@ -83,6 +91,10 @@ function signedInPage(route: Route, search: string) {
       return <TaskPage key={route.taskId} workspaceId={route.workspaceId} taskId={route.taskId} />;
     case "account":
       return <Account />;
+    case "invitations":
+      return <InvitationsPage invitedEmail={route.email} />;
+    case "notifications":
+      return <NotificationsPage search={search} />;
     case "notFound":
       return (
         <section>
@@ -138,9 +150,11 @@ export function App({ api, auth, drafts }: { api: Api; auth: Auth; drafts: Draft
   }, [location.key, state.status]);
 
   const signedIn = state.status === "signedIn";
+  const next = "next" in route ? route.next : null;
   useEffect(() => {
-    if (signedIn && PUBLIC_ROUTES.has(route.name)) navigate("/", { replace: true });
+    if (signedIn && PUBLIC_ROUTES.has(route.name)) navigate(next ?? "/", { replace: true });
   }, [signedIn, route.name]);
+  useInboxPolling(api, signedIn, location.key);
 
   useShortcut("?", () => setHelpOpen(true));
   useShortcut("j", () => moveFocus(1));
@@ -154,20 +168,29 @@ export function App({ api, auth, drafts }: { api: Api; auth: Auth; drafts: Draft
   if (state.status === "unknown") return null;
 
   let page;
-  if (!signedIn) {
+  if (route.name === "unsubscribe") {
+    // The link in a notification email works signed in or not.
+    page = <UnsubscribePage token={route.token} />;
+  } else if (!signedIn && route.name === "invitations" && route.email) {
+    // The link in an invitation email: someone new creates an account with the address filled
+    // in (or switches to signing in), and lands back here once signed in.
+    page = <SignUp key={location.key} initialEmail={route.email} next={location.path + location.search} invited />;
+  } else if (!signedIn) {
+    const here = location.path + location.search;
     switch (route.name) {
       case "signup":
-        page = <SignUp />;
+        page = <SignUp key={location.key} initialEmail={route.email} next={route.next} />;
         break;
       case "confirm":
-        page = <Confirm initialEmail={route.email} />;
+        page = <Confirm key={location.key} initialEmail={route.email} next={route.next} />;
         break;
       case "forgot":
         page = <Forgot />;
         break;
       default: {
-        const after = route.name === "signin" || route.name === "notFound" ? "/" : location.path + location.search;
-        page = <SignIn key={location.key} reason={state.reason} after={after} />;
+        const after = route.name === "signin" ? (route.next ?? "/") : route.name === "notFound" ? "/" : here;
+        const email = route.name === "signin" ? route.email : "";
+        page = <SignIn key={location.key} reason={state.reason} after={after} initialEmail={email} />;
       }
     }
   } else {
@@ -196,6 +219,7 @@ export function App({ api, auth, drafts }: { api: Api; auth: Auth; drafts: Draft
               <li>
                 <a href="/workspaces" aria-current={route.name === "workspace" || route.name === "task" ? "true" : current("workspaces")}>
                   Workspaces
+                  <InvitationsBadge />
                 </a>
               </li>
               <li>
@@ -222,6 +246,7 @@ export function App({ api, auth, drafts }: { api: Api; auth: Auth; drafts: Draft
           </ChoiceMenu>
           {signedIn && (
             <>
+              <Bell current={route.name === "notifications"} />
               <button type="button" class="icon-button shortcuts-button" aria-label="Keyboard shortcuts" onClick={() => setHelpOpen(true)}>
                 <Icon name="keyboard" />
               </button>

@@ -2,8 +2,31 @@
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { ApiError } from "../api/client";
 
-/** How often a visible list refreshes itself. */
+/** How often a visible list refreshes itself where no changes feed tells it when (lists that
+ * span workspaces: My tasks, the workspaces). */
 export const REFRESH_INTERVAL_MS = 30_000;
+/** A refresh that had to wait (a load or an optimistic change under way) tries again after this. */
+const REFRESH_RETRY_MS = 500;
+
+/** Calls `run` every `intervalMs` while the page is visible, and when the tab regains focus
+ * or is shown again; returns what stops it. */
+export function whileVisible(run: () => void, intervalMs: number): () => void {
+  let last = 0;
+  const soon = () => {
+    // A tab switch fires both focus and visibilitychange: once is enough.
+    if (document.visibilityState !== "visible" || Date.now() - last < 1000) return;
+    last = Date.now();
+    run();
+  };
+  const timer = setInterval(soon, intervalMs);
+  window.addEventListener("focus", soon);
+  document.addEventListener("visibilitychange", soon);
+  return () => {
+    clearInterval(timer);
+    window.removeEventListener("focus", soon);
+    document.removeEventListener("visibilitychange", soon);
+  };
+}
 
 /** Runs an action, tracking busy and error state. */
 export function useAction() {
@@ -67,9 +90,16 @@ export function useLoad<T>(load: (previous: T | null) => Promise<T>, deps: unkno
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, tick]);
 
+  const retry = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const refresh = useCallback(() => {
+    clearTimeout(retry.current);
     // Never over a load under way: its answer (or its error) is the one the user waits for.
-    if (loading.current || optionsRef.current.paused?.()) return;
+    // A refresh asked for meanwhile (someone else's change, reported by the changes feed) is
+    // tried again shortly rather than dropped: nothing else would bring that change.
+    if (loading.current || optionsRef.current.paused?.()) {
+      retry.current = setTimeout(refresh, REFRESH_RETRY_MS);
+      return;
+    }
     const call = ++latest.current;
     loadRef.current(current.current).then(
       (data) => call === latest.current && setState({ data, error: null, loading: false }),
@@ -80,25 +110,10 @@ export function useLoad<T>(load: (previous: T | null) => Promise<T>, deps: unkno
     );
   }, []);
 
+  useEffect(() => () => clearTimeout(retry.current), []);
+
   const fresh = Boolean(options.fresh);
-  useEffect(() => {
-    if (!fresh) return;
-    let last = 0;
-    const refreshSoon = () => {
-      // A tab switch fires both focus and visibilitychange: one refresh is enough.
-      if (document.visibilityState !== "visible" || Date.now() - last < 1000) return;
-      last = Date.now();
-      refresh();
-    };
-    const timer = setInterval(refreshSoon, REFRESH_INTERVAL_MS);
-    window.addEventListener("focus", refreshSoon);
-    document.addEventListener("visibilitychange", refreshSoon);
-    return () => {
-      clearInterval(timer);
-      window.removeEventListener("focus", refreshSoon);
-      document.removeEventListener("visibilitychange", refreshSoon);
-    };
-  }, [fresh, refresh]);
+  useEffect(() => (fresh ? whileVisible(refresh, REFRESH_INTERVAL_MS) : undefined), [fresh, refresh]);
 
   return {
     ...state,

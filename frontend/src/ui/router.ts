@@ -4,34 +4,59 @@ import { useEffect, useState } from "preact/hooks";
 
 export type Tab = "tasks" | "board" | "members" | "audit";
 
+/** Sign-in, sign-up and confirmation carry the email to fill in and where to go once signed in
+ * (`next`): an invitation's link leads through all three to /invitations. */
+interface Entry {
+  email: string;
+  next: string | null;
+}
+
 export type Route =
-  | { name: "signin" }
-  | { name: "signup" }
-  | { name: "confirm"; email: string }
+  | ({ name: "signin" } & Entry)
+  | ({ name: "signup" } & Entry)
+  | ({ name: "confirm" } & Entry)
   | { name: "forgot" }
   | { name: "myTasks" }
   | { name: "workspaces" }
   | { name: "workspace"; id: string; tab: Tab }
   | { name: "task"; workspaceId: string; taskId: string }
   | { name: "account" }
+  | { name: "invitations"; email: string }
+  | { name: "notifications" }
+  | { name: "unsubscribe"; token: string }
   | { name: "notFound" };
 
+/** Pages for the signed-out only: a signed-in user goes on (to `next`, or home). */
 export const PUBLIC_ROUTES = new Set(["signin", "signup", "confirm", "forgot"]);
 const TABS = new Set<string>(["tasks", "board", "members", "audit"]);
+
+/** A path of this app to go to after signing in, or null: never another site ("//evil",
+ * "https:", "/\\evil"), so a link cannot send a user elsewhere after they sign in. */
+export function safeNext(value: string | null): string | null {
+  if (!value || !value.startsWith("/") || value.startsWith("//") || value.includes("\\")) return null;
+  return /^[\x21-\x7e]+$/.test(value) ? value : null;
+}
 
 export function parseRoute(pathname: string, search = ""): Route {
   const parts = pathname.split("/").filter(Boolean).map(decodeURIComponent);
   const params = new URLSearchParams(search);
   if (parts.length === 0) return { name: "myTasks" };
   const [first, id, second, taskId] = parts;
+  const single = parts.length === 1;
+  const entry = { email: params.get("email") ?? "", next: safeNext(params.get("next")) };
   switch (first) {
     case "signin":
     case "signup":
+    case "confirm":
+      return single ? { name: first, ...entry } : { name: "notFound" };
     case "forgot":
     case "account":
-      return parts.length === 1 ? { name: first } : { name: "notFound" };
-    case "confirm":
-      return { name: "confirm", email: params.get("email") ?? "" };
+    case "notifications":
+      return single ? { name: first } : { name: "notFound" };
+    case "invitations":
+      return single ? { name: "invitations", email: entry.email } : { name: "notFound" };
+    case "unsubscribe":
+      return single ? { name: "unsubscribe", token: params.get("token") ?? "" } : { name: "notFound" };
     case "workspaces":
       if (parts.length === 1) return { name: "workspaces" };
       if (parts.length === 2) return { name: "workspace", id, tab: "tasks" };
@@ -41,6 +66,15 @@ export function parseRoute(pathname: string, search = ""): Route {
     default:
       return { name: "notFound" };
   }
+}
+
+/** /signin, /signup or /confirm with the email to fill in and where to go after signing in. */
+export function entryPath(page: "signin" | "signup" | "confirm", email: string, next: string | null): string {
+  const params = new URLSearchParams();
+  if (email) params.set("email", email);
+  if (next && next !== "/") params.set("next", next);
+  const search = params.toString();
+  return `/${page}${search ? `?${search}` : ""}`;
 }
 
 export const paths = {

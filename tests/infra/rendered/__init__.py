@@ -1,6 +1,7 @@
 """A model of the CloudFormation stacks Copilot renders for this repository, built from Copilot's
-own templates (aws/copilot-cli, internal/pkg/template/templates, v1.33.2 plus five commits, the
-last snapshot available here): the environment stack and the Load Balanced Web Service stack,
+own templates (aws/copilot-cli, internal/pkg/template/templates at v1.33.2, COPILOT_VERSION: the
+version the pipeline's build and the reaper install, and docs/deploy.md's; the snapshot's five
+later commits change only go.mod): the environment stack and the Load Balanced Web Service stack,
 with the merged addons as their nested stacks and the overrides (YAML patches) applied as Copilot
 applies them.
 
@@ -22,5 +23,6 @@ Layout, so that a new piece of Copilot's output has one place to go:
 """
 
 from tests.infra.rendered.model import Deployment, Scenario, Stack, render
+from tests.infra.rendered.version import COPILOT_VERSION
 
-__all__ = ["Deployment", "Scenario", "Stack", "render"]
+__all__ = ["COPILOT_VERSION", "Deployment", "Scenario", "Stack", "render"]

@@ -33,6 +33,7 @@ from tests.infra.rendered.cfn import (
     sub,
 )
 from tests.infra.rendered.environment import Unmodelled
+from tests.infra.rendered.version import COPILOT_VERSION
 
 OTEL_COLLECTOR_IMAGE = "public.ecr.aws/aws-observability/aws-otel-collector:v0.17.0"
 TYPED_OUTPUTS = {
@@ -447,7 +448,7 @@ def _env_controller(manifest: dict[str, Any]) -> dict[str, Any]:
         **({"Aliases": aliases} if aliases else {}),
         "EnvStack": sub("${AppName}-${EnvName}"),
         "Parameters": parameters,
-        "EnvVersion": "v1.33.2",
+        "EnvVersion": COPILOT_VERSION,
     }
     return {
         "EnvControllerAction": {"Type": "Custom::EnvControllerFunction", "Properties": properties},

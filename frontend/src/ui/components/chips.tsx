@@ -2,7 +2,7 @@
 // words), a role. Colour is never the only sign.
 import type { Role, Status } from "../../api/client";
 import { dueState, formatDateLong, relativeDue } from "../../lib/dates";
-import { ROLE_LABEL, STATUS_LABEL } from "../../lib/labels";
+import { ROLE_LABEL, STATUS_LABEL, thousands } from "../../lib/labels";
 import { Icon } from "./icons";
 
 export function StatusChip({ status }: { status: Status }) {
@@ -10,6 +10,18 @@ export function StatusChip({ status }: { status: Status }) {
     <span class={`chip chip--${status}`}>
       <Icon name={status} />
       {STATUS_LABEL[status]}
+    </span>
+  );
+}
+
+/** A task's comments, when it has any: "3", read as "3 comments". */
+export function CommentCount({ count }: { count: number }) {
+  if (!count) return null;
+  return (
+    <span class="comment-count">
+      <Icon name="comment" />
+      {thousands(count)}
+      <span class="visually-hidden">{count === 1 ? " comment" : " comments"}</span>
     </span>
   );
 }

@@ -47,6 +47,17 @@ export function ErrorAlert({ error, fields = [], children }: { error: unknown; f
   );
 }
 
+/** A load that failed, with the way to try it again. */
+export function RetryAlert({ error, retry }: { error: unknown; retry: () => void }) {
+  return (
+    <ErrorAlert error={error}>
+      <button type="button" class="button" onClick={retry}>
+        Try again
+      </button>
+    </ErrorAlert>
+  );
+}
+
 /** The page's one h1; focused after every route change (see App). */
 export function PageTitle({ children }: { children: ComponentChildren }) {
   const text = [children].flat().join("");

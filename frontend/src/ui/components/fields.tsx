@@ -1,7 +1,7 @@
 // Form fields with their label, hint, limit counter and error message, wired for assistive
 // technology (aria-invalid, aria-describedby). No maxlength: a paste longer than the limit is
 // kept and flagged, never cut silently.
-import type { ComponentChildren } from "preact";
+import type { ComponentChildren, Ref } from "preact";
 import { plural, thousands } from "../../lib/labels";
 import { useEffect } from "preact/hooks";
 import { Icon } from "./icons";
@@ -50,6 +50,12 @@ interface TextFieldProps {
   class?: string;
   rows?: number;
   onKeyDown?: (event: KeyboardEvent) => void;
+  /** For a field that does more (the mention autocomplete): the element, and attributes and
+   * handlers of its own (ARIA, caret moves). */
+  textareaRef?: Ref<HTMLTextAreaElement>;
+  extra?: Record<string, unknown>;
+  /** Placed against a multiline text box (a suggestions list). */
+  children?: ComponentChildren;
 }
 
 export function TextField(props: TextFieldProps) {
@@ -65,6 +71,7 @@ export function TextField(props: TextFieldProps) {
     "aria-describedby": describedBy,
     onInput: (event: Event) => props.onInput(inputValue(event)),
     onKeyDown: props.onKeyDown,
+    ...props.extra,
   };
   return (
     <div class={`field ${props.class ?? ""}`}>
@@ -78,7 +85,12 @@ export function TextField(props: TextFieldProps) {
         )}
       </div>
       {multiline ? (
-        <textarea {...common} rows={props.rows ?? 4} />
+        // Always the same wrapper (what goes with the text, such as suggestions, is placed
+        // against the box): a textarea that moved in the tree would lose its focus.
+        <div class="field-anchor">
+          <textarea {...common} ref={props.textareaRef} rows={props.rows ?? 4} />
+          {props.children}
+        </div>
       ) : (
         <input {...common} type={(props.type ?? "text") as "text"} autoComplete={props.autoComplete} inputMode={props.inputMode} placeholder={props.placeholder} />
       )}

@@ -30,6 +30,9 @@ const PATHS = {
   home: ["M4 11l8-7 8 7M6 9.5V20h12V9.5"],
   folder: ["M3 6a1 1 0 0 1 1-1h5l2 2h9a1 1 0 0 1 1 1v10a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1z"],
   person: ["M8 8a4 4 0 1 0 8 0a4 4 0 1 0-8 0M4 21a8 8 0 0 1 16 0"],
+  mail: ["M3 6h18v12H3zM3 7l9 6 9-6"],
+  bell: ["M6 16V11a6 6 0 0 1 12 0v5l1.5 2h-15zM10 20.5a2 2 0 0 0 4 0"],
+  comment: ["M4 5h16v11H9l-4 3.5V16H4z"],
 } satisfies Record<string, string[]>;
 
 export type IconName = keyof typeof PATHS;

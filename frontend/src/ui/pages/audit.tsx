@@ -4,12 +4,13 @@ import { useRef } from "preact/hooks";
 import type { AuditEvent, Member, Role, Status } from "../../api/client";
 import { formatDate, formatTime } from "../../lib/dates";
 import { ROLE_LABEL, STATUS_LABEL, fieldLabel } from "../../lib/labels";
-import { ErrorAlert, Loading } from "../components/feedback";
+import { Loading, RetryAlert } from "../components/feedback";
 import { Pager } from "../components/pager";
 import { TableHead } from "../components/table";
 import { useServices } from "../context";
 import { useLoad, usePager } from "../hooks";
 import { memberName, type WorkspaceData } from "../workspace/data";
+import { useChanges } from "../workspace/live";
 
 export const ACTION_LABEL: Record<string, string> = {
   "workspace.created": "Created the workspace",
@@ -21,10 +22,20 @@ export const ACTION_LABEL: Record<string, string> = {
   "task.created": "Created a task",
   "task.updated": "Updated a task",
   "task.deleted": "Deleted a task",
+  "invitation.created": "Invited someone",
+  "invitation.revoked": "Revoked an invitation",
+  "invitation.declined": "Declined an invitation",
+  "comment.created": "Commented",
+  "comment.updated": "Edited a comment",
+  "comment.deleted": "Deleted a comment",
 };
 
-const TARGET_LABEL = { workspace: "Workspace", member: "Member", task: "Task" } as const;
+// A comment's label is the title of the task it is on.
+const TARGET_LABEL: Record<string, string> = { workspace: "Workspace", member: "Member", task: "Task", invitation: "Invitation", comment: "Comment on" };
+const UNNAMED: Record<string, string> = { task: "a task", member: "a member", invitation: "an invitation", comment: "a task" };
 const PEOPLE = new Set(["assignee_id", "created_by", "user_id", "actor_id"]);
+/** Fields whose value is a list of people (a comment's mentions). */
+const PEOPLE_LISTS = new Set(["mentions"]);
 const LONG_TEXT = 160;
 
 function latest(change: unknown): unknown {
@@ -48,6 +59,7 @@ function namesOf(events: AuditEvent[]): { targets: Map<string, string>; people: 
 
 function valueText(field: string, value: unknown, who: (id: string | null) => string): string {
   if (PEOPLE.has(field)) return who(typeof value === "string" ? value : null);
+  if (PEOPLE_LISTS.has(field) && Array.isArray(value)) return value.length ? value.map((id) => who(String(id))).join(", ") : "nobody";
   if (value === null || value === undefined) return field === "due_date" ? "No due date" : "none";
   if (field === "status" && typeof value === "string") return STATUS_LABEL[value as Status] ?? value;
   if (field === "role" && typeof value === "string") return ROLE_LABEL[value as Role] ?? value;
@@ -89,7 +101,7 @@ function Changes({ event, who }: { event: AuditEvent; who: (id: string | null) =
 function Row({ event, members, names }: { event: AuditEvent; members: Member[]; names: ReturnType<typeof namesOf> }) {
   const who = (id: string | null) => memberName(members, id, names.people);
   const type = event.target.type;
-  const label = type === "workspace" ? (event.target.label ?? "this workspace") : (names.targets.get(event.target.id) ?? (type === "task" ? "a task" : "a member"));
+  const label = type === "workspace" ? (event.target.label ?? "this workspace") : (names.targets.get(event.target.id) ?? UNNAMED[type] ?? type);
   return (
     <tr role="row">
       <td role="cell" class="col-when">
@@ -115,7 +127,11 @@ export function AuditPage({ data }: { data: WorkspaceData }) {
   const { api } = useServices();
   const pager = usePager(data.workspace.id);
   const heading = useRef<HTMLHeadingElement>(null);
-  const list = useLoad(() => api.audit(data.workspace.id, pager.cursor), [data.workspace.id, pager.cursor], { fresh: true });
+  const list = useLoad(() => api.audit(data.workspace.id, pager.cursor), [data.workspace.id, pager.cursor]);
+  // Every change is an audit event: new ones show on the first page (later pages stay put).
+  useChanges(data.workspace.id, (changes, resync) => {
+    if (resync || (changes.length && pager.pageNumber === 1)) list.refresh();
+  });
   const names = list.data ? namesOf(list.data.items) : null;
   return (
     <div>
@@ -126,11 +142,7 @@ export function AuditPage({ data }: { data: WorkspaceData }) {
         {list.loading && list.data && <Loading what="the audit log" />}
       </div>
       {list.loading && !list.data && <Loading what="the audit log" />}
-      <ErrorAlert error={list.error}>
-        <button type="button" class="button" onClick={list.reload}>
-          Try again
-        </button>
-      </ErrorAlert>
+      <RetryAlert error={list.error} retry={list.reload} />
       {list.data && list.data.items.length === 0 && <p class="empty">No events yet.</p>}
       {list.data && list.data.items.length > 0 && (
         <table class={`audit-table${list.loading ? " is-stale" : ""}`} role="table" aria-busy={list.loading}>

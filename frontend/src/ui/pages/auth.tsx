@@ -2,7 +2,7 @@
 import { useState } from "preact/hooks";
 import { CognitoError } from "../../cognito/client";
 import type { SignInStep } from "../../cognito/auth";
-import { navigate } from "../router";
+import { entryPath, navigate } from "../router";
 import { ErrorAlert, PageTitle, Status } from "../components/feedback";
 import { useAction } from "../hooks";
 import { takeFlash, useServices } from "../context";
@@ -13,11 +13,12 @@ function value(event: Event): string {
   return (event.currentTarget as HTMLInputElement).value;
 }
 
-export function SignIn({ reason, after }: { reason?: string; after: string }) {
+/** `after`: where to go once signed in (a deep link, or an invitation's page). */
+export function SignIn({ reason, after, initialEmail = "" }: { reason?: string; after: string; initialEmail?: string }) {
   const services = useServices();
   const { auth } = services;
   const [flash] = useState(() => takeFlash(services) ?? reason ?? null);
-  const [email, setEmail] = useState("");
+  const [email, setEmail] = useState(initialEmail);
   const [password, setPassword] = useState("");
   const [code, setCode] = useState("");
   const [step, setStep] = useState<SignInStep | null>(null);
@@ -42,7 +43,7 @@ export function SignIn({ reason, after }: { reason?: string; after: string }) {
       } catch (caught) {
         if (caught instanceof CognitoError && caught.code === "UserNotConfirmedException") {
           services.flash.message = "Your account is not confirmed yet. Enter the code we emailed you.";
-          navigate(`/confirm?email=${encodeURIComponent(email.trim())}`);
+          navigate(entryPath("confirm", email.trim(), after));
           return undefined;
         }
         throw caught;
@@ -126,20 +127,26 @@ export function SignIn({ reason, after }: { reason?: string; after: string }) {
         <a href="/forgot">Forgot your password?</a>
       </p>
       <p>
-        New here? <a href="/signup">Create an account</a>
+        New here? <a href={entryPath("signup", "", after)}>Create an account</a>
       </p>
     </section>
   );
 }
 
-export function SignUp() {
+/** `invited`: opened from an invitation's link, with the invited address filled in. */
+export function SignUp({ initialEmail = "", next = null, invited = false }: { initialEmail?: string; next?: string | null; invited?: boolean }) {
   const services = useServices();
-  const [email, setEmail] = useState("");
+  const [email, setEmail] = useState(initialEmail);
   const [password, setPassword] = useState("");
   const { busy, error, run } = useAction();
   return (
     <section class="narrow">
       <PageTitle>Create an account</PageTitle>
+      {invited && (
+        <p class="notice" role="status">
+          You have been invited to a workspace. Create an account with {initialEmail} to see the invitation and accept it.
+        </p>
+      )}
       <form
         onSubmit={(event) => {
           event.preventDefault();
@@ -147,30 +154,49 @@ export function SignUp() {
             const result = await services.auth.signUp(email.trim(), password);
             if (result.confirmed) {
               services.flash.message = "Your account is ready. Sign in.";
-              navigate("/signin");
+              navigate(entryPath("signin", email.trim(), next));
             } else {
               services.flash.message = `We emailed a confirmation code to ${result.destination ?? email.trim()}.`;
-              navigate(`/confirm?email=${encodeURIComponent(email.trim())}`);
+              navigate(entryPath("confirm", email.trim(), next));
             }
           });
         }}
       >
         <label for="signup-email">Email</label>
-        <input id="signup-email" type="email" autoComplete="email" required value={email} onInput={(e) => setEmail(value(e))} />
+        <input
+          id="signup-email"
+          type="email"
+          autoComplete="email"
+          required
+          value={email}
+          aria-describedby={invited ? "signup-email-hint" : undefined}
+          onInput={(e) => setEmail(value(e))}
+        />
+        {invited && (
+          <p id="signup-email-hint" class="hint">
+            The invitation is for this address: with another one, you will not see it.
+          </p>
+        )}
         <label for="signup-password">Password</label>
         <input id="signup-password" type="password" autoComplete="new-password" aria-describedby="signup-password-hint" required minLength={12} value={password} onInput={(e) => setPassword(value(e))} />
         <p id="signup-password-hint" class="hint">{PASSWORD_HINT}</p>
         <button type="submit" class="button button--primary" disabled={busy}>Create account</button>
       </form>
-      <ErrorAlert error={error} />
+      <ErrorAlert error={error}>
+        {error instanceof CognitoError && error.code === "UsernameExistsException" && (
+          <p>
+            <a href={entryPath("signin", email.trim(), next)}>Sign in with {email.trim()} instead</a>
+          </p>
+        )}
+      </ErrorAlert>
       <p>
-        Already have an account? <a href="/signin">Sign in</a>
+        Already have an account? <a href={entryPath("signin", email.trim(), next)}>Sign in</a>
       </p>
     </section>
   );
 }
 
-export function Confirm({ initialEmail }: { initialEmail: string }) {
+export function Confirm({ initialEmail, next = null }: { initialEmail: string; next?: string | null }) {
   const services = useServices();
   const [flash] = useState(() => takeFlash(services));
   const [email, setEmail] = useState(initialEmail);
@@ -187,7 +213,7 @@ export function Confirm({ initialEmail }: { initialEmail: string }) {
           void run(async () => {
             await services.auth.confirmSignUp(email.trim(), code.trim());
             services.flash.message = "Your email is confirmed. Sign in.";
-            navigate("/signin");
+            navigate(entryPath("signin", email.trim(), next));
           });
         }}
       >

@@ -3,9 +3,10 @@
 // shows at once and is undone if the server refuses it.
 import { useState } from "preact/hooks";
 import { ApiError, etagOf, type Page, type Status, type Task } from "../../api/client";
+import { touches } from "../../lib/changes";
 import { STATUSES, STATUS_LABEL, atLeast } from "../../lib/labels";
-import { DueDate } from "../components/chips";
-import { ErrorAlert, Loading, messageOf } from "../components/feedback";
+import { CommentCount, DueDate } from "../components/chips";
+import { Loading, RetryAlert, messageOf } from "../components/feedback";
 import { Icon } from "../components/icons";
 import { toasts } from "../components/toasts";
 import { useServices } from "../context";
@@ -15,6 +16,7 @@ import { useHiddenTasks } from "../tasks/deletes";
 import { useSerialChanges } from "../tasks/operations";
 import { QuickAdd } from "../tasks/quick-add";
 import { memberName, type WorkspaceData } from "../workspace/data";
+import { useChanges } from "../workspace/live";
 
 type Columns = Record<Status, Page<Task>>;
 const COLUMN_SIZE = 50;
@@ -49,8 +51,11 @@ export function BoardPage({ data }: { data: WorkspaceData }) {
       return Object.fromEntries(STATUSES.map((s, i) => [s, pages[i]])) as Columns;
     },
     [workspace.id],
-    { fresh: true, paused: serial.busy },
+    { paused: serial.busy },
   );
+  useChanges(workspace.id, (changes, resync) => {
+    if (resync || touches(changes, "task") || touches(changes, "comment")) board.refresh();
+  });
   const update = (change: (columns: Columns) => Columns) => board.setData((columns) => columns && change(columns));
 
   const move = (task: Task, status: Status, focus: "link" | "left" | "right" = "link") => {
@@ -100,11 +105,7 @@ export function BoardPage({ data }: { data: WorkspaceData }) {
       )}
       <h2 class="visually-hidden">Board</h2>
       {board.loading && !columns && <Loading what="the board" />}
-      <ErrorAlert error={board.error}>
-        <button type="button" class="button" onClick={board.reload}>
-          Try again
-        </button>
-      </ErrorAlert>
+      <RetryAlert error={board.error} retry={board.reload} />
       {columns && (
         <div class="board">
           {STATUSES.map((status, index) => {
@@ -161,6 +162,7 @@ export function BoardPage({ data }: { data: WorkspaceData }) {
                       </a>
                       <div class="card-meta">
                         <DueDate due={task.due_date} status={task.status} id={`board-${task.id}`} />
+                        <CommentCount count={task.comment_count} />
                         {task.assignee_id && (
                           <span class="person">
                             <Icon name="person" />

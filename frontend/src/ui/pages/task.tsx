@@ -1,12 +1,15 @@
 // One task: every field, saved with If-Match. Edits are a draft until saved (kept across leaving
 // the page, a reload, or signing in again); when someone else saved first, the user keeps
-// theirs or mine, field by field. The task refreshes itself with conditional GETs.
+// theirs or mine, field by field. The task refreshes itself (a conditional GET) when the changes
+// feed reports a change to it; its comments, when the feed reports a comment.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, type Member, type Task, type TaskInput, type Versioned } from "../../api/client";
+import { touches } from "../../lib/changes";
 import type { Draft } from "../../lib/drafts";
 import { formatDate, formatTime } from "../../lib/dates";
 import { STATUS_LABEL, atLeast, fieldLabel } from "../../lib/labels";
 import { changedFields, threeWay } from "../../lib/merge";
+import { CommentThread } from "../comments/thread";
 import { ErrorAlert, Loading, PageTitle } from "../components/feedback";
 import { Icon } from "../components/icons";
 import { toasts } from "../components/toasts";
@@ -17,6 +20,7 @@ import { deleteWithUndo } from "../tasks/deletes";
 import { TASK_FIELDS, TaskFields, firstInvalid, serverErrors, toInput, validateTask, type TaskErrors } from "../tasks/fields";
 import { memberName, useWorkspace } from "../workspace/data";
 import { GoneNotice, WorkspaceGone } from "../workspace/frame";
+import { useChanges } from "../workspace/live";
 
 type Edit = Draft<TaskInput>;
 
@@ -88,8 +92,12 @@ export function TaskPage({ workspaceId, taskId }: { workspaceId: string; taskId:
   const loaded = useLoad(
     async (previous: Versioned<Task> | null) => (previous ? ((await api.taskIfChanged(workspaceId, taskId, previous.etag)) ?? previous) : api.task(workspaceId, taskId)),
     [workspaceId, taskId],
-    { fresh: true },
   );
+  const comments = useLoad(() => api.comments(workspaceId, taskId), [workspaceId, taskId]);
+  useChanges(workspaceId, (changes, resync) => {
+    if (resync || touches(changes, "task", taskId)) loaded.refresh();
+    if (resync || touches(changes, "comment")) comments.refresh();
+  });
   const [edit, setEdit] = useState<Edit | null>(null);
   const [conflict, setConflict] = useState<Conflict | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -349,6 +357,7 @@ export function TaskPage({ workspaceId, taskId }: { workspaceId: string; taskId:
               {edit && <p>Your changes are kept as a draft on this device until you save or discard them.</p>}
             </ErrorAlert>
           </form>
+          <CommentThread workspaceId={workspaceId} taskId={taskId} role={ws.data.workspace.role} members={members} comments={comments} />
         </>
       )}
     </section>

@@ -1,9 +1,11 @@
 // A workspace's tasks as a list: quick add, filters and sort (in the URL), status changes and
-// deletes in place (optimistic, with Undo), paged, refreshed while visible.
+// deletes in place (optimistic, with Undo), paged, refreshed when the changes feed reports
+// a change to a task or a comment (the comment counts).
 import { useRef } from "preact/hooks";
 import type { Status, Task, TaskSort } from "../../api/client";
+import { touches } from "../../lib/changes";
 import { STATUSES, STATUS_LABEL, atLeast } from "../../lib/labels";
-import { ErrorAlert, Loading } from "../components/feedback";
+import { Loading, RetryAlert } from "../components/feedback";
 import { inputValue } from "../components/fields";
 import { Pager } from "../components/pager";
 import { Options } from "../components/table";
@@ -17,6 +19,7 @@ import { useTaskOperations } from "../tasks/operations";
 import { QUICK_ADD_ID, QuickAdd } from "../tasks/quick-add";
 import { TaskTable } from "../tasks/table";
 import type { WorkspaceData } from "../workspace/data";
+import { useChanges } from "../workspace/live";
 
 export interface TaskFilters {
   status: Status | "";
@@ -50,8 +53,11 @@ export function TasksPage({ data, search }: { data: WorkspaceData; search: strin
   const list = useLoad(
     () => api.tasks(workspace.id, { status: filters.status, assignee_id: filters.assignee, sort: filters.sort }, pager.cursor),
     [filterKey, pager.cursor],
-    { fresh: true, paused: ops.paused },
+    { paused: ops.paused },
   );
+  useChanges(workspace.id, (changes, resync) => {
+    if (resync || touches(changes, "task") || touches(changes, "comment")) list.refresh();
+  });
   const hidden = useHiddenTasks();
   const hasDraft = useHasDraft();
   const items = list.data?.items.filter((t) => !hidden.has(t.id)) ?? [];
@@ -115,11 +121,7 @@ export function TasksPage({ data, search }: { data: WorkspaceData; search: strin
         {list.loading && list.data && <Loading what="tasks" />}
       </div>
       {list.loading && !list.data && <Loading what="tasks" />}
-      <ErrorAlert error={list.error}>
-        <button type="button" class="button" onClick={list.reload}>
-          Try again
-        </button>
-      </ErrorAlert>
+      <RetryAlert error={list.error} retry={list.reload} />
       {list.data && items.length === 0 && !list.loading && (
         <div class="empty">
           <p>{filtered ? "No tasks match these filters." : "No tasks yet."}</p>

@@ -1,16 +1,18 @@
 // The caller's workspaces: list (paged), create, rename (admin+), delete (owner).
-import { useRef, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, etagOf, type Workspace } from "../../api/client";
 import { LIMITS, atLeast } from "../../lib/labels";
 import { RoleBadge } from "../components/chips";
 import { ConfirmDialog } from "../components/dialog";
-import { ErrorAlert, Loading, PageTitle } from "../components/feedback";
+import { ErrorAlert, Loading, PageTitle, RetryAlert } from "../components/feedback";
 import { TextField, lengthProblem } from "../components/fields";
 import { Icon } from "../components/icons";
 import { Pager } from "../components/pager";
 import { toasts } from "../components/toasts";
 import { useServices } from "../context";
 import { focusSoon, useAction, useLoad, usePager } from "../hooks";
+import { InvitationsNotice } from "../inbox/badges";
+import { refreshInvitations } from "../inbox/counts";
 import { navigate, paths } from "../router";
 
 function nameProblem(name: string): string | null {
@@ -26,6 +28,8 @@ export function Workspaces() {
   const create = useAction();
   const heading = useRef<HTMLHeadingElement>(null);
   const problem = checked ? nameProblem(name) : null;
+  // Invitations are answered elsewhere too (another tab, the email's link): count them afresh.
+  useEffect(() => void refreshInvitations(api), [api]);
 
   return (
     <section>
@@ -57,11 +61,7 @@ export function Workspaces() {
         Your workspaces
       </h2>
       {list.loading && !list.data && <Loading what="workspaces" />}
-      <ErrorAlert error={list.error}>
-        <button type="button" class="button" onClick={list.reload}>
-          Try again
-        </button>
-      </ErrorAlert>
+      <RetryAlert error={list.error} retry={list.reload} />
       {list.data && list.data.items.length === 0 && <p class="empty">You have no workspaces yet. Create one above.</p>}
       {list.data && list.data.items.length > 0 && (
         <ul class="cards workspace-cards" aria-labelledby="workspace-list-heading" aria-busy={list.loading}>
@@ -80,6 +80,8 @@ export function Workspaces() {
         </ul>
       )}
       <Pager label="Workspaces" pager={pager} nextCursor={list.data?.next_cursor} heading={heading} />
+      {/* Last on the page: its count arrives after the page, and must push nothing down. */}
+      <InvitationsNotice />
     </section>
   );
 }

@@ -3,7 +3,7 @@
 // widens the page.
 import type { Member, Status, Task } from "../../api/client";
 import { STATUSES, STATUS_LABEL } from "../../lib/labels";
-import { DueDate, StatusChip } from "../components/chips";
+import { CommentCount, DueDate, StatusChip } from "../components/chips";
 import { Icon } from "../components/icons";
 import { ChoiceMenu } from "../components/menu";
 import { TableHead } from "../components/table";
@@ -57,6 +57,7 @@ export function TaskTable({ caption, tasks, loading, canEdit, onStatus, onDelete
               <a href={paths.task(task.workspace_id, task.id)} class="task-link" data-nav-item>
                 {task.title}
               </a>
+              <CommentCount count={task.comment_count} />
               {drafts(task.id) && <span class="badge badge--draft">Unsaved draft</span>}
             </td>
             {workspaceName && (

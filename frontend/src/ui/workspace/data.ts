@@ -1,8 +1,12 @@
 // A workspace with its members: what every page of a workspace needs (names for user ids,
-// the caller's role). Refreshed with a conditional GET: a 304 costs no body.
+// the caller's role). Refreshed when the changes feed reports a change to the workspace or its
+// members, with a conditional GET for the workspace (a 304 costs no body).
+import { useRef } from "preact/hooks";
 import type { Member, Workspace } from "../../api/client";
+import { touches } from "../../lib/changes";
 import { useLoad } from "../hooks";
 import { useServices } from "../context";
+import { useChanges } from "./live";
 
 export interface WorkspaceData {
   workspace: Workspace;
@@ -13,11 +17,16 @@ export interface WorkspaceData {
 }
 
 export function useWorkspace(id: string) {
-  const { api } = useServices();
-  return useLoad(
+  const { api, user } = useServices();
+  // The caller's own role is in the workspace's representation but not in its version (ETag):
+  // when it changes, only a full read shows it.
+  const roleChanged = useRef(false);
+  const loaded = useLoad(
     async (previous: WorkspaceData | null): Promise<WorkspaceData> => {
+      const conditional = previous && !roleChanged.current;
+      roleChanged.current = false;
       const [workspace, members] = await Promise.all([
-        previous ? api.workspaceIfChanged(id, previous.etag) : api.workspace(id),
+        conditional ? api.workspaceIfChanged(id, previous.etag) : api.workspace(id),
         api.members(id).then(
           (list) => ({ list, error: null as unknown }),
           (error: unknown) => ({ list: previous?.members ?? [], error }),
@@ -27,8 +36,12 @@ export function useWorkspace(id: string) {
       return { workspace: data, etag, members: members.list, membersError: members.error };
     },
     [id],
-    { fresh: true },
   );
+  useChanges(id, (changes, resync) => {
+    if (user && touches(changes, "member", user.sub)) roleChanged.current = true;
+    if (resync || touches(changes, "workspace") || touches(changes, "member")) loaded.refresh();
+  });
+  return loaded;
 }
 
 export const FORMER_MEMBER = "Former member";

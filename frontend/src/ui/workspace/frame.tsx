@@ -4,7 +4,7 @@ import type { ComponentChildren } from "preact";
 import { ApiError } from "../../api/client";
 import { atLeast } from "../../lib/labels";
 import { RoleBadge } from "../components/chips";
-import { ErrorAlert, Loading, PageTitle } from "../components/feedback";
+import { ErrorAlert, Loading, PageTitle, RetryAlert } from "../components/feedback";
 import { Icon, type IconName } from "../components/icons";
 import { paths, type Tab } from "../router";
 import { useWorkspace, type WorkspaceData } from "./data";
@@ -61,11 +61,7 @@ export function WorkspaceFrame({ id, tab, children }: { id: string; tab: Tab; ch
       {gone ? (
         <WorkspaceGone />
       ) : (
-        <ErrorAlert error={loaded.error}>
-          <button type="button" class="button" onClick={loaded.reload}>
-            Try again
-          </button>
-        </ErrorAlert>
+        <RetryAlert error={loaded.error} retry={loaded.reload} />
       )}
       {data && !gone && (
         <>
