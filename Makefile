@@ -126,7 +126,7 @@ stateful: setup
 		tests/integration/test_stateful.py --hypothesis-seed=$$seed -p no:cacheprovider
 
 # Not part of `make test` in full: every write raced by its caller's removal or demotion, at both
-# moments (tests/unit/test_write_races.py; `make test` runs a subset of about 40 of the 104).
+# moments (tests/unit/test_write_races.py; `make test` runs a subset, 53 of the 236).
 races: setup
 	RACES_ALL=1 $(PY) -m pytest -s tests/unit/test_write_races.py -p no:cacheprovider
 

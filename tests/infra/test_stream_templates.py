@@ -111,6 +111,26 @@ def patterns(mapping: str) -> list[dict[str, Any]]:
     return [json.loads(f["Pattern"]) for f in properties(mapping)["FilterCriteria"]["Filters"]]
 
 
+def test_the_streams_readers_are_the_five_the_docs_name():
+    """Each mapping reads every shard of the stream (filters apply after the read). AWS's
+    guidance is two readers per shard, one for a global table; the table has five, which
+    docs/stream-processing.md ("How many read the stream") names and weighs. A sixth reader
+    fails here until the docs weigh it too."""
+    stream = {"Fn::GetAtt": ["TasksTable", "StreamArn"]}
+    readers = sorted(
+        name
+        for name, resource in RESOURCES.items()
+        if resource["Type"] == "AWS::Lambda::EventSourceMapping"
+        and resource["Properties"].get("EventSourceArn") == stream
+    )
+    assert readers == sorted(m for mappings in FUNCTIONS.values() for m in mappings)
+    docs = (support.ROOT / "docs" / "stream-processing.md").read_text()
+    assert f"the table's stream has **{_WORDS[len(readers)]}** mappings" in docs
+
+
+_WORDS = {4: "four", 5: "five", 6: "six", 7: "seven"}
+
+
 def test_the_purge_gets_only_the_deletion_of_a_workspace_and_memberships_that_end_or_begin():
     deletion, memberships = patterns("PurgeEventSourceMapping")
     workspace = keys.workspace_key("X")
