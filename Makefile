@@ -13,7 +13,7 @@ UV := $(TOOLS)/uv/bin/uv
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help setup dev test lint test-unit test-integration test-infra test-cdk bench profile soak frontend-build test-frontend test-e2e lighthouse sbom audit restore-drill feature-env feature-env-down feature-env-reap audit-verify stateful digest
+.PHONY: help setup dev test lint test-unit test-integration test-infra test-cdk bench profile soak frontend-build test-frontend test-e2e lighthouse sbom audit restore-drill feature-env feature-env-down feature-env-reap audit-verify stateful races digest
 
 help:
 	@echo "make dev    set up and start the whole stack locally (emulator, resources, API, app)"
@@ -131,6 +131,11 @@ stateful: setup
 	echo "stateful: $(STATEFUL_EXAMPLES) examples, seed $$seed (make stateful SEED=$$seed repeats it)"; \
 	STATEFUL_RANDOM=1 STATEFUL_EXAMPLES=$(STATEFUL_EXAMPLES) $(PY) -m pytest \
 		tests/integration/test_stateful.py --hypothesis-seed=$$seed -p no:cacheprovider
+
+# Not part of `make test` in full: every write raced by its caller's removal or demotion, at both
+# moments (tests/unit/test_write_races.py; `make test` runs a subset, 53 of the 236).
+races: setup
+	RACES_ALL=1 $(PY) -m pytest -s tests/unit/test_write_races.py -p no:cacheprovider
 
 # Not part of `make test`: figures, printed as ratios to a baseline measured in the same run.
 # wrk comes from Debian's package (installed here when missing; apt needs root).

@@ -70,7 +70,14 @@ def post_worker_init(worker):
     # bare Flask baseline) has nothing to warm and must not build the service in each worker.
     service = sys.modules.get("app.wsgi")
     if service is not None:
-        service.warm_up()
+        service.warm_up(concurrency(worker.cfg))
+
+
+def concurrency(cfg) -> int:
+    """How many requests a worker serves at once: each may hold an AWS connection."""
+    if cfg.worker_class_str == "gevent":
+        return cfg.worker_connections
+    return cfg.threads
 
 
 def post_request(worker, req, environ, resp):

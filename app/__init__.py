@@ -17,6 +17,7 @@ from app.config import Settings
 from app.domain.audit import AuditLog, AuditRecorder
 from app.domain.changes import ChangesFeed
 from app.domain.comments import Comments
+from app.domain.emails import MemberEmails
 from app.domain.invitations import Invitations
 from app.domain.labels import Labels
 from app.domain.limits import Limits
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         tasks=Tasks(store, recorder, limits),
         labels=Labels(store, recorder, limits),
         audit=AuditLog(store),
+        emails=MemberEmails(store, directory),
         invitations=Invitations(store, directory, recorder, limits),
         comments=Comments(store, recorder, limits),
         notifications=Notifications(store),

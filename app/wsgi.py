@@ -16,6 +16,7 @@ except ConfigError as error:
     sys.exit(3)
 
 
-def warm_up() -> None:
-    """For gunicorn's post_worker_init: the worker's AWS clients, before its first request."""
-    app.extensions[EXTENSION].clients.warm()
+def warm_up(concurrency: int) -> None:
+    """For gunicorn's post_worker_init: the worker's AWS clients, before its first request, each
+    with a connection pool for the `concurrency` requests the worker serves at once."""
+    app.extensions[EXTENSION].clients.warm(max_connections=concurrency)

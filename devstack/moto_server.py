@@ -46,7 +46,7 @@ from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.responses import EmptyResult
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.comparisons import get_filter_expression
-from moto.dynamodb.exceptions import TransactionCanceledException
+from moto.dynamodb.exceptions import MultipleTransactionsException, TransactionCanceledException
 from moto.dynamodb.models.table import Table
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
@@ -79,19 +79,37 @@ def one_at_a_time(
     return serialised
 
 
+def _key_of(backend: Any, operation: str, request: dict[str, Any]) -> dict[str, Any]:
+    table = backend.get_table(request["TableName"])
+    if operation != "Put":
+        return request["Key"]
+    attributes = request["Item"]
+    key = {table.hash_key_attr: attributes[table.hash_key_attr]}
+    if table.range_key_attr is not None:
+        key[table.range_key_attr] = attributes[table.range_key_attr]
+    return key
+
+
+def _refuse_an_item_named_twice(backend: Any, transact_items: list[dict[str, Any]]) -> None:
+    """DynamoDB refuses a transaction that names one item twice (ValidationException) before it
+    checks any condition; moto notices only while applying the parts, which a failed condition
+    here would never reach."""
+    named = set()
+    for entry in transact_items:
+        ((operation, request),) = entry.items()
+        key = _key_of(backend, operation, request)
+        item = (request["TableName"], repr(sorted(key.items())))
+        if item in named:
+            raise MultipleTransactionsException()
+        named.add(item)
+
+
 def _failed_conditions(backend: Any, transact_items: list[dict[str, Any]]) -> list[Any]:
     """moto's cancellation reasons, one per part, from the state before the transaction."""
     reasons: list[Any] = []
     for entry in transact_items:
         ((operation, request),) = entry.items()
-        table = backend.get_table(request["TableName"])
-        if operation == "Put":
-            attributes = request["Item"]
-            key = {table.hash_key_attr: attributes[table.hash_key_attr]}
-            if table.range_key_attr is not None:
-                key[table.range_key_attr] = attributes[table.range_key_attr]
-        else:
-            key = request["Key"]
+        key = _key_of(backend, operation, request)
         expression = request.get("ConditionExpression")
         if expression is None:
             reasons.append((None, None, None))
@@ -125,6 +143,7 @@ _moto_transact_write_items = dynamodb_models.DynamoDBBackend.transact_write_item
 
 
 def _conditions_first(self: Any, transact_items: list[dict[str, Any]]) -> None:
+    _refuse_an_item_named_twice(self, transact_items)
     reasons = _failed_conditions(self, transact_items)
     if any(code is not None for code, _, _ in reasons):
         raise TransactionCanceledException(reasons)

@@ -34,6 +34,7 @@ from app.api.problems import (
 )
 from app.api.security import BEARER_SCHEME
 from app.api.v1 import CONVERTERS
+from app.aws.clients import request_deadline_seconds
 
 API_DESCRIPTION = """\
 Workspaces, their members (who join by invitation) and tasks with their comments, the audit
@@ -110,6 +111,7 @@ def init_api(app: Flask, services: Services) -> Api:
         app,
         csp=content_security_policy(frontend.cognito_origin(settings)),
         strict_transport=settings.running_in_aws,
+        deadline_s=request_deadline_seconds(settings),
     )
     docs.register(app, api)
     frontend.register(app, settings)

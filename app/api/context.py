@@ -15,6 +15,7 @@ from app.config import Settings
 from app.domain.audit import AuditLog
 from app.domain.changes import ChangesFeed
 from app.domain.comments import Comments
+from app.domain.emails import MemberEmails
 from app.domain.invitations import Invitations
 from app.domain.labels import Labels
 from app.domain.members import Members
@@ -37,6 +38,7 @@ class Services:
     members: Members
     tasks: Tasks
     audit: AuditLog
+    emails: MemberEmails
     invitations: Invitations
     comments: Comments
     notifications: Notifications

@@ -14,6 +14,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, request
 
 from app.api.problems import PROBLEM_JSON, ApiProblem
+from app.aws import deadline
 from app.domain.clock import new_id
 from app.observability import context
 
@@ -76,7 +77,7 @@ def refuse_oversized_request() -> None:
         raise ApiProblem(431, "A request header is longer than 8 KiB")
 
 
-def register_http_hooks(app: Flask, *, csp: str, strict_transport: bool) -> None:
+def register_http_hooks(app: Flask, *, csp: str, strict_transport: bool, deadline_s: float) -> None:
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.wsgi_app = BodyLimit(app.wsgi_app)
 
@@ -85,9 +86,15 @@ def register_http_hooks(app: Flask, *, csp: str, strict_transport: bool) -> None
         supplied = request.headers.get("X-Request-Id", "")
         g.request_id = supplied if _CLIENT_REQUEST_ID.match(supplied) else new_id()
         g.started = time.perf_counter()
+        # Every AWS call and retry of the request ends by then (docs/api.md, "Dependencies").
+        deadline.start(deadline_s)
         context.request_id.set(g.request_id)
         context.user_id.set(None)
         refuse_oversized_request()
+
+    @app.teardown_request
+    def end_deadline(_error: BaseException | None) -> None:
+        deadline.clear()
 
     @app.after_request
     def finish_response(response: Response) -> Response:

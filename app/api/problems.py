@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.aws.clients import DependencyUnavailable
 from app.domain import errors as domain
+from app.observability.tracing import record_failure
 
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_SECONDS = 2
@@ -28,6 +29,7 @@ _DOMAIN_STATUS: dict[type[domain.DomainError], int] = {
     domain.Conflict: 409,
     domain.LimitReached: 409,
     domain.PreconditionFailed: 412,
+    domain.LostRace: 412,
     domain.InvalidInput: 422,
     domain.TooManyRequests: 429,
 }
@@ -148,8 +150,10 @@ def http_exception_problem(error: HTTPException) -> Response:
 
 
 def _server_error(error: Exception) -> Response:
-    # Never the exception's text or a trace: those go to the log, keyed by the request id.
+    # Never the exception's text or a trace: those go to the log, keyed by the request id, and
+    # to the request's trace.
     log.error("unhandled error", exc_info=error)
+    record_failure(error)
     return problem(500, "Something went wrong on our side; the request id identifies it")
 
 

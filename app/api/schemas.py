@@ -22,6 +22,7 @@ from app.api.text import (
     not_blank,
 )
 from app.api.v1 import ULID_PATTERN
+from app.auth.verifier import USER_ID_PATTERN
 from app.domain.labels import COLORS as LABEL_COLORS
 from app.domain.tasks import MAX_TASK_LABELS
 from app.domain.tasks import PRIORITIES as TASK_PRIORITIES
@@ -73,7 +74,7 @@ WorkspacePageOut = page_schema(WorkspaceOut, "WorkspacePage")
 
 ROLES = ["owner", "admin", "member", "viewer"]
 STATUSES = ["todo", "in_progress", "done"]
-_USER_ID = validate.Regexp(r"^[A-Za-z0-9_-]{1,128}$", error="Not a user id.")
+_USER_ID = validate.Regexp(f"^{USER_ID_PATTERN}$", error="Not a user id.")
 
 
 class MemberUpdate(ma.Schema):

@@ -15,11 +15,11 @@ from werkzeug.routing import BaseConverter
 
 from app.api import json_body
 from app.api.http import API_PREFIX, require_json_body
-from app.api.security import authenticate
+from app.api.security import authenticate, keep_email_fresh
+from app.auth.verifier import USER_ID_PATTERN
 
 # A ULID is 128 bits in 26 Crockford base-32 digits, so its first digit is at most 7.
 ULID_PATTERN = r"[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}"
-USER_ID_PATTERN = r"[A-Za-z0-9_-]{1,128}"
 
 
 class UlidConverter(BaseConverter):
@@ -95,6 +95,7 @@ def v1_blueprint(name: str, description: str) -> Blueprint:
     blueprint = V1Blueprint(name, __name__, url_prefix=API_PREFIX, description=description)
     blueprint.before_request(authenticate)
     blueprint.before_request(require_json_body)
+    blueprint.after_request(keep_email_fresh)
     return blueprint
 
 

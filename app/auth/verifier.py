@@ -1,17 +1,22 @@
 """The one JWT verifier: Cognito access tokens, checked as docs/api.md says.
 
-PyJWT's JWKS client fetches and caches the user pool's keys and refetches once on an unknown
-`kid` (at most once per cooldown, so a flood of made-up kids cannot hammer Cognito).
+PyJWT's JWKS client fetches and caches the user pool's key set for five minutes, and refetches
+once on an unknown `kid` (at most once per cooldown, so a flood of made-up kids cannot hammer
+Cognito). Only the key set is cached: PyJWT's per-key cache (`cache_keys`) never expires, so a
+key withdrawn from the pool's JWKS kept verifying new tokens until the worker restarted.
 
 A browser sends the same access token with every request for up to an hour, so a token that
 passed every check is remembered (by its SHA-256 digest, never the token itself) until its own
-`exp`, in a bounded LRU. Nothing about a refused token is remembered: it is checked in full each
-time it comes back, and can never be found in the cache (a different token, a different digest).
+`exp`, but no longer than the key set's five minutes: then it is verified again against the
+key set as it is now, so a withdrawn key stops being accepted for every token within ten
+minutes. Nothing about a refused token is remembered: it is checked in full each time it comes
+back, and can never be found in the cache (a different token, a different digest).
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -27,10 +32,16 @@ from app.aws.clients import DependencyUnavailable
 from app.config import Settings
 
 ALGORITHM = "RS256"
+# What a user id (a token's `sub`: Cognito makes UUIDs) may be, everywhere: in paths, in bodies,
+# and in the table's keys, where a `#` would read as a separator.
+USER_ID_PATTERN = r"[A-Za-z0-9_-]{1,128}"
+_USER_ID = re.compile(USER_ID_PATTERN)
 LEEWAY_SECONDS = 60
 REQUIRED_CLAIMS = ("sub", "iss", "client_id", "token_use", "exp", "iat")
 _JWKS_TIMEOUT_SECONDS = 3
-_JWKS_LIFESPAN_SECONDS = 3600
+# How long the key set is trusted before it is fetched again, and a verified token before it is
+# verified again.
+JWKS_LIFESPAN_SECONDS = 300
 _JWKS_COOLDOWN_SECONDS = 30
 # Distinct tokens in use at once per worker; one entry is a few hundred bytes.
 CACHE_ENTRIES = 10_000
@@ -54,9 +65,15 @@ class Principal:
 class VerifiedTokens:
     """Principals of fully verified tokens, by token digest, each until its token's `exp`."""
 
-    def __init__(self, max_entries: int = CACHE_ENTRIES, clock=time.time):
+    def __init__(
+        self,
+        max_entries: int = CACHE_ENTRIES,
+        clock=time.time,
+        max_age_s: float = JWKS_LIFESPAN_SECONDS,
+    ):
         self._max_entries = max_entries
         self._clock = clock
+        self._max_age = max_age_s
         self._lock = threading.Lock()
         self._entries: OrderedDict[bytes, tuple[Principal, float]] = OrderedDict()
 
@@ -77,6 +94,8 @@ class VerifiedTokens:
             return principal
 
     def put(self, digest: bytes, principal: Principal, expires_at: float) -> None:
+        """Remembered until `expires_at`, and no longer than the cache's maximum age."""
+        expires_at = min(expires_at, self._clock() + self._max_age)
         with self._lock:
             self._entries[digest] = (principal, expires_at)
             self._entries.move_to_end(digest)
@@ -99,8 +118,8 @@ class TokenVerifier:
         self._client_ids = frozenset(settings.user_pool_client_ids)
         self._jwks = jwks_client or PyJWKClient(
             settings.jwks_url,
-            cache_keys=True,
-            lifespan=_JWKS_LIFESPAN_SECONDS,
+            cache_keys=False,
+            lifespan=JWKS_LIFESPAN_SECONDS,
             timeout=_JWKS_TIMEOUT_SECONDS,
             cooldown_duration=_JWKS_COOLDOWN_SECONDS,
         )
@@ -156,8 +175,10 @@ class TokenVerifier:
         if client_id not in self._client_ids:
             raise InvalidToken(f"client_id {client_id!r} is not a configured app client")
         sub = claims["sub"]
-        if not sub:
-            raise InvalidToken("sub is empty")
+        if not _USER_ID.fullmatch(sub):
+            # Only a token signed by a trusted key gets here; still, its sub becomes part of
+            # the table's keys, so one that no user id could be is refused, not stored.
+            raise InvalidToken(f"sub is not a user id ({len(sub)} characters)")
         return Principal(user_id=sub, username=claims.get("username") or sub, client_id=client_id)
 
 

@@ -13,13 +13,14 @@ import threading
 from typing import Any
 
 import botocore.loaders
-import botocore.regions
 import botocore.session
 from botocore.config import Config
+from botocore.endpoint_provider import EndpointProvider
 from botocore.exceptions import (
     ChecksumError,
     ClientError,
     CredentialRetrievalError,
+    EndpointResolutionError,
     HTTPClientError,
     NoCredentialsError,
 )
@@ -28,7 +29,8 @@ from botocore.exceptions import (
 )
 
 from app.aws.circuit import CircuitBreaker, CircuitOpen
-from app.aws.dynamodb import DynamoDB, Timeouts
+from app.aws.deadline import REQUEST_DEADLINE_S
+from app.aws.dynamodb import MAX_POOL_CONNECTIONS, DeadlineExceeded, DynamoDB, Timeouts
 from app.config import Settings
 
 # How long a service that did not answer is left alone before one call probes it again.
@@ -66,7 +68,10 @@ class DependencyUnavailable(Exception):
 def is_unavailable(error: Exception) -> bool:
     """Whether the error says "the dependency is down, slow or throttling" (a 503), rather
     than "our request was wrong" (a bug: a 500, never a false outage that invites retries)."""
-    if isinstance(error, BotoConnectionError | HTTPClientError | CircuitOpen | ChecksumError):
+    if isinstance(
+        error,
+        BotoConnectionError | HTTPClientError | CircuitOpen | ChecksumError | DeadlineExceeded,
+    ):
         # A checksum that does not match is an answer damaged on its way, twice.
         return True
     if isinstance(error, CredentialRetrievalError | NoCredentialsError):
@@ -89,6 +94,13 @@ def worst_call_seconds(settings: Settings) -> float:
     return attempts * per_attempt + backoff
 
 
+def request_deadline_seconds(settings: Settings) -> float:
+    """A request's deadline for its AWS calls and retries (app/aws/deadline.py): 2.5 s, or one
+    attempt's connect and read timeouts where the settings are more patient than that, so that
+    no first attempt is cut short of its own timeouts (the local stack's 5 s reads: 5.5 s)."""
+    return max(REQUEST_DEADLINE_S, settings.aws_connect_timeout + settings.aws_read_timeout)
+
+
 def error_code(error: ClientError) -> str:
     return error.response.get("Error", {}).get("Code", "")
 
@@ -108,6 +120,7 @@ def load_models() -> None:
     for name in ("endpoints", "partitions", "sdk-default-configuration"):
         _MODELS.load_data(name)
     _MODELS.load_service_model("dynamodb", "service-2")
+    _MODELS.load_service_model("dynamodb", "endpoint-rule-set-1")
     for service in BOTOCORE_SERVICES:
         _MODELS.load_service_model(service, "service-2")
         _MODELS.load_service_model(service, "endpoint-rule-set-1")
@@ -125,14 +138,20 @@ def _ca_bundle(session: botocore.session.Session) -> bool | str:
     return session.get_config_variable("ca_bundle") or os.environ.get("REQUESTS_CA_BUNDLE") or True
 
 
-def regional_endpoint(service: str, region: str) -> str:
-    """The service's public regional endpoint, from botocore's partition data (so that
-    aws-cn and GovCloud regions get theirs)."""
-    resolver = botocore.regions.EndpointResolver(_MODELS.load_data("endpoints"))
-    found = resolver.construct_endpoint(service, region)
-    if not found:
-        raise ValueError(f"no {service} endpoint is known for the region {region}")
-    return f"https://{found['hostname']}"
+def regional_endpoint(
+    service: str, region: str, *, fips: bool = False, dualstack: bool = False
+) -> str:
+    """The service's public endpoint in the region, as botocore's client resolves it: by the
+    service's endpoint rule set (so that aws-cn, GovCloud and the FIPS and dual-stack
+    variants get exactly botocore's answer)."""
+    provider = EndpointProvider(
+        _MODELS.load_service_model(service, "endpoint-rule-set-1"),
+        _MODELS.load_data("partitions"),
+    )
+    try:
+        return provider.resolve_endpoint(Region=region, UseFIPS=fips, UseDualStack=dualstack).url
+    except EndpointResolutionError as error:
+        raise ValueError(f"no {service} endpoint is known for the region {region}") from error
 
 
 class AwsClients:
@@ -148,6 +167,9 @@ class AwsClients:
         self._clients: dict[str, Any] = {}
         self._breakers: dict[str, CircuitBreaker] = {}
         self._pid = os.getpid()
+        # botocore's default pool (10 connections) until a worker says how many requests it
+        # serves at once (warm).
+        self._max_connections = MAX_POOL_CONNECTIONS
         load_models()
         self._config = Config(
             connect_timeout=settings.aws_connect_timeout,
@@ -180,8 +202,16 @@ class AwsClients:
         settings = self._settings
         if service == "dynamodb":
             return DynamoDB(
+                max_pool_connections=self._max_connections,
                 endpoint_url=settings.endpoint_for("dynamodb")
-                or regional_endpoint("dynamodb", settings.region),
+                or regional_endpoint(
+                    "dynamodb",
+                    settings.region,
+                    # As botocore's clients read them: AWS_USE_FIPS_ENDPOINT,
+                    # AWS_USE_DUALSTACK_ENDPOINT, or the profile's settings.
+                    fips=bool(session.get_config_variable("use_fips_endpoint")),
+                    dualstack=bool(session.get_config_variable("use_dualstack_endpoint")),
+                ),
                 region=settings.region,
                 credentials=session.get_credentials,
                 timeouts=Timeouts(settings.aws_connect_timeout, settings.aws_read_timeout),
@@ -196,14 +226,18 @@ class AwsClients:
             service,
             region_name=settings.region,
             endpoint_url=settings.endpoint_for(service),
-            config=self._config,
+            config=self._config.merge(Config(max_pool_connections=self._max_connections)),
         )
         self.breaker(service).attach(client)
         return client
 
-    def warm(self) -> None:
+    def warm(self, max_connections: int = MAX_POOL_CONNECTIONS) -> None:
         """Make every client now (a few hundred ms of CPU for the three), so that a worker's
-        first requests do not wait for them; gunicorn calls it as each worker starts."""
+        first requests do not wait for them; gunicorn calls it as each worker starts, with the
+        number of requests the worker serves at once: each client's connection pool holds as
+        many, so that none is opened only to be thrown away ("Connection pool is full": a
+        gevent worker serves up to 1,000 at once, botocore's pool keeps 10)."""
+        self._max_connections = max(max_connections, MAX_POOL_CONNECTIONS)
         for service in SERVICES:
             self.get(service)
 

@@ -73,6 +73,12 @@ class CognitoDirectory:
             return DirectoryUser(user_id=sub, email=address)
         return None
 
+    def current_email(self, user_id: str) -> str | None:
+        """The user's email as the pool holds it now, asked afresh (the pool applies a changed
+        email only once it is verified); None if the pool knows no such user."""
+        user = self._get_user(user_id)
+        return (_attribute(user, "email") if user else None) or None
+
     def verified_email_of(self, user_id: str) -> str | None:
         """The user's email, in lower case, if Cognito says they proved they receive mail there
         (`email_verified`); asked each time, never cached: it decides who may accept an

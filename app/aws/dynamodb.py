@@ -31,27 +31,31 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import botocore
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.credentials import ReadOnlyCredentials
 from botocore.exceptions import (
+    BotoCoreError,
     ChecksumError,
     ClientError,
     HTTPClientError,
     NoCredentialsError,
+    ReadTimeoutError,
 )
+from botocore.exceptions import ConnectionError as BotoConnectionError
 from botocore.handlers import generate_idempotent_uuid
 from botocore.httpsession import URLLib3Session
 from botocore.model import ServiceModel
 from botocore.parsers import ResponseParserError
 from botocore.retries import quota, standard
-from botocore.utils import get_environ_proxies
+from botocore.utils import get_environ_proxies, normalize_url_path
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
 from urllib3.connection import HTTPConnection
 
+from app.aws import deadline
 from app.aws.circuit import CircuitBreaker
 
 TARGET_PREFIX = "DynamoDB_20120810."
@@ -59,9 +63,20 @@ CONTENT_TYPE = "application/x-amz-json-1.0"
 _ALGORITHM = "AWS4-HMAC-SHA256"
 _SERVICE = "dynamodb"
 _CHECKSUM_HEADER = "x-amz-crc32"
-# botocore's default for a client's connection pool.
+# botocore's default for a client's connection pool; a gunicorn worker sizes its own to the
+# requests it serves at once (AwsClients.warm).
 MAX_POOL_CONNECTIONS = 10
+# The shortest wait for an answer worth starting an attempt with, before the deadline.
+_MIN_READ_S = 0.05
 _tracer = trace.get_tracer(__name__)
+
+
+class DeadlineExceeded(BotoCoreError):
+    """The request's deadline left no time for the call (app/aws/deadline.py): the request
+    answers 503, as for a dependency that did not answer; the circuit breaker does not count
+    it, since nothing was sent."""
+
+    fmt = "The request's time for AWS calls ran out"
 
 
 @dataclass(frozen=True)
@@ -71,12 +86,15 @@ class Timeouts:
 
 
 class RequestSigner:
-    """Signature Version 4 for a POST of a JSON body to the endpoint's root, as botocore's
-    SigV4Auth signs it (the same headers signed, the same canonical form)."""
+    """Signature Version 4 for a POST of a JSON body to the endpoint, as botocore's SigV4Auth
+    signs it (the same headers signed, the same canonical form, the endpoint's path)."""
 
-    def __init__(self, *, host: str, region: str):
+    def __init__(self, *, host: str, region: str, path: str = "/"):
         self._host = host
         self._region = region
+        # As SigV4Auth writes a path in the canonical request: dot segments resolved, then
+        # percent-encoded once more.
+        self._path = quote(normalize_url_path(path), safe="/~")
         # The signing key depends only on the secret and the day: derived once per day, not
         # with four HMACs per request.
         self._key_lock = threading.Lock()
@@ -100,7 +118,7 @@ class RequestSigner:
         canonical = "\n".join(
             (
                 "POST",
-                "/",
+                self._path,
                 "",
                 "".join(f"{name}:{signed[name]}\n" for name in names),
                 signed_headers,
@@ -145,13 +163,24 @@ def host_of(url: str) -> str:
     return host
 
 
-def http_session(endpoint_url: str, timeouts: Timeouts, verify: bool | str) -> URLLib3Session:
+def request_url(endpoint_url: str) -> str:
+    """Where botocore's client sends a DynamoDB request: the endpoint URL as given, with `/`
+    for a URL without a path."""
+    return endpoint_url if urlsplit(endpoint_url).path else endpoint_url + "/"
+
+
+def http_session(
+    endpoint_url: str,
+    timeouts: Timeouts,
+    verify: bool | str,
+    max_pool_connections: int = MAX_POOL_CONNECTIONS,
+) -> URLLib3Session:
     """botocore's own HTTP session, set up as a botocore client with tcp_keepalive sets it up."""
     return URLLib3Session(
         verify=verify,
         proxies=get_environ_proxies(endpoint_url),
         timeout=(timeouts.connect_s, timeouts.read_s),
-        max_pool_connections=MAX_POOL_CONNECTIONS,
+        max_pool_connections=max_pool_connections,
         socket_options=[
             *HTTPConnection.default_socket_options,
             (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),
@@ -182,12 +211,16 @@ class DynamoDB:
         service_model: ServiceModel,
         verify: bool | str = True,
         sleep: Callable[[float], None] = time.sleep,
+        max_pool_connections: int = MAX_POOL_CONNECTIONS,
     ):
-        self._url = endpoint_url.rstrip("/") + "/"
+        self._url = request_url(endpoint_url)
         self._region = region
         self._credentials = credentials
-        self._signer = RequestSigner(host=host_of(endpoint_url), region=region)
-        self._http = http_session(endpoint_url, timeouts, verify)
+        self._signer = RequestSigner(
+            host=host_of(endpoint_url), region=region, path=urlsplit(self._url).path
+        )
+        self._timeouts = timeouts
+        self._http = http_session(endpoint_url, timeouts, verify, max_pool_connections)
         self._breaker = breaker
         self._model = service_model
         self._sleep = sleep
@@ -235,16 +268,28 @@ class DynamoDB:
             generate_idempotent_uuid(params, operation_model)
         body = json.dumps(params, separators=(",", ":"), default=_wire_value).encode()
         request_context: dict[str, Any] = {}
+        if self._read_timeout_in_time() is None:
+            raise DeadlineExceeded()
         self._breaker.before_call()
         attempt = 0
         while True:
             attempt += 1
+            read_timeout = self._read_timeout_in_time() or _MIN_READ_S
             try:
-                response = self._send(operation, body, traced=span is not None)
-            except HTTPClientError as error:
+                response = self._send(
+                    operation, body, traced=span is not None, read_timeout=read_timeout
+                )
+            except (BotoConnectionError, HTTPClientError) as error:
+                # Every way of getting no answer, as botocore's standard mode counts them: a
+                # refused or timed-out connection, a proxy or TLS failure (ConnectionError),
+                # a connection dropped or a read timed out (HTTPClientError).
                 if self._retry(attempt, operation_model, request_context, caught_exception=error):
                     continue
-                self._breaker.call_failed(exception=error)
+                cut_short = read_timeout < self._timeouts.read_s
+                if not (cut_short and isinstance(error, ReadTimeoutError)):
+                    # A read the deadline cut shorter than the read timeout says only that the
+                    # request ran out of time, not that DynamoDB stopped answering.
+                    self._breaker.call_failed(exception=error)
                 raise
             if span is not None:
                 span.set_attribute("http.status_code", response.status_code)
@@ -288,12 +333,27 @@ class DynamoDB:
         )
         if not self._retry_policy.should_retry(context):
             return False
+        delay = self._retry_policy.compute_retry_delay(context)
+        if self._read_timeout_in_time(after_s=delay) is None:
+            return False  # the request's deadline leaves no room for another attempt
         if not self._retry_quota.acquire_retry_quota(context):
             return False
-        self._sleep(self._retry_policy.compute_retry_delay(context))
+        self._sleep(delay)
         return True
 
-    def _send(self, operation: str, body: bytes, *, traced: bool) -> AWSResponse:
+    def _read_timeout_in_time(self, after_s: float = 0.0) -> float | None:
+        """How long an attempt starting `after_s` from now may wait for its answer so that it
+        ends by the request's deadline, its connection (at most the connect timeout) included;
+        the read timeout itself outside a request. None: no attempt fits any more."""
+        left = deadline.remaining()
+        if left is None:
+            return self._timeouts.read_s
+        room = left - after_s - self._timeouts.connect_s
+        return min(self._timeouts.read_s, room) if room >= _MIN_READ_S else None
+
+    def _send(
+        self, operation: str, body: bytes, *, traced: bool, read_timeout: float
+    ) -> AWSResponse:
         credentials = self._credentials()
         if credentials is None:
             raise NoCredentialsError()
@@ -304,7 +364,15 @@ class DynamoDB:
         if traced:
             # Not signed, as botocore leaves it out of the signature too.
             propagate.inject(headers)
-        request = AWSPreparedRequest("POST", self._url, headers, body, stream_output=False)
+        # botocore's session reads a per-request read timeout from the request's context.
+        request = AWSPreparedRequest(
+            "POST",
+            self._url,
+            headers,
+            body,
+            stream_output=False,
+            context={"read_timeout": read_timeout},
+        )
         return self._http.send(request)
 
     def _parse(self, operation: str, response: AWSResponse) -> dict[str, Any]:

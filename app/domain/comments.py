@@ -31,15 +31,15 @@ from app.domain.errors import (
     Forbidden,
     InvalidInput,
     LimitReached,
+    LostRace,
     NotFound,
-    PreconditionFailed,
 )
 from app.domain.limits import Limits
 from app.domain.roles import Action, Role, allowed_roles, may
 from app.storage import keys, writes
 from app.storage.records import COMMENT_ATTRIBUTES, Comment, Membership, Task
 from app.storage.table import Page, Store, WriteRejected
-from app.storage.writes import Write
+from app.storage.writes import Caller, Write
 
 COMMENT_NOT_FOUND = "Comment not found"
 TASK_NOT_FOUND = "Task not found"
@@ -287,7 +287,6 @@ class Comments:
 
         def change(event_id: str) -> list[Write | None]:
             return [
-                writes.require_member(workspace_id, actor_id, roles, "caller"),
                 writes.advance_workspace(workspace_id, event_id=event_id),
                 *parts,
                 *(
@@ -311,7 +310,7 @@ class Comments:
             ]
 
         try:
-            commit_in_order(self._store, change)
+            commit_in_order(self._store, change, caller=Caller(workspace_id, actor_id, roles))
         except WriteRejected as rejected:
             self._explain(rejected, task)
 
@@ -336,7 +335,7 @@ class Comments:
             found = failures["comment"]
             if not isinstance(found, Comment):
                 raise NotFound(COMMENT_NOT_FOUND) from rejected
-            raise PreconditionFailed("The comment was changed by someone else") from rejected
+            raise LostRace("The comment was changed by someone else") from rejected
         raise rejected
 
 

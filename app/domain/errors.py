@@ -37,6 +37,11 @@ class PreconditionFailed(DomainError):
     """The caller's version of the resource is no longer the current one."""
 
 
+class LostRace(PreconditionFailed):
+    """The resource changed between this change's read and its write: the version it was
+    computed from is no longer current (commits.against_any_version reads it again)."""
+
+
 class InvalidInput(DomainError):
     """Well-formed input that breaks a rule only the domain can check (e.g. an assignee who is
     not a member)."""

@@ -22,7 +22,7 @@ from app.domain.access import check_version, editable, explain_rejected_access, 
 from app.domain.audit import AuditRecorder, changes_between
 from app.domain.clock import new_id, rfc3339, utc_now
 from app.domain.commits import against_any_version, commit_audited
-from app.domain.errors import Conflict, NotFound, PreconditionFailed
+from app.domain.errors import Conflict, LostRace, NotFound
 from app.domain.limits import Limits
 from app.domain.roles import Action, allowed_roles
 from app.storage import keys, text_index, writes
@@ -217,4 +217,4 @@ class Labels:
                 ) from rejected
             if rejected.failures.get("label") is None:
                 raise NotFound(LABEL_NOT_FOUND) from rejected
-            raise PreconditionFailed("The label was changed by someone else") from rejected
+            raise LostRace("The label was changed by someone else") from rejected

@@ -2,8 +2,9 @@
 app/domain/invitations.py).
 
 The role rules live in roles.py; here they meet the table. Every change carries, in its one
-transaction, the caller's role as a condition, the target's role as it was read, the owner
-count when owners come or go (a workspace always keeps one), and the audit event.
+transaction, the caller's membership and role as a condition (also when the caller is the
+target: commits.commit_in_order), the target's role as it was read, the owner count when owners
+come or go (a workspace always keeps one), and the audit event.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from app.domain.roles import Action, Role, allowed_roles, member_change_action
 from app.storage import keys, writes
 from app.storage.records import Membership, Workspace
 from app.storage.table import Page, Store, WriteRejected
-from app.storage.writes import Write
+from app.storage.writes import Caller, Write
 
 MEMBER_NOT_FOUND = "Member not found"
 LAST_OWNER = "A workspace must keep at least one owner"
@@ -57,7 +58,6 @@ class Members:
 
         def change(event_id: str) -> list[Write | None]:
             return [
-                self._caller_may(workspace_id, actor_id, action, target=user_id),
                 self._workspace_change(workspace_id, event_id, target.role, role),
                 self._owned_change(user_id, target.role, role),
                 writes.change_member_role(
@@ -75,7 +75,9 @@ class Members:
                 ),
             ]
 
-        self._commit(change, owner_is_caller=user_id == actor_id)
+        self._commit(
+            change, _caller(workspace_id, actor_id, action), owner_is_caller=user_id == actor_id
+        )
         return Membership(target.workspace_id, target.user_id, target.email, role, target.added_at)
 
     def remove(self, actor_id: str, workspace_id: str, user_id: str) -> None:
@@ -86,15 +88,14 @@ class Members:
         if not isinstance(target, Membership):
             raise NotFound(MEMBER_NOT_FOUND)
         leaving = user_id == actor_id
-        action = member_change_action(target.role, None)
-        if not leaving:
-            authorize(access, action)
+        # Any member may remove themself (docs/api.md, "Roles").
+        action = Action.READ if leaving else member_change_action(target.role, None)
+        authorize(access, action)
         _keep_an_owner(access.workspace, target.role, None)
         now = utc_now()
 
         def change(event_id: str) -> list[Write | None]:
             return [
-                None if leaving else self._caller_may(workspace_id, actor_id, action, user_id),
                 self._workspace_change(workspace_id, event_id, target.role, None),
                 self._owned_change(user_id, target.role, None),
                 writes.delete_membership(
@@ -112,25 +113,17 @@ class Members:
                 ),
             ]
 
-        self._commit(change, owner_is_caller=leaving)
+        self._commit(change, _caller(workspace_id, actor_id, action), owner_is_caller=leaving)
 
-    def _commit(self, change, *, owner_is_caller: bool) -> None:
+    def _commit(self, change, caller: Caller, *, owner_is_caller: bool) -> None:
         try:
-            commit_in_order(self._store, change)
+            commit_in_order(self._store, change, caller=caller)
         except WriteRejected as rejected:
             explain_rejected_access(rejected.failures)
             self._limits.refuse_if_reached(rejected.failures, owner_is_caller=owner_is_caller)
             if "workspace" in rejected.failures:
                 raise Conflict(LAST_OWNER) from rejected
             raise Conflict("The member changed meanwhile; reload and try again") from rejected
-
-    @staticmethod
-    def _caller_may(workspace_id: str, actor_id: str, action: Action, target: str) -> Write | None:
-        if target == actor_id:
-            # The target's own condition (its role as read) already pins the caller's role;
-            # one transaction cannot name the same item twice.
-            return None
-        return writes.require_member(workspace_id, actor_id, allowed_roles(action), "caller")
 
     def _workspace_change(
         self, workspace_id: str, event_id: str, old: str | None, new: str | None
@@ -151,6 +144,10 @@ class Members:
         if not delta:
             return None
         return writes.count_owned_workspace(user_id, delta, limit=self._limits.owned_workspaces)
+
+
+def _caller(workspace_id: str, actor_id: str, action: Action) -> Caller:
+    return Caller(workspace_id, actor_id, allowed_roles(action))
 
 
 def _keep_an_owner(workspace: Workspace, old: str | None, new: str | None) -> None:

@@ -15,7 +15,7 @@ from app.domain.access import check_version, editable, explain_rejected_access, 
 from app.domain.audit import AuditRecorder, changes_between
 from app.domain.clock import new_id, rfc3339, utc_now
 from app.domain.commits import against_any_version, commit_audited
-from app.domain.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
+from app.domain.errors import Conflict, InvalidInput, LostRace, NotFound
 from app.domain.limits import Limits
 from app.domain.roles import Action, Role, allowed_roles
 from app.storage import keys, task_lists, text_index, writes
@@ -41,8 +41,6 @@ DEFAULT_SORT = task_lists.CREATED
 _NOT_A_MEMBER = {"assignee_id": ["Must be the user_id of a member of this workspace"]}
 _UNKNOWN_LABEL = {"labels": ["Must be ids of labels of this workspace"]}
 _ANY_ROLE = frozenset(Role)
-# A delete pins the version it read; if the task changes meanwhile it is read again.
-_DELETE_ATTEMPTS = 3
 _COMMENTS_MOVED_ATTEMPTS = 5
 
 
@@ -211,33 +209,32 @@ class Tasks:
     ) -> None:
         """Reads the task first: its due entry's key and the event's label come from it. The
         transaction pins the version read, so a task changed meanwhile is never half deleted;
-        it is read again and, if it still matches If-Match, deleted."""
-        for attempt in range(_DELETE_ATTEMPTS):
+        it is read again and, if it still matches If-Match (`*` always does), deleted, as an
+        update is applied again (commits.against_any_version)."""
+
+        def attempt() -> None:
             current = self._editable(actor_id, workspace_id, task_id)
             check_version(current.version, if_match, "task")
-            try:
-                self._commit(
-                    actor_id,
-                    workspace_id,
-                    task_id,
-                    action="task.deleted",
-                    changes={},
-                    now=utc_now(),
-                    label=current.title,
-                    tasks=-1,
-                    task_writes=[
-                        writes.delete_task(
-                            workspace_id, task_id, expected_versions=frozenset({current.version})
-                        ),
-                        writes.delete_task_due_entry(current),
-                        writes.delete_task_priority_entry(current),
-                        *_label_writes(current, None),
-                    ],
-                )
-                return
-            except PreconditionFailed:
-                if attempt == _DELETE_ATTEMPTS - 1:
-                    raise
+            self._commit(
+                actor_id,
+                workspace_id,
+                task_id,
+                action="task.deleted",
+                changes={},
+                now=utc_now(),
+                label=current.title,
+                tasks=-1,
+                task_writes=[
+                    writes.delete_task(
+                        workspace_id, task_id, expected_versions=frozenset({current.version})
+                    ),
+                    writes.delete_task_due_entry(current),
+                    writes.delete_task_priority_entry(current),
+                    *_label_writes(current, None),
+                ],
+            )
+
+        against_any_version(if_match, attempt, "task")
 
     def _editable(self, actor_id: str, workspace_id: str, task_id: str) -> Task:
         """The task, read with the caller's membership; the caller may edit tasks."""
@@ -295,7 +292,7 @@ class Tasks:
                 raise NotFound(TASK_NOT_FOUND) from rejected
             if isinstance(found, Task) and found.version == pinned_version:
                 raise _CommentsMoved from rejected
-            raise PreconditionFailed("The task was changed by someone else") from rejected
+            raise LostRace("The task was changed by someone else") from rejected
 
     def assignee_errors(
         self, actor_id: str, workspace_id: str, assignee_id: str

@@ -15,14 +15,14 @@ from app.domain.access import (
 from app.domain.audit import AuditRecorder
 from app.domain.clock import new_id, rfc3339, utc_now
 from app.domain.commits import against_any_version, commit_in_order
-from app.domain.errors import NotFound, PreconditionFailed
+from app.domain.errors import LostRace, NotFound, PreconditionFailed
 from app.domain.limits import Limits
 from app.domain.ports import UserDirectory
 from app.domain.roles import Action, Role, allowed_roles
 from app.storage import keys, writes
 from app.storage.records import Membership, Workspace
 from app.storage.table import Store, WriteRejected
-from app.storage.writes import Write
+from app.storage.writes import Caller, Write
 
 # A page of workspaces may meet memberships of deleted workspaces (their removal runs in the
 # background); it reads this many more pages to fill itself before giving a short one.
@@ -85,7 +85,8 @@ class Workspaces:
             ]
 
         try:
-            event_id = commit_in_order(self._store, change)
+            # No caller condition: the workspace is new, and its caller becomes its owner here.
+            event_id = commit_in_order(self._store, change, caller=None)
         except WriteRejected as rejected:
             self._limits.refuse_if_reached(rejected.failures)
             raise
@@ -176,9 +177,6 @@ class Workspaces:
 
         def change(event_id: str) -> list[Write]:
             return [
-                writes.require_member(
-                    current.id, actor_id, allowed_roles(Action.RENAME_WORKSPACE), "caller"
-                ),
                 writes.update_workspace(
                     current.id,
                     expected_version=current.version,
@@ -198,11 +196,12 @@ class Workspaces:
                 ),
             ]
 
+        caller = Caller(current.id, actor_id, allowed_roles(Action.RENAME_WORKSPACE))
         try:
-            event_id = commit_in_order(self._store, change)
+            event_id = commit_in_order(self._store, change, caller=caller)
         except WriteRejected as rejected:
             explain_rejected_access(rejected.failures)
-            raise PreconditionFailed("The workspace was changed by someone else") from rejected
+            raise LostRace("The workspace was changed by someone else") from rejected
         return dataclasses.replace(
             current,
             name=name,
@@ -220,11 +219,10 @@ class Workspaces:
 
         def change(event_id: str) -> list[Write]:
             return [
-                # Only an owner may delete (Action.DELETE_WORKSPACE); their own membership goes
-                # with the workspace, so that it is counted back exactly once.
-                writes.delete_membership(
-                    workspace_id, actor_id, expected_role=Role.OWNER, tag="caller"
-                ),
+                # Only an owner may delete (Action.DELETE_WORKSPACE, the caller's condition);
+                # their own membership goes with the workspace, so that it is counted back
+                # exactly once.
+                writes.delete_membership(workspace_id, actor_id, expected_role=Role.OWNER),
                 writes.mark_workspace_deleted(
                     workspace_id,
                     expected_versions=if_match,
@@ -244,8 +242,9 @@ class Workspaces:
                 ),
             ]
 
+        caller = Caller(workspace_id, actor_id, allowed_roles(Action.DELETE_WORKSPACE))
         try:
-            commit_in_order(self._store, change)
+            commit_in_order(self._store, change, caller=caller)
         except WriteRejected as rejected:
             explain_rejected_access(rejected.failures)
             if "workspace" in rejected.failures:

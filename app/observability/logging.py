@@ -15,6 +15,8 @@ from app.observability.metrics import METADATA_FIELD
 from app.observability.tracing import current_xray_trace_id
 
 _configured = False
+# The factory logging makes records with unless someone sets another (which may add fields).
+_DEFAULT_RECORD_FACTORY = logging.getLogRecordFactory()
 _handler: logging.StreamHandler | None = None
 
 
@@ -131,19 +133,45 @@ class RequestLine:
     would write it (the same JSON, the request's ids, the logger's level obeyed), but straight
     to the service's handler: the logging module's record, caller lookup, filter and handler
     calls were a tenth of a `GET /api/v1/me`'s CPU (docs/performance.md). Where logging is set
-    up otherwise (a test's capture, another handler added), it goes through the logger."""
+    up otherwise (a test's capture, another handler added, a record factory that adds fields,
+    as OpenTelemetry's logging instrumentation does), it goes through the logger."""
 
     def __init__(self, name: str):
         self._logger = logging.getLogger(name)
 
-    def info(self, message: str, fields: dict[str, Any]) -> None:
+    def info(
+        self, message: str, fields: dict[str, Any], *, metrics: dict[str, Any] | None = None
+    ) -> None:
+        """One INFO line with `fields` and `metrics`. The `metrics` (EMF fields) are written
+        whatever the logger's level: the deployment's alarms read them, and treat missing data
+        as not breaching, so at WARNING they would fall silent instead of firing. Below INFO
+        the line carries the metrics alone."""
         logger = self._logger
-        if not logger.isEnabledFor(logging.INFO):
-            return
+        if logger.isEnabledFor(logging.INFO):
+            self._write(logger, message, {**fields, **metrics} if metrics else fields)
+        elif metrics:
+            self._write(logger, "metrics", metrics, past_the_level=True)
+
+    def _write(
+        self,
+        logger: logging.Logger,
+        message: str,
+        fields: dict[str, Any],
+        *,
+        past_the_level: bool = False,
+    ) -> None:
         handler = _handler
         formatter = _sole_formatter(logger, handler) if handler is not None else None
         if formatter is None:
-            logger.info("%s", message, extra=fields)
+            if past_the_level:
+                # Logger.handle skips the logger's own level; the handlers' levels still count.
+                logger.handle(
+                    logger.makeRecord(
+                        logger.name, logging.INFO, "", 0, message, (), None, extra=fields
+                    )
+                )
+            else:
+                logger.info("%s", message, extra=fields)
             return
         handler.acquire()
         try:
@@ -160,7 +188,10 @@ class RequestLine:
 
 def _sole_formatter(logger: logging.Logger, handler: logging.Handler) -> JsonLineFormatter | None:
     """The JSON formatter of `handler` if that is the only handler a record of `logger`
-    reaches, with no logger filter on the way; None otherwise."""
+    reaches, with no logger filter on the way and logging's own record factory; None
+    otherwise."""
+    if logging.getLogRecordFactory() is not _DEFAULT_RECORD_FACTORY:
+        return None
     node: logging.Logger | None = logger
     while node is not None and node is not logging.root:
         if node.handlers or node.filters or not node.propagate:

@@ -39,12 +39,12 @@ def register_request_logging(app: Flask, *, service: str, environment: str) -> N
                 "duration_ms": elapsed_ms,
                 # The header itself: werkzeug's request.user_agent builds an object around it.
                 "user_agent": request.headers.get("User-Agent", "")[:200],
-                **metrics.fields(
-                    elapsed_ms,
-                    1,
-                    1 if status >= 500 else 0,
-                    1 if 400 <= status < 500 else 0,
-                ),
             },
+            metrics=metrics.fields(
+                elapsed_ms,
+                1,
+                1 if status >= 500 else 0,
+                1 if 400 <= status < 500 else 0,
+            ),
         )
         return response

@@ -128,6 +128,16 @@ def trace_requests(app: Flask) -> None:
     app.teardown_request(end_span)
 
 
+def record_failure(error: BaseException) -> None:
+    """The request's span (if recorded) ends in error with the exception as an event: called
+    where the 500 is made, since the error handler that makes it leaves the request's teardown
+    no exception to record."""
+    span = trace.get_current_span()
+    if span.is_recording():
+        span.record_exception(error)
+        span.set_status(Status(StatusCode.ERROR, type(error).__name__))
+
+
 def current_xray_trace_id() -> str | None:
     """The current trace id in X-Ray's form, 1-<8 hex time>-<24 hex>, for log lines."""
     context = trace.get_current_span().get_span_context()

@@ -6,22 +6,27 @@ eventually consistent by nature. Writes are always one TransactWriteItems call. 
 
 from __future__ import annotations
 
-import time
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from app.aws import deadline
 from app.aws.clients import AwsClients, DependencyUnavailable, error_code, is_unavailable
 from app.aws.dynamodb import DynamoDB
 from app.storage import keys
-from app.storage.records import Record, deserialize, record_from_item, serialize
-from app.storage.writes import Write
+from app.storage.records import Membership, Record, deserialize, record_from_item, serialize
+from app.storage.writes import CALLER_TAG, Write
 
-# A transaction cancelled only because another one held the same item is retried this often.
-_CONFLICT_RETRIES = 2
-_CONFLICT_BACKOFF_S = 0.02
+# A transaction cancelled only because another one held the same item (TransactionConflict) is
+# sent again after a pause drawn at random up to 10 ms x 2^(tries - 1), at most 100 ms, while
+# the request's deadline leaves time for it; outside a request, three tries in all.
+_CONFLICT_PAUSE_S = 0.01
+_CONFLICT_PAUSE_CAP_S = 0.1
+_TIME_FOR_A_TRY_S = 0.1
+_CONFLICT_TRIES_OUTSIDE_A_REQUEST = 3
 _BATCH_GET_KEYS = 100
 
 
@@ -254,7 +259,7 @@ class Store:
             if "ConditionExpression" in request:
                 request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
             items.append({write.operation: request})
-        for attempt in range(_CONFLICT_RETRIES + 1):
+        for tries in itertools.count(1):
             try:
                 self._client.call("TransactWriteItems", {"TransactItems": items})
                 return
@@ -270,10 +275,15 @@ class Store:
                 if not _only_conflicts(reasons):
                     # A part that DynamoDB refused as invalid is our bug, not an outage.
                     raise
-                if attempt == _CONFLICT_RETRIES:
-                    raise DependencyUnavailable("DynamoDB", error) from error
                 # Another transaction held one of the items; ours changed nothing. Try again.
-                time.sleep(_CONFLICT_BACKOFF_S * (attempt + 1))
+                if not deadline.wait_for_another_try(
+                    tries=tries,
+                    base_s=_CONFLICT_PAUSE_S,
+                    cap_s=_CONFLICT_PAUSE_CAP_S,
+                    needs_s=_TIME_FOR_A_TRY_S,
+                    tries_outside=_CONFLICT_TRIES_OUTSIDE_A_REQUEST,
+                ):
+                    raise DependencyUnavailable("DynamoDB", error) from error
             except BotoCoreError as error:
                 if is_unavailable(error):
                     raise DependencyUnavailable("DynamoDB", error) from error
@@ -306,5 +316,17 @@ def _condition_failures(
     for write, reason in zip(writes, reasons, strict=False):
         if reason.get("Code") == "ConditionalCheckFailed":
             item = reason.get("Item")
-            failures[write.tag] = record_from_item(item) if item else None
+            record = record_from_item(item) if item else None
+            failures[_failed_condition(write, record)] = record
     return failures
+
+
+def _failed_condition(write: Write, record: Record | None) -> str:
+    """The tag of the condition that failed. A part that also carries the caller's condition
+    (writes.on_behalf_of) failed on the caller's account when the caller, as the item was,
+    is no longer a member with one of the roles it requires."""
+    if write.caller_roles is None:
+        return write.tag
+    if isinstance(record, Membership) and record.role in write.caller_roles:
+        return write.tag
+    return CALLER_TAG

@@ -42,6 +42,59 @@ class Write:
     tag: str
     operation: str  # ConditionCheck | Put | Update | Delete
     request: dict[str, Any]
+    # Set when this part writes the caller's own membership and carries the caller's condition
+    # too (on_behalf_of): the roles it requires, so that a failure can be told apart.
+    caller_roles: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who makes a change: a member of the workspace with one of `roles`, at commit time."""
+
+    workspace_id: str
+    user_id: str
+    roles: frozenset[str]
+
+
+CALLER_TAG = "caller"
+
+
+def on_behalf_of(caller: Caller, parts: Iterable[Write]) -> list[Write]:
+    """The change's parts with the caller's membership and role as a condition of the same
+    transaction, self-targeted changes included: a ConditionCheck of the caller's membership,
+    or, when a part writes that very item (one transaction cannot name an item twice), the
+    same condition added to that part's own. A caller removed or demoted a moment before the
+    commit therefore changes nothing, whatever the change does to whom."""
+    parts = list(parts)
+    key = serialize(keys.membership_key(caller.workspace_id, caller.user_id))
+    for index, part in enumerate(parts):
+        if _item_key(part) == key:
+            parts[index] = _with_caller_condition(part, caller.roles)
+            return parts
+    return [require_member(caller.workspace_id, caller.user_id, caller.roles, CALLER_TAG), *parts]
+
+
+def _item_key(part: Write) -> dict[str, Any] | None:
+    if "Key" in part.request:
+        return part.request["Key"]
+    item = part.request.get("Item")
+    return {"PK": item["PK"], "SK": item["SK"]} if item else None
+
+
+def _with_caller_condition(part: Write, roles: frozenset[str]) -> Write:
+    condition, values = _role_condition(roles, placeholder=":caller_role")
+    request = dict(part.request)
+    own = request.get("ConditionExpression")
+    request["ConditionExpression"] = f"({own}) AND ({condition})" if own else condition
+    request["ExpressionAttributeNames"] = {
+        **request.get("ExpressionAttributeNames", {}),
+        "#role": "role",
+    }
+    request["ExpressionAttributeValues"] = {
+        **request.get("ExpressionAttributeValues", {}),
+        **_values(values),
+    }
+    return Write(part.tag, part.operation, request, caller_roles=frozenset(roles))
 
 
 def _values(names: dict[str, Any]) -> dict[str, Any]:
@@ -57,9 +110,9 @@ def _version_condition(versions: frozenset[int] | None, values: dict[str, Any]) 
     return f" AND version IN ({', '.join(placeholders)})"
 
 
-def _role_condition(roles: Iterable[str]) -> tuple[str, dict[str, Any]]:
+def _role_condition(roles: Iterable[str], placeholder: str = ":role") -> tuple[str, dict[str, Any]]:
     names = sorted(roles)
-    placeholders = [f":role{i}" for i in range(len(names))]
+    placeholders = [f"{placeholder}{i}" for i in range(len(names))]
     condition = f"attribute_exists(PK) AND #role IN ({', '.join(placeholders)})"
     return condition, dict(zip(placeholders, names, strict=True))
 
@@ -248,6 +301,23 @@ def change_member_role(
             "ConditionExpression": "attribute_exists(PK) AND #role = :expected",
             "ExpressionAttributeNames": {"#role": "role"},
             "ExpressionAttributeValues": _values({":role": role, ":expected": expected_role}),
+        },
+    )
+
+
+def change_member_email(
+    workspace_id: str, user_id: str, *, old: str, new: str, tag: str = "membership"
+) -> Write:
+    """The email a membership shows, from `old` to `new`, if it is still there and still shows
+    `old`."""
+    return Write(
+        tag,
+        "Update",
+        {
+            "Key": serialize(keys.membership_key(workspace_id, user_id)),
+            "UpdateExpression": "SET email = :new",
+            "ConditionExpression": "attribute_exists(PK) AND email = :old",
+            "ExpressionAttributeValues": _values({":new": new, ":old": old}),
         },
     )
 

@@ -197,6 +197,21 @@ describe("conditional reads", () => {
     expect(await api.taskIfChanged("w1", "t1", '"3"')).toEqual({ data: { ...task, version: 4 }, etag: '"4"' });
   });
 
+  it("follows my tasks past a page that came back empty with a cursor", async () => {
+    const { fake, api } = setup();
+    fake.reply(
+      { body: { items: [], next_cursor: "c1" } },
+      { body: { items: [], next_cursor: "c2" } },
+      { body: { items: [task], next_cursor: "c3" } },
+    );
+    expect(await api.myTasks({}, null, 1)).toEqual({ items: [task], next_cursor: "c3" });
+    expect(fake.calls.map((c) => c.url)).toEqual([
+      "/api/v1/me/tasks?limit=1",
+      "/api/v1/me/tasks?cursor=c1&limit=1",
+      "/api/v1/me/tasks?cursor=c2&limit=1",
+    ]);
+  });
+
   it("lists my tasks and sorts a workspace's tasks by due date", async () => {
     const { fake, api } = setup();
     fake.reply({ body: { items: [], next_cursor: null } }, { body: { items: [], next_cursor: null } });

@@ -111,18 +111,47 @@ def patterns(mapping: str) -> list[dict[str, Any]]:
     return [json.loads(f["Pattern"]) for f in properties(mapping)["FilterCriteria"]["Filters"]]
 
 
-def test_the_purge_gets_only_the_deletion_of_a_workspace():
-    (pattern,) = patterns("PurgeEventSourceMapping")
+def test_the_streams_readers_are_the_five_the_docs_name():
+    """Each mapping reads every shard of the stream (filters apply after the read). AWS's
+    guidance is two readers per shard, one for a global table; the table has five, which
+    docs/stream-processing.md ("How many read the stream") names and weighs. A sixth reader
+    fails here until the docs weigh it too."""
+    stream = {"Fn::GetAtt": ["TasksTable", "StreamArn"]}
+    readers = sorted(
+        name
+        for name, resource in RESOURCES.items()
+        if resource["Type"] == "AWS::Lambda::EventSourceMapping"
+        and resource["Properties"].get("EventSourceArn") == stream
+    )
+    assert readers == sorted(m for mappings in FUNCTIONS.values() for m in mappings)
+    docs = (support.ROOT / "docs" / "stream-processing.md").read_text()
+    assert f"the table's stream has **{_WORDS[len(readers)]}** mappings" in docs
+
+
+_WORDS = {4: "four", 5: "five", 6: "six", 7: "seven"}
+
+
+def test_the_purge_gets_only_the_deletion_of_a_workspace_and_memberships_that_end_or_begin():
+    deletion, memberships = patterns("PurgeEventSourceMapping")
     workspace = keys.workspace_key("X")
-    assert pattern == {
+    member = keys.membership_key("X", "U")
+    prefix = workspace["PK"].removesuffix("X")
+    assert deletion == {
         "eventName": ["MODIFY"],
         "dynamodb": {
-            "Keys": {
-                "PK": {"S": [{"prefix": workspace["PK"].removesuffix("X")}]},
-                "SK": {"S": [workspace["SK"]]},
-            },
+            "Keys": {"PK": {"S": [{"prefix": prefix}]}, "SK": {"S": [workspace["SK"]]}},
             "OldImage": {"deleted": {"BOOL": [False]}},
             "NewImage": {"deleted": {"BOOL": [True]}},
+        },
+    }
+    # Issue 20, item 4: the member's tasks leave AssignedByDue, and come back.
+    assert memberships == {
+        "eventName": ["REMOVE", "INSERT"],
+        "dynamodb": {
+            "Keys": {
+                "PK": {"S": [{"prefix": prefix}]},
+                "SK": {"S": [{"prefix": member["SK"].removesuffix("U")}]},
+            }
         },
     }
 
@@ -431,6 +460,7 @@ def test_each_role_is_its_functions_own_and_trusted_by_lambda_only(function):
                     "dynamodb:Query",
                     "dynamodb:BatchWriteItem",
                     "dynamodb:DeleteItem",
+                    "dynamodb:UpdateItem",
                 },
                 # The owned count of an owner whose membership goes (the product limit).
                 "USER#*": {"dynamodb:UpdateItem"},
@@ -488,10 +518,20 @@ def test_each_role_gets_the_table_actions_its_code_calls_on_its_own_keys_only(
     assert set(stream["Action"]) == STREAM_ACTIONS
     assert stream["Resource"] == {"Fn::Sub": "${TasksTable.Arn}/stream/*"}
     assert by_sid["ListStreams"]["Action"] == ["dynamodb:ListStreams"]
-    # No statement grants a DynamoDB action on anything else.
+    # No statement grants a DynamoDB action on anything else, but the purge's Query of the one
+    # index it reads (a member's tasks in a workspace), on its own keys.
+    indexes = [s for s in by_sid.values() if "/index/" in json.dumps(s["Resource"])]
+    if function == "PurgeFunction":
+        (index,) = indexes
+        assert index["Resource"] == {"Fn::Sub": "${TasksTable.Arn}/index/" + keys.BY_ASSIGNEE}
+        assert listed(index["Action"]) == ["dynamodb:Query"]
+        leading = index["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+        assert leading == ["WS#*"] and keys.assignee_key("X", "U").startswith("WS#")
+    else:
+        assert indexes == []
     for statement in by_sid.values():
         if any(a.startswith("dynamodb:") for a in listed(statement["Action"])):
-            assert statement in (*table, stream, by_sid["ListStreams"])
+            assert statement in (*table, *indexes, stream, by_sid["ListStreams"])
 
 
 def test_the_purge_keys_never_reach_the_audit_events_or_the_archive_heads():

@@ -12,9 +12,15 @@ address the caller sends.
 from __future__ import annotations
 
 import secrets
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
+from flask.testing import FlaskClient
 
+from app import create_app
+from app.config import Settings
 from devstack import users
 from tests.support.http import ApiClient, assert_problem
 from tests.support.stack import PASSWORD
@@ -33,6 +39,15 @@ def self_signed_up(stack):
     cognito.confirm_sign_up(ClientId=client_id, Username=email, ConfirmationCode="123456")
     tokens = users.sign_in(cognito, client_id, email, PASSWORD)
     return email, tokens["access_token"]
+
+
+@contextmanager
+def another_api_process(stack) -> Iterator[FlaskClient]:
+    """The service in this process, on the stack's environment: a second API process."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+            patch.setenv(name, stack.environment[name])
+        yield create_app(Settings.from_env(stack.environment)).test_client()
 
 
 def _attributes(stack, email: str) -> dict[str, str]:
@@ -84,6 +99,44 @@ def test_a_verified_change_of_address_receives_the_new_addresses_invitations(
     joined = person.post(f"/me/invitations/{to_new['id']}/accept")
     assert joined.status_code == 201, joined.text
     assert joined.json()["email"] == new_email
+
+
+def test_a_members_changed_email_shows_in_every_list_after_their_next_request(
+    stack, client, self_signed_up
+):
+    """Issue 20, item 11: a membership kept the address its member had when added, so after a
+    verified change two members could show the same one. The member's next request brings
+    every membership of theirs up to date, once its response is sent."""
+    old_email, token = self_signed_up
+    person = ApiClient(stack.api, token)
+    lists = []
+    with another_api_process(stack) as elsewhere:
+        # Joined through another process of the service: the stack's has not seen them yet (a
+        # process checks a member's email on their first request to it, then every 5 minutes).
+        for _ in range(2):
+            workspace = client.create_workspace()
+            invitation = client.invite(workspace["id"], old_email, "viewer")
+            joined = elsewhere.post(
+                f"/api/v1/me/invitations/{invitation['id']}/accept",
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert joined.status_code == 201, joined.get_data(as_text=True)
+            lists.append(f"/workspaces/{workspace['id']}/members")
+    new_email = _address("moved")
+    stack.cognito.update_user_attributes(
+        AccessToken=token, UserAttributes=[{"Name": "email", "Value": new_email}]
+    )
+    stack.cognito.verify_user_attribute(AccessToken=token, AttributeName="email", Code="123456")
+
+    def shown() -> list[set[str]]:
+        return [{m["email"] for m in client.all_items(members)} for members in lists]
+
+    assert all(old_email in emails for emails in shown())
+    assert person.get("/me").status_code == 200
+    deadline = time.monotonic() + 10
+    while any(old_email in emails for emails in shown()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert all(new_email in emails and old_email not in emails for emails in shown())
 
 
 def test_a_user_whose_email_is_not_verified_sees_and_accepts_nothing(stack, client):

@@ -1,5 +1,6 @@
 """When DynamoDB is dead or hangs, every request, /readyz included, answers 503 with
-Retry-After within 3 seconds, also when there are many more requests than worker threads
+Retry-After within 3 seconds, also when there are many more requests than worker threads,
+and when it goes from refusing connections to taking them and never answering, or back
 (docs/api.md, "Dependencies", has the arithmetic)."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pytest
 import requests
 
 from app import config
+from app.aws.clients import CIRCUIT_COOLDOWN_S
 from devstack.stack import LocalStack
 from tests.support.http import assert_problem
 from tests.support.stack import free_port
@@ -47,16 +49,24 @@ def silent_endpoint() -> Iterator[str]:
     server.close()
 
 
-def api_with_dynamodb_at(stack, endpoint: str) -> LocalStack:
+PRODUCTION_TIMEOUTS = {
+    "AWS_CONNECT_TIMEOUT": str(config.DEFAULT_AWS_CONNECT_TIMEOUT),
+    "AWS_READ_TIMEOUT": str(config.DEFAULT_AWS_READ_TIMEOUT),
+    "AWS_MAX_ATTEMPTS": str(config.DEFAULT_AWS_MAX_ATTEMPTS),
+}
+
+
+def api_with_dynamodb_at(
+    stack, endpoint: str, timeouts: dict[str, str] | None = None
+) -> LocalStack:
+    """The API with its DynamoDB at `endpoint`; by default with the production timeouts, not
+    the local stack's patient ones (`timeouts={}` keeps those)."""
     options = dataclasses.replace(
         stack.stack.options,
         api_port=free_port(),
-        # The production timeouts, not the local stack's patient ones: they are what is tested.
         extra_environment={
             "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
-            "AWS_CONNECT_TIMEOUT": str(config.DEFAULT_AWS_CONNECT_TIMEOUT),
-            "AWS_READ_TIMEOUT": str(config.DEFAULT_AWS_READ_TIMEOUT),
-            "AWS_MAX_ATTEMPTS": str(config.DEFAULT_AWS_MAX_ATTEMPTS),
+            **(PRODUCTION_TIMEOUTS if timeouts is None else timeouts),
         },
     )
     api = LocalStack(options, session=stack.session, progress=lambda _m: None)
@@ -65,28 +75,31 @@ def api_with_dynamodb_at(stack, endpoint: str) -> LocalStack:
     return api
 
 
-@pytest.mark.parametrize("kind", ["hung", "refused"])
-def test_dead_dynamodb_gives_503_with_retry_after_within_3_seconds(
-    stack, user, silent_endpoint, kind
-):
-    endpoint = silent_endpoint if kind == "hung" else f"http://127.0.0.1:{free_port()}"
-    api = api_with_dynamodb_at(stack, endpoint)
-    try:
-        base = api.options.api_url
-        for url, headers in (
-            (f"{base}/readyz", {}),
-            (f"{base}/api/v1/workspaces", {"Authorization": f"Bearer {user.access_token}"}),
-        ):
-            started = time.monotonic()
-            response = requests.get(url, headers=headers, timeout=10)
-            elapsed = time.monotonic() - started
-            body = assert_problem(response, 503)
-            assert int(response.headers["Retry-After"]) > 0
-            assert elapsed < 3.0, f"{url} took {elapsed:.2f}s"
-            assert "DynamoDB" in body["detail"]
-        assert requests.get(f"{base}/healthz", timeout=5).status_code == 200
-    finally:
-        api.stop()
+def all_at_once(base: str, auth: dict[str, str], count: int) -> list[tuple[str, float]]:
+    """`count` requests of four kinds sent at once, each a 503 with Retry-After naming
+    DynamoDB: what each was and how long it took."""
+    some_id = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
+    kinds = [
+        ("GET", f"{base}/readyz", {}, None),
+        ("GET", f"{base}/api/v1/workspaces", auth, None),
+        ("POST", f"{base}/api/v1/workspaces", auth, {"name": "w"}),
+        ("GET", f"{base}/api/v1/workspaces/{some_id}/tasks/{some_id}", auth, None),
+    ]
+    start = threading.Barrier(count)
+
+    def send(index: int) -> tuple[str, float]:
+        method, url, headers, body = kinds[index % len(kinds)]
+        start.wait()
+        began = time.monotonic()
+        response = requests.request(method, url, headers=headers, json=body, timeout=15)
+        elapsed = time.monotonic() - began
+        problem = assert_problem(response, 503)
+        assert int(response.headers["Retry-After"]) > 0
+        assert "DynamoDB" in problem["detail"]
+        return f"{method} {url.removeprefix(base)}", elapsed
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(send, range(count)))
 
 
 # Many more requests than workers: without the circuit breaker each sits out its own timeouts
@@ -99,30 +112,93 @@ def test_many_requests_at_once_all_get_their_503_within_3_seconds(stack, user, s
     try:
         base = api.options.api_url
         auth = {"Authorization": f"Bearer {user.access_token}"}
-        some_id = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
-        kinds = [
-            ("GET", f"{base}/readyz", {}, None),
-            ("GET", f"{base}/api/v1/workspaces", auth, None),
-            ("POST", f"{base}/api/v1/workspaces", auth, {"name": "w"}),
-            ("GET", f"{base}/api/v1/workspaces/{some_id}/tasks/{some_id}", auth, None),
-        ]
-        start = threading.Barrier(CONCURRENT_REQUESTS)
-
-        def send(index: int) -> tuple[str, requests.Response, float]:
-            method, url, headers, body = kinds[index % len(kinds)]
-            start.wait()
-            began = time.monotonic()
-            response = requests.request(method, url, headers=headers, json=body, timeout=15)
-            return url, response, time.monotonic() - began
-
-        with ThreadPoolExecutor(CONCURRENT_REQUESTS) as pool:
-            results = list(pool.map(send, range(CONCURRENT_REQUESTS)))
-        slowest = max(elapsed for _, _, elapsed in results)
-        for url, response, elapsed in results:
-            assert_problem(response, 503)
-            assert int(response.headers["Retry-After"]) > 0
-            assert elapsed < 3.0, f"{url} took {elapsed:.2f}s"
+        results = all_at_once(base, auth, CONCURRENT_REQUESTS)
+        for what, elapsed in results:
+            assert elapsed < 3.0, f"{what} took {elapsed:.2f}s"
+        slowest = max(elapsed for _, elapsed in results)
         print(f"{CONCURRENT_REQUESTS} requests on a hung DynamoDB: slowest 503 in {slowest:.2f}s")
         assert requests.get(f"{base}/healthz", timeout=5).status_code == 200
     finally:
         api.stop()
+
+
+class FaultyEndpoint:
+    """One port that refuses connections, or takes them and never answers (black-holed), and
+    can change from one to the other while the API keeps calling it."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._listener: socket.socket | None = None
+        self._held: list[socket.socket] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def refuse(self) -> None:
+        self._close()
+
+    def black_hole(self) -> None:
+        self._close()
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(256)
+        listener.settimeout(0.1)
+        self._listener, self._stop = listener, threading.Event()
+        self._thread = threading.Thread(target=self._accept, args=(listener, self._stop))
+        self._thread.start()
+
+    def _accept(self, listener: socket.socket, stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                self._held.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    def _close(self) -> None:
+        if self._listener is None:
+            return
+        self._stop.set()
+        self._thread.join()
+        for connection in [*self._held, self._listener]:
+            connection.close()
+        self._listener, self._held = None, []
+
+
+# The bound within which every request answers, with each set of timeouts: the request's
+# deadline for its AWS calls (app/aws/deadline.py), and half a second for the rest.
+BOUNDS_S = {"production": 3.0, "the local stack's": 5.5 + 0.5}
+
+
+@pytest.mark.parametrize("timeouts", ["production", "the local stack's"])
+def test_every_request_answers_within_its_bound_in_both_orders_of_faults(stack, user, timeouts):
+    """A dead DynamoDB, refusing connections or taking them and never answering, one after the
+    other (issue 20, item 13: black-holed right after it refused connections, it held one
+    /readyz 10 s on the local stack). The fault tests before this started a fresh API per
+    fault, with the production timeouts; the local stack reads for up to 5 s, twice, and
+    nothing bounded a request as a whole. Here one API, with production's timeouts or the
+    local stack's, meets both orders: refused, then black-holed, then refused again. With
+    production's every request answers 503 within 3 s; with the local stack's, after one
+    attempt of 5 s at most. /healthz, which needs no dependency, answers throughout."""
+    endpoint = FaultyEndpoint()
+    api = api_with_dynamodb_at(stack, endpoint.url, None if timeouts == "production" else {})
+    auth = {"Authorization": f"Bearer {user.access_token}"}
+    bound = BOUNDS_S[timeouts]
+    slowest: dict[str, float] = {}
+    try:
+        for phase in ("refused", "then black-holed", "then refused"):
+            endpoint.black_hole() if phase == "then black-holed" else endpoint.refuse()
+            # At once, then past the circuit's cool-down, when one request probes DynamoDB.
+            for wait in (0, CIRCUIT_COOLDOWN_S + 0.2):
+                time.sleep(wait)
+                for what, elapsed in all_at_once(api.options.api_url, auth, 12):
+                    assert elapsed < bound, f"{phase}: {what} took {elapsed:.2f} s"
+                    slowest[phase] = max(slowest.get(phase, 0.0), elapsed)
+            assert requests.get(f"{api.options.api_url}/healthz", timeout=5).status_code == 200
+    finally:
+        api.stop()
+        endpoint.refuse()
+    print(
+        f"\n{timeouts} timeouts, slowest 503: "
+        + ", ".join(f"{phase} {seconds:.2f} s" for phase, seconds in slowest.items())
+    )

@@ -20,6 +20,7 @@ from app.api.context import EXTENSION
 from app.auth import unsubscribe
 from app.config import Settings
 from app.storage import task_lists
+from tests.support.http import ApiClient
 
 BUDGET = {
     "GET /api/v1/me": 0,
@@ -538,3 +539,48 @@ def test_no_code_path_scans():
         if ".scan(" in path.read_text() or '"scan"' in path.read_text().lower()
     ]
     assert offenders == []
+
+
+def test_an_email_refresh_keeps_its_budget(stack, app_and_counter):
+    """After a member's first request to a process (then at most every five minutes), once the
+    response is closed: one Query of their memberships, one write per membership whose email
+    the user pool changed (app/domain/emails.py). The request itself keeps its budget."""
+    app, counter = app_and_counter
+    owner, member = stack.new_user("owner"), stack.new_user("moved")
+    http = app.test_client()
+    wid = http.post(
+        "/api/v1/workspaces",
+        headers={"Authorization": f"Bearer {owner.access_token}"},
+        json={"name": "n"},
+    ).get_json()["id"]
+    invited = http.post(
+        f"/api/v1/workspaces/{wid}/invitations",
+        headers={"Authorization": f"Bearer {owner.access_token}"},
+        json={"email": member.email, "role": "viewer"},
+    )
+    assert invited.status_code == 201
+    # Accepted through the stack's own API process: this process has not seen the member yet,
+    # so their next request here is their first, and their email is due for a check.
+    accepted = ApiClient(stack.api, member.access_token).post(
+        f"/me/invitations/{invited.get_json()['id']}/accept"
+    )
+    assert accepted.status_code == 201, accepted.text
+    moved = f"moved-{member.user_id[:8]}@example.com"
+    stack.cognito.admin_update_user_attributes(
+        UserPoolId=stack.stack.user_pool_id,
+        Username=member.email,
+        UserAttributes=[
+            {"Name": "email", "Value": moved},
+            {"Name": "email_verified", "Value": "true"},
+        ],
+    )
+    counter.calls.clear()
+    response = http.get("/api/v1/me", headers={"Authorization": f"Bearer {member.access_token}"})
+    assert response.status_code == 200 and counter.calls == []
+    response.close()  # as gunicorn closes it once sent: the refresh runs now
+    assert Counter(counter.calls) == {"Query": 1, "TransactWriteItems": 1}
+    listed = http.get(
+        f"/api/v1/workspaces/{wid}/members",
+        headers={"Authorization": f"Bearer {owner.access_token}"},
+    ).get_json()["items"]
+    assert {m["email"] for m in listed} == {owner.email, moved}

@@ -147,6 +147,16 @@ def test_another_scheme_is_treated_as_no_token(stack):
             lambda s, u: f"Bearer {raw_signed(claims_for(s, u, sub=[u.user_id]))}",
             id="sub-as-a-list",
         ),
+        # A sub no user id could be (issue 20, item 12: a 500 on the first write before; 5,000
+        # characters would not fit the 8 KiB header limit, which refuses it earlier).
+        pytest.param(
+            lambda s, u: f"Bearer {tokens.sign(claims_for(s, u, sub='u' * 2000))}",
+            id="sub-of-2000-characters",
+        ),
+        pytest.param(
+            lambda s, u: f"Bearer {tokens.sign(claims_for(s, u, sub='USER#x'))}",
+            id="sub-with-a-key-separator",
+        ),
         pytest.param(
             lambda s, u: f"Bearer {raw_signed(claims_for(s, u, iss=[tokens_issuer(s)]))}",
             id="iss-as-a-list",

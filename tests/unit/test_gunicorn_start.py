@@ -154,3 +154,24 @@ print("yielded" if others_turn else "kept the worker")
 
 def test_a_gevent_worker_lets_its_other_connections_run_after_each_request():
     assert probe_lines(YIELD_PROBE)[-1] == "yielded"
+
+
+# The hook as a worker starts, with a stand-in for the service's module: prints the concurrency
+# the worker asks its AWS clients to pool connections for.
+POOL_PROBE = """
+import sys
+import types
+
+asked = []
+sys.modules["app.wsgi"] = types.SimpleNamespace(warm_up=asked.append)
+application.cfg.post_worker_init(types.SimpleNamespace(cfg=application.cfg))
+print(application.cfg.worker_class_str, application.cfg.worker_connections, asked[0])
+"""
+
+
+def test_a_worker_pools_a_connection_for_each_request_it_serves_at_once():
+    """Issue 20, item 10: the pool (botocore's 10) was far below a gevent worker's 1,000
+    connections, so connections were opened and thrown away ("Connection pool is full")."""
+    worker_class, connections, asked = probe_lines(POOL_PROBE)[-1].split()
+    assert worker_class == "gevent"
+    assert int(asked) == int(connections) == 1000

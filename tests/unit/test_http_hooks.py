@@ -17,7 +17,7 @@ def client():
         "/named", "named", lambda: ({"ok": True}, {"Server": "werkzeug", "X-Powered-By": "Flask"})
     )
     register_error_handlers(app)
-    register_http_hooks(app, csp="default-src 'self'", strict_transport=False)
+    register_http_hooks(app, csp="default-src 'self'", strict_transport=False, deadline_s=2.5)
     return app.test_client()
 
 

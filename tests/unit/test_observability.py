@@ -24,10 +24,12 @@ from opentelemetry.trace import SpanKind, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from pythonjsonlogger.json import JsonFormatter
 
+from app.api.problems import register_error_handlers
 from app.observability import context, tracing
 from app.observability import logging as service_logging
 from app.observability.logging import RequestContextFilter, RequestLine, json_formatter
 from app.observability.metrics import MetricLine, emf
+from app.observability.requests import register_request_logging
 
 
 def format_record(**extra) -> dict:
@@ -167,6 +169,9 @@ def traced(clients, settings, caplog):
         logging.getLogger("app.request").info("%s %s", request.path, response.status_code)
         return response
 
+    # The service's error handlers: a 500 is made by one, so the request's teardown never sees
+    # the exception (issue 20, item 6: the span of a 500 had recorded none).
+    register_error_handlers(app)
     tracing.configure_tracing(app, service="api", environment="test", otlp_endpoint=None)
     exporter = InMemorySpanExporter()
     processor = SimpleSpanProcessor(exporter)
@@ -219,11 +224,16 @@ def test_a_request_refused_before_its_view_is_traced_too(traced):
 
 def test_a_failed_request_is_recorded_as_an_error(traced):
     client, exporter, _caplog = traced
-    assert client.get("/fails", headers=SAMPLED).status_code == 500
+    reply = client.get("/fails", headers=SAMPLED)
+    assert reply.status_code == 500
+    assert reply.mimetype == "application/problem+json"
     (span,) = exporter.get_finished_spans()
     assert span.status.status_code is StatusCode.ERROR
     assert span.attributes["http.status_code"] == 500
-    assert span.events[0].name == "exception"
+    (event,) = span.events
+    assert event.name == "exception"
+    assert event.attributes["exception.type"] == "RuntimeError"
+    assert event.attributes["exception.message"] == "boom"
 
 
 def test_health_checks_are_not_traced(traced):
@@ -353,6 +363,46 @@ def test_the_request_line_obeys_the_loggers_level():
     assert stream.getvalue() == ""
 
 
+def _service_requests() -> Flask:
+    app = Flask(__name__)
+
+    @app.get("/ok")
+    def ok():
+        return {}
+
+    @app.get("/broken")
+    def broken():
+        return {}, 500
+
+    register_request_logging(app, service="api", environment="test")
+    return app
+
+
+@pytest.mark.parametrize("level", [logging.WARNING, logging.ERROR])
+def test_every_request_writes_its_metrics_whatever_the_log_level(level, caplog):
+    """Issue 20, item 3: the metrics rode on the INFO request line only, so at LOG_LEVEL
+    WARNING or ERROR the fault and latency alarms (missing data: not breaching) fell silent."""
+    client = _service_requests().test_client()
+    with service_handler(level=level) as stream:
+        client.get("/ok")
+        client.get("/broken")
+        # Through the logger too, as when logging is set up otherwise (here: caplog's handler).
+        logging.getLogger().addHandler(caplog.handler)
+        client.get("/broken")
+    lines = [json.loads(text) for text in stream.getvalue().splitlines()]
+    assert [(line["Requests"], line["Fault"], line["ClientError"]) for line in lines] == [
+        (1, 0, 0),
+        (1, 1, 0),
+        (1, 1, 0),
+    ]
+    for line in lines:
+        assert line["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "TeamTasks"
+        assert (line["Service"], line["Environment"], line["message"]) == ("api", "test", "metrics")
+        assert "path" not in line  # the access log's fields stay below the level asked for
+    (record,) = [r for r in caplog.records if r.name == "app.request"]
+    assert record.Fault == 1
+
+
 def test_the_request_line_reaches_any_other_handler_through_the_logger(caplog):
     caplog.set_level(logging.INFO, logger="app.request")
     with service_handler() as stream:
@@ -361,6 +411,26 @@ def test_the_request_line_reaches_any_other_handler_through_the_logger(caplog):
     (record,) = [r for r in caplog.records if r.name == "app.request"]
     assert (record.getMessage(), record.status) == ("GET / 200", 200)
     assert json.loads(stream.getvalue())["status"] == 200
+
+
+def test_fields_a_record_factory_adds_reach_the_request_line():
+    """Issue 20, item 7: OpenTelemetry's logging instrumentation adds its fields (otelTraceID,
+    otelSpanID...) in a record factory, which the direct line never called."""
+    default = logging.getLogRecordFactory()
+
+    def with_trace_fields(*args, **kwargs):
+        record = default(*args, **kwargs)
+        record.otelTraceID = "4bf92f3577b34da6a3ce929d0e0e4736"
+        return record
+
+    logging.setLogRecordFactory(with_trace_fields)
+    try:
+        with service_handler() as stream:
+            RequestLine("app.request").info("GET / 200", {"status": 200})
+    finally:
+        logging.setLogRecordFactory(default)
+    line = json.loads(stream.getvalue())
+    assert (line["otelTraceID"], line["status"]) == ("4bf92f3577b34da6a3ce929d0e0e4736", 200)
 
 
 def test_a_line_that_cannot_be_written_is_reported_and_the_request_goes_on(capsys):

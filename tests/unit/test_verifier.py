@@ -13,7 +13,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt import PyJWKClient
 
-from app.auth.verifier import InvalidToken, TokenVerifier, VerifiedTokens
+from app.auth.verifier import JWKS_LIFESPAN_SECONDS, InvalidToken, TokenVerifier, VerifiedTokens
 from app.aws.clients import DependencyUnavailable
 from app.config import Settings
 
@@ -89,7 +89,7 @@ def verifier_for(endpoint: str, cooldown: float | None = None) -> TokenVerifier:
     )
     if cooldown is None:
         return TokenVerifier(settings)
-    client = PyJWKClient(settings.jwks_url, cache_keys=True, cooldown_duration=cooldown)
+    client = PyJWKClient(settings.jwks_url, cooldown_duration=cooldown)
     return TokenVerifier(settings, jwks_client=client)
 
 
@@ -138,6 +138,46 @@ def test_an_unknown_kid_refreshes_the_keys_once_the_cooldown_has_passed(jwks):
     assert jwks.fetches == 2
 
 
+class Later:
+    """The clocks the key set's cache and the verified tokens' cache read, moved on at will."""
+
+    def __init__(self, monkeypatch):
+        self.offset = 0.0
+        real_monotonic, real_time = time.monotonic, time.time
+
+        class Clock:
+            @staticmethod
+            def monotonic():
+                return real_monotonic() + self.offset
+
+            @staticmethod
+            def time():
+                return real_time() + self.offset
+
+        for module in ("jwt.jwk_set_cache", "jwt.jwks_client", "app.auth.verifier"):
+            monkeypatch.setattr(f"{module}.time", Clock)
+        self.clock = Clock.time
+
+
+def test_a_key_withdrawn_from_the_jwks_stops_verifying_once_the_key_set_expires(jwks, monkeypatch):
+    """Issue 20, item 5: PyJWT's per-key cache has no expiry, so a withdrawn key kept verifying
+    new tokens until the worker restarted. Now only the key set is cached (five minutes), and a
+    verified token is verified again after as long."""
+    withdrawn, kept = jwks.add_key("withdrawn"), jwks.add_key("kept")
+    later = Later(monkeypatch)
+    verifier = verifier_for(jwks.endpoint)
+    verifier._cache = VerifiedTokens(clock=later.clock)
+    seen_before = token(withdrawn, "withdrawn", sub="seen-before")
+    assert verifier.verify(seen_before).user_id == "seen-before"
+    assert verifier.verify(token(withdrawn, "withdrawn")).user_id == "user-1"
+    del jwks.keys["withdrawn"]  # the pool no longer publishes it
+    later.offset = JWKS_LIFESPAN_SECONDS + 1
+    for signed_by_withdrawn in (token(withdrawn, "withdrawn", sub="new"), seen_before):
+        with pytest.raises(InvalidToken):
+            verifier.verify(signed_by_withdrawn)
+    assert verifier.verify(token(kept, "kept")).user_id == "user-1"
+
+
 def test_made_up_kids_do_not_hammer_the_jwks(jwks):
     key = jwks.add_key("k1")
     verifier = verifier_for(jwks.endpoint)
@@ -166,6 +206,11 @@ def test_an_unreachable_jwks_is_a_dependency_failure_not_a_bad_token(jwks):
         {"exp": -120},
         {"nbf": +120},
         {"sub": ""},
+        # Issue 20, item 12: a sub no user id could be (it becomes part of the table's keys);
+        # a 5,000-character one was a 500 on the first write.
+        {"sub": "u" * 5000},
+        {"sub": "WS#01ARZ3NDEKTSV4RRFFQ69G5FAV"},
+        {"sub": "user-1\n"},
     ],
 )
 def test_claims_are_checked(jwks, overrides):
