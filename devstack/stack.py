@@ -19,9 +19,20 @@ from devstack.provision import LocalProvisioner, Provisioned
 from devstack.templates import ROOT
 
 
-def gunicorn_command(app: str, bind: str) -> list[str]:
+# Locally no load balancer sits in front of the API, so an idle keep-alive connection is closed
+# after 5 s rather than gunicorn.conf.py's 75 s (longer than the ALB's idle timeout). A gevent
+# worker's graceful stop waits for every open connection, idle ones included: with 75 s, each
+# stop of the local API outlasted the 20 s graceful timeout until the stack killed it at 15 s,
+# once per test module (about 10 minutes of `make test`). In ECS the load balancer has drained
+# and closed its connections before the task gets SIGTERM.
+LOCAL_KEEPALIVE_S = 5
+
+
+def gunicorn_command(app: str, bind: str, *, keepalive_s: int | None = None) -> list[str]:
     """The command that serves a WSGI app under the project's gunicorn.conf.py: the local
-    stack's API, and the benchmark's and the tests' servers."""
+    stack's API, and the benchmark's and the tests' servers. `keepalive_s` overrides the
+    configuration's keep-alive."""
+    keepalive = ["--keep-alive", str(keepalive_s)] if keepalive_s is not None else []
     return [
         sys.executable,
         "-m",
@@ -30,6 +41,7 @@ def gunicorn_command(app: str, bind: str) -> list[str]:
         str(ROOT / "gunicorn.conf.py"),
         "--bind",
         bind,
+        *keepalive,
         app,
     ]
 
@@ -180,7 +192,11 @@ class LocalStack:
                 local_settings,
             )
         self._api = subprocess.Popen(
-            gunicorn_command("app.wsgi:app", f"{options.host}:{options.api_port}"),
+            gunicorn_command(
+                "app.wsgi:app",
+                f"{options.host}:{options.api_port}",
+                keepalive_s=LOCAL_KEEPALIVE_S,
+            ),
             cwd=ROOT,
             env=environment,
             stdout=output,
