@@ -18,7 +18,6 @@ from devstack import emulator, stream_poller
 from devstack.provision import LocalProvisioner, Provisioned
 from devstack.templates import ROOT
 
-
 # Locally no load balancer sits in front of the API, so an idle keep-alive connection is closed
 # after 5 s rather than gunicorn.conf.py's 75 s (longer than the ALB's idle timeout). A gevent
 # worker's graceful stop waits for every open connection, idle ones included: with 75 s, each
