@@ -76,6 +76,14 @@ def test_lighthouse_budget(app_stack):
             "notifications=/notifications",
             "--page",
             "invitations=/invitations",
+            "--page",
+            f"members={base}/members",
+            "--page",
+            f"audit-log={base}/audit",
+            "--page",
+            "account=/account",
+            "--public-page",
+            "sign-up=/signup",
             "--public-page",
             "invited-sign-up=/invitations?email=someone%40example.com",
             "--public-page",
@@ -92,6 +100,7 @@ def test_lighthouse_budget(app_stack):
     )
     print(result.stdout, result.stderr, sep="\n")
     assert result.returncode == 0, result.stdout + result.stderr
-    pages = ["sign-in", "invited-sign-up", "unsubscribe", "my-tasks", "workspaces", "tasks"]
-    for page in [*pages, "board", "task", "notifications", "invitations"]:
+    public = ["sign-in", "sign-up", "invited-sign-up", "unsubscribe"]
+    signed_in = ["my-tasks", "workspaces", "tasks", "board", "task", "members", "audit-log"]
+    for page in [*public, *signed_in, "notifications", "invitations", "account"]:
         assert f"Lighthouse {page} " in result.stdout
