@@ -111,6 +111,9 @@ class InvitationOut(PlainDump):
     email = fields.String(required=True)
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     invited_by = fields.String(required=True)
+    invited_by_email = fields.String(
+        required=True, metadata={"description": "the inviter's email when they invited"}
+    )
     created_at = fields.String(required=True)
     expires_at = fields.String(required=True, metadata={"description": "14 days after created_at"})
 
@@ -129,6 +132,11 @@ class MyInvitationOut(PlainDump):
     email = fields.String(required=True, attribute="invitation.email")
     role = fields.String(required=True, attribute="invitation.role", validate=validate.OneOf(ROLES))
     invited_by = fields.String(required=True, attribute="invitation.invited_by")
+    invited_by_email = fields.String(
+        required=True,
+        attribute="invitation.invited_by_email",
+        metadata={"description": "the inviter's email when they invited"},
+    )
     created_at = fields.String(required=True, attribute="invitation.created_at")
     expires_at = fields.String(required=True, attribute="invitation.expires_at")
     workspace_name = fields.String(required=True)

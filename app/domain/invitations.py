@@ -116,6 +116,7 @@ class Invitations:
                 email=email,
                 role=role,
                 invited_by=actor_id,
+                invited_by_email=access.membership.email,
                 created_at=rfc3339(now),
                 expires_at=rfc3339(now + timedelta(days=INVITATION_DAYS)),
             )

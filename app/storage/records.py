@@ -122,6 +122,9 @@ class Invitation:
     email: str
     role: str
     invited_by: str
+    # The inviter's address as their membership showed it when they invited, so the invitee
+    # can tell who asks them in (the user id alone names no one to them).
+    invited_by_email: str
     created_at: str
     expires_at: str
 
@@ -448,6 +451,7 @@ def _invitation_fields(invitation: Invitation, expires_epoch: int) -> dict[str, 
         "email": invitation.email,
         "role": invitation.role,
         "invited_by": invitation.invited_by,
+        "invited_by_email": invitation.invited_by_email,
         "created_at": invitation.created_at,
         # The representation's expires_at (RFC 3339); the item's own expires_at is the epoch
         # second DynamoDB's TTL removes it at.
@@ -587,6 +591,7 @@ def record_from_item(item: dict[str, Any]) -> Record:
             email=data["email"],
             role=data["role"],
             invited_by=data["invited_by"],
+            invited_by_email=data["invited_by_email"],
             created_at=data["created_at"],
             expires_at=data["expiry"],
         )

@@ -88,7 +88,7 @@ def test_invited_by_email_signs_up_accepts_comments_and_notifies(new_tab, app_st
     expect(page.get_by_role("heading", level=1)).to_have_text("Invitations")
     assert path_of(page.url) == path_of(link)
     card = page.get_by_role("listitem").filter(has_text="Launch plan")
-    expect(card).to_contain_text("You are invited to join as member.")
+    expect(card).to_contain_text(f"{owner.email.lower()} invites you to join as member.")
     invitee.axe("the invitations page")
     card.get_by_role("button", name="Accept the invitation to Launch plan").click()
     expect(toasts(page)).to_contain_text("You joined Launch plan as member.")

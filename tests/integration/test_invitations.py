@@ -16,6 +16,7 @@ INVITATION_FIELDS = {
     "email",
     "role",
     "invited_by",
+    "invited_by_email",
     "created_at",
     "expires_at",
 }
@@ -51,6 +52,7 @@ def test_an_invitation_is_201_with_location_and_expires_in_14_days(client, user,
         "member",
         user.user_id,
     )
+    assert body["invited_by_email"] == user.email.lower()
     assert _time(body["expires_at"]) - _time(body["created_at"]) == timedelta(days=14)
     assert response.headers["Location"].endswith(f"{invitations_of(workspace)}/{body['id']}")
     assert client.all_items(invitations_of(workspace)) == [body]
@@ -145,6 +147,8 @@ def test_the_invitee_lists_accepts_and_becomes_a_member(stack, client, user, wor
     invitee = as_user(stack, newcomer)
     mine = invitee.get("/me/invitations").json()
     assert mine["items"] == [{**invitation, "workspace_name": "Team"}]
+    # Who asks them in, by the address they know (a user id names no one to them).
+    assert mine["items"][0]["invited_by_email"] == user.email.lower()
     assert mine["next_cursor"] is None
     # A rename shows in the invitation at once: the name is the workspace's, now.
     client.patch(f"/workspaces/{wid}", json={"name": "Team B"}, headers={"If-Match": "*"})

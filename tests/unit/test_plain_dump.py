@@ -110,6 +110,7 @@ invitations = st.builds(
     email=_TEXT,
     role=st.sampled_from(schemas.ROLES),
     invited_by=_TEXT,
+    invited_by_email=_TEXT,
     created_at=_TEXT,
     expires_at=_TEXT,
 )

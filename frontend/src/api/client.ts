@@ -101,6 +101,7 @@ export interface Invitation {
   email: string;
   role: Role;
   invited_by: string;
+  invited_by_email: string;
   created_at: string;
   expires_at: string;
 }

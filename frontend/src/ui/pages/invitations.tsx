@@ -1,5 +1,5 @@
-// The invitations waiting for the signed-in user: each names the workspace and the role; Accept
-// joins it (and opens it), Decline says no. The link in an invitation email leads here (through
+// The invitations waiting for the signed-in user: each names the workspace, who invited and the
+// role; Accept joins it (and opens it), Decline says no. The link in an invitation email leads here (through
 // sign-up or sign-in first); when it was meant for another address than the one signed in, the
 // page says so and offers to switch.
 import { useRef } from "preact/hooks";
@@ -54,7 +54,9 @@ function InvitationCard({ invitation, onAnswered }: { invitation: MyInvitation; 
         <span>{name}</span>
       </h3>
       <p>
-        You are invited to join as <strong>{ROLE_LABEL[invitation.role].toLowerCase()}</strong>. The invitation is open until{" "}
+        {/* The whole address, not a name: whether to trust the invitation depends on it. */}
+        <span class="invitation-from">{invitation.invited_by_email}</span> invites you to join as{" "}
+        <strong>{ROLE_LABEL[invitation.role].toLowerCase()}</strong>. The invitation is open until{" "}
         {formatTime(invitation.expires_at)}.
       </p>
       <div class="actions">
