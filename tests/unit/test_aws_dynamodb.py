@@ -351,7 +351,9 @@ def scripted() -> Iterator[tuple[ThreadingHTTPServer, DynamoDB, list[float]]]:
         endpoint_url=f"http://127.0.0.1:{server.server_address[1]}",
         region="us-east-1",
         credentials=lambda: Credentials("AKID", "secret"),
-        timeouts=Timeouts(0.5, 0.5),
+        # The scripted server answers at once; generous timeouts keep a loaded machine (load 15)
+        # from turning its answer into a read timeout.
+        timeouts=Timeouts(2, 5),
         max_attempts=2,
         breaker=CircuitBreaker("DynamoDB", cooldown_s=1, probe_timeout_s=2),
         service_model=MODEL,
