@@ -5,10 +5,14 @@ locations (what `copilot svc|env package --upload-assets` does), and the manifes
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
+from moto import mock_aws
 
 from devstack import templates
 from devstack.intrinsics import Resolver
@@ -101,3 +105,20 @@ def _placeholder_resources(template: dict[str, Any]) -> dict[str, Any]:
             return f"getatt:{self.logical_id}.{attribute}"
 
     return {logical_id: Attributes(logical_id) for logical_id in template["Resources"]}
+
+
+@contextmanager
+def mocked_account(region: str, account: str) -> Iterator[None]:
+    """moto in-process as one account and region, with test credentials and no endpoint URL
+    (a test on the emulator's server must not reach it, nor this one a real account)."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": region,
+            "MOTO_ACCOUNT_ID": account,
+        }.items():
+            patch.setenv(name, value)
+        patch.delenv("AWS_ENDPOINT_URL", raising=False)
+        with mock_aws():
+            yield

@@ -14,7 +14,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from ops import operator_task
 from tests.infra import support
@@ -45,17 +44,8 @@ MIGRATION = [
 
 @pytest.fixture()
 def aws() -> Iterator[Any]:
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": REGION,
-            "MOTO_ACCOUNT_ID": ACCOUNT,
-        }.items():
-            patch.setenv(name, value)
-        patch.delenv("AWS_ENDPOINT_URL", raising=False)
-        with mock_aws():
-            yield boto3.session.Session(region_name=REGION)
+    with support.mocked_account(REGION, ACCOUNT):
+        yield boto3.session.Session(region_name=REGION)
 
 
 def resolved(logical_id: str) -> dict[str, Any]:

@@ -18,7 +18,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from ops import restore_drill
 from tests.infra import support
@@ -31,33 +30,24 @@ TABLE = "teamtasks-prod-tasks"
 
 @pytest.fixture()
 def dynamodb() -> Iterator[Any]:
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": REGION,
-            "MOTO_ACCOUNT_ID": ACCOUNT,
-        }.items():
-            patch.setenv(name, value)
-        patch.delenv("AWS_ENDPOINT_URL", raising=False)
-        with mock_aws():
-            client = boto3.client("dynamodb", region_name=REGION)
-            properties = support.load_yaml_cfn(support.ENVIRONMENT_ADDONS / "table.yml")[
-                "Resources"
-            ]["TasksTable"]["Properties"]
-            client.create_table(
-                TableName=TABLE,
-                BillingMode="PAY_PER_REQUEST",
-                AttributeDefinitions=properties["AttributeDefinitions"],
-                KeySchema=properties["KeySchema"],
-                GlobalSecondaryIndexes=properties["GlobalSecondaryIndexes"],
-            )
-            client.update_continuous_backups(
-                TableName=TABLE,
-                PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
-            )
-            restore_drill.seed(client, TABLE, 60)
-            yield client
+    with support.mocked_account(REGION, ACCOUNT):
+        client = boto3.client("dynamodb", region_name=REGION)
+        properties = support.load_yaml_cfn(support.ENVIRONMENT_ADDONS / "table.yml")["Resources"][
+            "TasksTable"
+        ]["Properties"]
+        client.create_table(
+            TableName=TABLE,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=properties["AttributeDefinitions"],
+            KeySchema=properties["KeySchema"],
+            GlobalSecondaryIndexes=properties["GlobalSecondaryIndexes"],
+        )
+        client.update_continuous_backups(
+            TableName=TABLE,
+            PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
+        )
+        restore_drill.seed(client, TABLE, 60)
+        yield client
 
 
 def test_the_drill_restores_both_ways_and_the_copies_match(dynamodb):

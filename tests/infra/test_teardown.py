@@ -17,7 +17,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from devstack import stream_poller, templates
 from devstack.provision import LocalProvisioner
@@ -36,17 +35,8 @@ APP = "teamtasks"
 
 @pytest.fixture()
 def session() -> Iterator[Any]:
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": REGION,
-            "MOTO_ACCOUNT_ID": ACCOUNT,
-        }.items():
-            patch.setenv(name, value)
-        patch.delenv("AWS_ENDPOINT_URL", raising=False)
-        with mock_aws(), recovery_points():
-            yield boto3.session.Session(region_name=REGION)
+    with support.mocked_account(REGION, ACCOUNT), recovery_points():
+        yield boto3.session.Session(region_name=REGION)
 
 
 def local_stacks(env: str) -> list[str]:
